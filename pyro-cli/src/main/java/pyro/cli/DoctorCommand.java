@@ -1,0 +1,43 @@
+package pyro.cli;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import pyro.core.model.DoctorReport;
+
+@Command(name = "doctor", description = "Check this host: KVM (does a stock guest really boot?), TCG fallback, QEMU, image cache, state folder.")
+final class DoctorCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Integer call() {
+        DoctorReport r = Clients.pyro().doctor();
+        if (json) {
+            Output.json(r);
+        } else {
+            Map<String, Object> f = r.facts();
+            Map<String, Object> platform = (Map<String, Object>) f.get("platform");
+            Map<String, Object> kvm = (Map<String, Object>) f.get("kvm");
+            System.out.printf("platform:     %s %s, kernel %s, %s cpus%n", platform.get("os"), platform.get("arch"),
+                    platform.get("kernel"), platform.get("cpus"));
+            System.out.printf("/dev/kvm:     %s%s%n", Boolean.TRUE.equals(kvm.get("device_present")) ? "present" : "absent",
+                    Boolean.TRUE.equals(kvm.get("pvm")) ? " (kvm_pvm: only PVM guest kernels)" : "");
+            System.out.printf("acceleration: %s (%s)%n", f.get("accel"), f.get("accel_reason"));
+            System.out.printf("backend:      %s%n", f.get("backend"));
+            for (Map<String, Object> t : (List<Map<String, Object>>) f.get("tools")) {
+                System.out.printf("  %-20s %s%n", t.get("name"),
+                        Boolean.TRUE.equals(t.get("found")) ? t.get("path") + "  " + t.get("version") : "not found");
+            }
+            System.out.printf("cache dir:    %s%n", f.get("cache_dir"));
+            System.out.printf("state dir:    %s%n", f.get("state_dir"));
+            System.out.printf("environments: %s%n", f.get("environments"));
+            List<String> problems = (List<String>) f.get("problems");
+            System.out.println(r.ok() ? "ok: this host can run guests" : "NOT ok: " + String.join("; ", problems));
+        }
+        return r.ok() ? 0 : 4;
+    }
+}

@@ -1,0 +1,49 @@
+package pyro.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import pyro.core.Pyro;
+
+/** Entry point of the {@code pyro} launcher. */
+@Command(
+        name = "pyro",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Disposable microVM workspaces for coding agents.",
+        subcommands = {
+            DoctorCommand.class,
+            EnvCommand.class,
+            RunCommand.class,
+            VmCommand.class,
+            McpCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"pyro " + Pyro.VERSION};
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(Output::handleException);
+        cl.setParameterExceptionHandler(Output::handleUsageError);
+        cl.setErr(new PrintWriter(System.err, true));
+        return cl.execute(args);
+    }
+}

@@ -1,0 +1,52 @@
+package pyro.cli;
+
+import java.lang.module.Configuration;
+import java.lang.module.ModuleFinder;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import pyro.core.PyroException;
+
+/**
+ * {@code pyro mcp serve}. The MCP server and its libraries are loaded only here, in a module layer
+ * made on demand, so every other command starts without them.
+ */
+@Command(name = "mcp", description = "Model Context Protocol server.", subcommands = McpCommand.Serve.class)
+final class McpCommand {
+    static final String MODULE = "pyro.mcp";
+    static final String MAIN = "pyro.mcp.McpServer";
+
+    @Command(name = "serve", description = "Serve pyro's tools over MCP on stdin/stdout.")
+    static final class Serve implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            Class<?> main = load();
+            main.getMethod("serve").invoke(null);
+            return 0;
+        }
+    }
+
+    static Class<?> load() throws ClassNotFoundException {
+        if (!McpCommand.class.getModule().isNamed()) {
+            return Class.forName(MAIN);
+        }
+        var existing = ModuleLayer.boot().findModule(MODULE);
+        if (existing.isPresent()) {
+            return Class.forName(existing.get(), MAIN);
+        }
+        String mp = System.getProperty("jdk.module.path", "");
+        List<Path> paths = Arrays.stream(mp.split(java.io.File.pathSeparator)).filter(s -> !s.isBlank())
+                .map(Path::of).toList();
+        ModuleFinder finder = ModuleFinder.of(paths.toArray(Path[]::new));
+        if (finder.find(MODULE).isEmpty()) {
+            throw PyroException.host("the MCP server module pyro.mcp is not installed beside the CLI.");
+        }
+        ModuleLayer boot = ModuleLayer.boot();
+        Configuration cf = boot.configuration().resolve(finder, ModuleFinder.of(), Set.of(MODULE));
+        ModuleLayer layer = boot.defineModulesWithOneLoader(cf, ClassLoader.getSystemClassLoader());
+        return Class.forName(layer.findModule(MODULE).orElseThrow(), MAIN);
+    }
+}

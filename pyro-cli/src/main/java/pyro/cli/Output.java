@@ -1,0 +1,66 @@
+package pyro.cli;
+
+import java.io.PrintStream;
+import picocli.CommandLine;
+import pyro.core.ErrorCode;
+import pyro.core.PyroException;
+import pyro.core.internal.Json;
+import pyro.core.model.JsonRecord;
+
+/** How every command prints records and errors; one place so all commands agree. */
+final class Output {
+    private Output() {}
+
+    static void json(JsonRecord record) {
+        System.out.println(record.toJson());
+    }
+
+    static void error(boolean json, PyroException e) {
+        PrintStream err = System.err;
+        if (json) {
+            err.println(Json.write(e.toMap()));
+        } else {
+            err.println("pyro: " + e.getMessage());
+        }
+    }
+
+    static int handleException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
+        boolean json = parsed != null && hasJson(parsed);
+        PyroException pe = switch (ex) {
+            case PyroException p -> p;
+            case java.io.UncheckedIOException u -> new PyroException(ErrorCode.HOST_UNSUPPORTED,
+                    "an I/O error stopped the command: " + u.getCause().getMessage() + ".");
+            default -> new PyroException(ErrorCode.GUEST_FAILURE, "unexpected failure: " + ex + ".");
+        };
+        error(json, pe);
+        if (!(ex instanceof PyroException) && System.getenv("PYRO_DEBUG") != null) {
+            ex.printStackTrace();
+        }
+        return pe.code().exitStatus();
+    }
+
+    private static boolean hasJson(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult p = parsed;
+        while (p != null) {
+            if (p.hasMatchedOption("--json")) {
+                return true;
+            }
+            p = p.subcommand();
+        }
+        return false;
+    }
+
+    static int handleUsageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cl = ex.getCommandLine();
+        boolean json = java.util.Arrays.asList(args).contains("--json");
+        PyroException pe = PyroException.invalid(ex.getMessage().replaceAll("\\s+", " ").strip()
+                + " (see '" + cl.getCommandSpec().qualifiedName() + " --help').");
+        error(json, pe);
+        return ErrorCode.INVALID_INPUT.exitStatus();
+    }
+
+    /** Progress lines for long work go to stderr, prefixed, so stdout stays clean for --json. */
+    static void progress(String line) {
+        System.err.println("[pyro] " + line);
+    }
+}

@@ -1,0 +1,47 @@
+package pyro.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import pyro.core.ErrorCode;
+import pyro.core.Pyro;
+import pyro.core.model.RunResult;
+
+@Command(name = "run", description = "Boot a fresh VM, run one command in it, throw the VM away. "
+        + "The exit status is the command's.")
+final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "ENV", description = "debian:12, debian:12-base or debian:12-build")
+    String env;
+
+    @Parameters(index = "1..*", paramLabel = "CMD", description = "The command and its arguments, after '--'.")
+    List<String> command;
+
+    @Option(names = "--vcpu-count", defaultValue = "1", description = "Virtual CPUs (default ${DEFAULT-VALUE}).")
+    int vcpus;
+
+    @Option(names = "--mem-mib", defaultValue = "1024", description = "Guest memory in MiB (default ${DEFAULT-VALUE}).")
+    int memMib;
+
+    @Option(names = "--timeout-seconds", defaultValue = "30", description = "Kill the command after this many seconds (default ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    @Option(names = "--network", description = "Give the guest a NIC with user-mode networking.")
+    boolean network;
+
+    @Option(names = "--json", description = "Print the result record as JSON instead of the command's output.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        RunResult r = Clients.pyro().runInVm(env, command == null ? List.of() : command, vcpus, memMib,
+                timeoutSeconds, network);
+        return ExecOutput.print(r.exec(), json ? r : null, timeoutSeconds);
+    }
+
+    static {
+        // keep the constant referenced so the defaults above stay in step with the SDK
+        assert Pyro.DEFAULT_MEM_MIB == 1024 && Pyro.DEFAULT_TIMEOUT_SECONDS == 30;
+    }
+}

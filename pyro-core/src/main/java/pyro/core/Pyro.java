@@ -1,0 +1,292 @@
+package pyro.core;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import pyro.core.internal.Instance;
+import pyro.core.internal.StateStore;
+import pyro.core.internal.VmManager;
+import pyro.core.internal.WorkspaceManager;
+import pyro.core.model.DiffResult;
+import pyro.core.model.ExportResult;
+import pyro.core.model.SyncResult;
+import pyro.core.model.WorkspaceInfo;
+import pyro.core.model.WorkspaceList;
+import pyro.core.model.WorkspaceLogs;
+import pyro.core.model.DeleteResult;
+import pyro.core.model.DoctorReport;
+import pyro.core.model.EnvironmentInfo;
+import pyro.core.model.EnvironmentList;
+import pyro.core.model.ExecResult;
+import pyro.core.model.PruneResult;
+import pyro.core.model.ReapResult;
+import pyro.core.model.RunResult;
+import pyro.core.model.VmInfo;
+import pyro.core.spi.Backend;
+import pyro.core.spi.BackendProvider;
+import pyro.core.spi.ProgressSink;
+
+/**
+ * The pyro SDK: one object per configuration, safe to use from many threads. Every method returns a
+ * record whose {@code toJson()} is exactly what the CLI's {@code --json} and the MCP tools print,
+ * and throws {@link PyroException} (with an {@link ErrorCode}) for documented failures.
+ *
+ * <pre>{@code
+ * Pyro pyro = Pyro.create();
+ * RunResult r = pyro.runInVm("debian:12", List.of("git", "--version"));
+ * }</pre>
+ */
+public final class Pyro {
+    public static final String VERSION = "2.7.0";
+    public static final int DEFAULT_VCPUS = 1;
+    public static final int DEFAULT_MEM_MIB = 1024;
+    public static final long DEFAULT_TIMEOUT_SECONDS = 30;
+    public static final long DEFAULT_TTL_SECONDS = 600;
+
+    private final PyroConfig config;
+    private final Backend backend;
+    private final VmManager vms;
+    private final WorkspaceManager workspaces;
+    private volatile ProgressSink progress = ProgressSink.NONE;
+
+    private Pyro(PyroConfig config, Backend backend) {
+        this.config = config;
+        this.backend = backend;
+        this.vms = new VmManager(new StateStore(config.stateDir()), backend, config.maxActiveVms());
+        this.workspaces = new WorkspaceManager(vms);
+    }
+
+    /** A client with the default folders ({@link PyroConfig#defaults()}) and the best backend for this host. */
+    public static Pyro create() {
+        return create(PyroConfig.defaults());
+    }
+
+    public static Pyro create(PyroConfig config) {
+        return new Pyro(config, selectBackend(config));
+    }
+
+    /** For tests and embedders that bring their own backend. */
+    public static Pyro create(PyroConfig config, Backend backend) {
+        return new Pyro(config, backend);
+    }
+
+    private static Backend selectBackend(PyroConfig config) {
+        List<BackendProvider> providers = new ArrayList<>();
+        ServiceLoader.load(BackendProvider.class, Pyro.class.getClassLoader()).forEach(providers::add);
+        if (providers.isEmpty()) {
+            throw PyroException.host("no VM backend is installed (module pyro.kvm is missing).");
+        }
+        String wanted = config.backend() == null ? "auto" : config.backend();
+        if (!"auto".equals(wanted)) {
+            for (BackendProvider p : providers) {
+                if (p.name().equals(wanted)) {
+                    return p.create(config);
+                }
+            }
+            throw PyroException.invalid("unknown backend '" + wanted + "': use auto, "
+                    + String.join(", ", providers.stream().map(BackendProvider::name).toList()) + ".");
+        }
+        for (BackendProvider p : providers) {
+            if (p.available()) {
+                return p.create(config);
+            }
+        }
+        return providers.getFirst().create(config);
+    }
+
+    /** Long operations (environment builds, boots) report lines here; the CLI prints them on stderr. */
+    public Pyro withProgress(ProgressSink sink) {
+        this.progress = sink == null ? ProgressSink.NONE : sink;
+        return this;
+    }
+
+    public PyroConfig config() {
+        return config;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    // ---- host -------------------------------------------------------------------------------
+
+    public DoctorReport doctor() {
+        Map<String, Object> facts = new java.util.LinkedHashMap<>(backend.doctor());
+        facts.put("state_dir", config.stateDir().toString());
+        facts.put("cache_dir", config.cacheDir().toString());
+        facts.put("pyro_version", VERSION);
+        boolean ok = Boolean.TRUE.equals(facts.get("guests_can_run"));
+        return new DoctorReport(ok, facts);
+    }
+
+    // ---- environments -------------------------------------------------------------------------
+
+    public EnvironmentList listEnvironments() {
+        return new EnvironmentList(backend.listEnvironments());
+    }
+
+    public EnvironmentInfo inspectEnvironment(String name) {
+        return backend.inspectEnvironment(name);
+    }
+
+    public EnvironmentInfo pullEnvironment(String name) {
+        backend.inspectEnvironment(name);
+        backend.requireUsable();
+        return backend.pullEnvironment(name, progress);
+    }
+
+    public PruneResult pruneEnvironments() {
+        return backend.pruneEnvironments();
+    }
+
+    // ---- one-shot run -------------------------------------------------------------------------
+
+    public RunResult runInVm(String environment, List<String> command) {
+        return runInVm(environment, command, DEFAULT_VCPUS, DEFAULT_MEM_MIB, DEFAULT_TIMEOUT_SECONDS, false);
+    }
+
+    /** MCP and SDK string form: {@code command} is run by {@code sh -lc} in the guest. */
+    public RunResult runInVm(String environment, String shellCommand) {
+        return runInVm(environment, shell(shellCommand));
+    }
+
+    /**
+     * Boots a fresh VM, runs {@code command} (an argv) in it, and deletes the VM, also when the
+     * command times out or this JVM is interrupted.
+     */
+    public RunResult runInVm(
+            String environment, List<String> command, int vcpus, int memMib, long timeoutSeconds, boolean network) {
+        pyro.core.internal.Validate.command(command);
+        pyro.core.internal.Validate.timeoutSeconds(timeoutSeconds);
+        long t0 = System.nanoTime();
+        Instance inst = vms.create(Instance.KIND_VM, environment, vcpus, memMib,
+                Math.max(timeoutSeconds + 300, 600), network, progress);
+        String id = inst.id();
+        Thread cleanup = new Thread(() -> {
+            try {
+                vms.delete(id, Instance.KIND_VM);
+            } catch (RuntimeException ignored) {
+                // best effort while the JVM exits
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            Instance started = vms.start(id, progress);
+            ExecResult exec = vms.exec(id, Instance.KIND_VM, command, null, Map.of(), timeoutSeconds, false);
+            long bootMs = started.num("boot_ms").longValue();
+            return new RunResult(environment, backend.name(), backend.accel(), bootMs,
+                    (System.nanoTime() - t0) / 1_000_000, exec);
+        } finally {
+            try {
+                vms.delete(id, Instance.KIND_VM);
+            } catch (RuntimeException ignored) {
+                // the shutdown hook or reap will retry
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException ignored) {
+                // already shutting down
+            }
+        }
+    }
+
+    static List<String> shell(String command) {
+        if (command == null || command.isBlank()) {
+            throw PyroException.invalid("the command is empty: give a shell command to run.");
+        }
+        return List.of("sh", "-lc", command);
+    }
+
+    // ---- VM lifecycle -------------------------------------------------------------------------
+
+    public VmInfo createVm(String environment, int vcpus, int memMib, long ttlSeconds, boolean network) {
+        return vms.create(Instance.KIND_VM, environment, vcpus, memMib, ttlSeconds, network, progress).toVmInfo();
+    }
+
+    public VmInfo startVm(String vmId) {
+        return vms.start(vms.require(vmId, Instance.KIND_VM).id(), progress).toVmInfo();
+    }
+
+    public ExecResult execVm(String vmId, List<String> command, long timeoutSeconds) {
+        return vms.exec(vmId, Instance.KIND_VM, command, null, Map.of(), timeoutSeconds, false);
+    }
+
+    public ExecResult execVm(String vmId, String shellCommand, long timeoutSeconds) {
+        return execVm(vmId, shell(shellCommand), timeoutSeconds);
+    }
+
+    public VmInfo stopVm(String vmId) {
+        return vms.stop(vmId, Instance.KIND_VM).toVmInfo();
+    }
+
+    public DeleteResult deleteVm(String vmId) {
+        return vms.delete(vmId, Instance.KIND_VM);
+    }
+
+    public VmInfo statusVm(String vmId) {
+        return vms.refresh(vms.require(vmId, Instance.KIND_VM)).toVmInfo();
+    }
+
+    public ReapResult reapExpired() {
+        return vms.reapExpired();
+    }
+
+    // ---- workspaces ---------------------------------------------------------------------------
+
+    public WorkspaceInfo createWorkspace(String environment) {
+        return createWorkspace(environment, null, DEFAULT_VCPUS, DEFAULT_MEM_MIB, DEFAULT_TTL_SECONDS, false);
+    }
+
+    public WorkspaceInfo createWorkspace(String environment, Path seedPath) {
+        return createWorkspace(environment, seedPath, DEFAULT_VCPUS, DEFAULT_MEM_MIB, DEFAULT_TTL_SECONDS, false);
+    }
+
+    /**
+     * Creates and boots a workspace. {@code seedPath} (a folder, or a .tar/.tar.gz) is unpacked into
+     * /workspace and becomes the immutable baseline for {@link #diffWorkspace}.
+     */
+    public WorkspaceInfo createWorkspace(
+            String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds, boolean network) {
+        return workspaces.create(environment, seedPath, vcpus, memMib, ttlSeconds, network, progress);
+    }
+
+    public WorkspaceList listWorkspaces() {
+        return workspaces.list();
+    }
+
+    public WorkspaceInfo statusWorkspace(String workspaceId) {
+        return workspaces.status(workspaceId);
+    }
+
+    /** Runs an argv in /workspace (or {@code cwd}, which must be inside /workspace). */
+    public ExecResult execWorkspace(String workspaceId, List<String> command, String cwd, long timeoutSeconds) {
+        return workspaces.exec(workspaceId, command, cwd, timeoutSeconds);
+    }
+
+    /** MCP and SDK string form: {@code command} runs under {@code sh -lc}. */
+    public ExecResult execWorkspace(String workspaceId, String shellCommand, String cwd, long timeoutSeconds) {
+        return execWorkspace(workspaceId, shell(shellCommand), cwd, timeoutSeconds);
+    }
+
+    public WorkspaceLogs logsWorkspace(String workspaceId) {
+        return workspaces.logs(workspaceId);
+    }
+
+    public SyncResult pushWorkspaceSync(String workspaceId, Path source, String dest) {
+        return workspaces.push(workspaceId, source, dest);
+    }
+
+    public DiffResult diffWorkspace(String workspaceId) {
+        return workspaces.diff(workspaceId);
+    }
+
+    public ExportResult exportWorkspace(String workspaceId, String path, Path output) {
+        return workspaces.export(workspaceId, path, output);
+    }
+
+    public DeleteResult deleteWorkspace(String workspaceId) {
+        return workspaces.delete(workspaceId);
+    }
+}

@@ -1,0 +1,115 @@
+package pyro.core.internal;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import pyro.core.model.SeedInfo;
+import pyro.core.model.ServiceCounts;
+import pyro.core.model.VmInfo;
+import pyro.core.model.WorkspaceInfo;
+
+/**
+ * The persisted record of one VM or workspace ({@code record.json} in its folder). Backed by an
+ * ordered map whose keys are the JSON field names, so what is on disk is what the faces print.
+ */
+public final class Instance {
+    public static final String KIND_VM = "vm";
+    public static final String KIND_WORKSPACE = "workspace";
+
+    private final Map<String, Object> map;
+
+    public Instance(Map<String, Object> map) {
+        this.map = new LinkedHashMap<>(map);
+    }
+
+    public Map<String, Object> map() {
+        return map;
+    }
+
+    public String id() {
+        return str("id");
+    }
+
+    public String kind() {
+        return str("kind");
+    }
+
+    public String environment() {
+        return str("environment");
+    }
+
+    public String state() {
+        return str("state");
+    }
+
+    public String stateReason() {
+        return str("state_reason");
+    }
+
+    public int vcpuCount() {
+        return num("vcpu_count").intValue();
+    }
+
+    public int memMib() {
+        return num("mem_mib").intValue();
+    }
+
+    public long ttlSeconds() {
+        return num("ttl_seconds").longValue();
+    }
+
+    public boolean network() {
+        return Boolean.TRUE.equals(map.get("network"));
+    }
+
+    public Instant expiresAt() {
+        return Instant.parse(str("expires_at"));
+    }
+
+    public boolean expired() {
+        return Boolean.TRUE.equals(map.get("expired"));
+    }
+
+    public long commandCount() {
+        Number n = num("command_count");
+        return n == null ? 0 : n.longValue();
+    }
+
+    public Instance set(String key, Object value) {
+        map.put(key, value);
+        return this;
+    }
+
+    public String str(String key) {
+        Object v = map.get(key);
+        return v == null ? null : v.toString();
+    }
+
+    public Number num(String key) {
+        return (Number) map.get(key);
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<String> lastCommand() {
+        Object v = map.get("last_command");
+        return v == null ? null : (List<String>) v;
+    }
+
+    public VmInfo toVmInfo() {
+        Number boot = num("boot_ms");
+        return new VmInfo(
+                id(), environment(), state(), str("backend"), str("accel"), vcpuCount(), memMib(), ttlSeconds(),
+                network(), str("created_at"), str("expires_at"), boot == null ? null : boot.longValue(),
+                stateReason());
+    }
+
+    @SuppressWarnings("unchecked")
+    public WorkspaceInfo toWorkspaceInfo(ServiceCounts counts) {
+        return new WorkspaceInfo(
+                id(), environment(), state(), str("backend"), str("accel"), vcpuCount(), memMib(), ttlSeconds(),
+                network(), str("created_at"), str("expires_at"), str("last_activity_at"),
+                SeedInfo.fromMap((Map<?, ?>) map.get("workspace_seed")), commandCount(), lastCommand(), counts,
+                stateReason());
+    }
+}

@@ -1,0 +1,45 @@
+package pyro.core.internal;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/** jackson-jr in one place. */
+public final class Json {
+    private static final JSON PRETTY = JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT);
+
+    private Json() {}
+
+    public static String write(Object value) {
+        try {
+            return PRETTY.asString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String writeCompact(Object value) {
+        try {
+            return JSON.std.asString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Map<String, Object> readMap(String text) {
+        try {
+            return JSON.std.mapFrom(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Map<String, Object> readMap(byte[] bytes) {
+        try {
+            return JSON.std.mapFrom(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

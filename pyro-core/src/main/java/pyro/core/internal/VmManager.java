@@ -1,0 +1,320 @@
+package pyro.core.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import pyro.core.ErrorCode;
+import pyro.core.PyroException;
+import pyro.core.model.DeleteResult;
+import pyro.core.model.ExecResult;
+import pyro.core.model.ReapResult;
+import pyro.core.model.VmState;
+import pyro.core.protocol.Frame;
+import pyro.core.spi.Backend;
+import pyro.core.spi.LaunchSpec;
+import pyro.core.spi.ProgressSink;
+
+/**
+ * Lifecycle of VMs and workspaces (both are "instances": a VM under a detached supervisor plus a
+ * record on disk). Every call may come from a different process, so everything goes through the
+ * {@link StateStore} and the supervisor socket; nothing is kept in memory between calls.
+ */
+public final class VmManager {
+    /** Boots under TCG take seconds; on a loaded 2-core machine several can queue up. */
+    public static final Duration BOOT_TIMEOUT = Duration.ofSeconds(
+            Long.getLong("pyro.bootTimeoutSeconds", 180));
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private final StateStore store;
+    private final Backend backend;
+    private final int maxActive;
+
+    public VmManager(StateStore store, Backend backend, int maxActive) {
+        this.store = store;
+        this.backend = backend;
+        this.maxActive = maxActive;
+    }
+
+    public StateStore store() {
+        return store;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public static String newId(String kind) {
+        byte[] b = new byte[6];
+        RANDOM.nextBytes(b);
+        return (Instance.KIND_WORKSPACE.equals(kind) ? "ws-" : "vm-") + HexFormat.of().formatHex(b);
+    }
+
+    public static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+    }
+
+    /** Validates, makes sure the environment is built, and writes the record. Does not boot. */
+    public Instance create(
+            String kind, String environment, int vcpus, int memMib, long ttlSeconds, boolean network,
+            ProgressSink progress) {
+        Validate.vcpus(vcpus);
+        Validate.memMib(memMib);
+        Validate.ttlSeconds(ttlSeconds);
+        backend.inspectEnvironment(environment); // unknown names fail here, before anything is written
+        backend.requireUsable();
+        requireCapacity();
+        backend.pullEnvironment(environment, progress);
+        Instant created = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", newId(kind));
+        m.put("kind", kind);
+        m.put("environment", environment);
+        m.put("state", VmState.CREATED.wire());
+        m.put("state_reason", null);
+        m.put("backend", backend.name());
+        m.put("accel", backend.accel());
+        m.put("vcpu_count", vcpus);
+        m.put("mem_mib", memMib);
+        m.put("ttl_seconds", ttlSeconds);
+        m.put("network", network);
+        m.put("created_at", created.toString());
+        m.put("expires_at", created.plusSeconds(ttlSeconds).toString());
+        m.put("last_activity_at", created.toString());
+        m.put("command_count", 0);
+        m.put("last_command", null);
+        Instance instance = new Instance(m);
+        try {
+            store.create(instance);
+        } catch (java.io.UncheckedIOException e) {
+            throw PyroException.host("cannot write pyro's state folder " + store.root() + ": "
+                    + e.getCause().getMessage() + ".");
+        }
+        return instance;
+    }
+
+    private void requireCapacity() {
+        long active = store.list().stream()
+                .filter(i -> VmState.STARTED.wire().equals(i.state()) || VmState.STARTING.wire().equals(i.state()))
+                .filter(i -> !i.expired())
+                .filter(i -> Files.exists(backend.supervisorSocket(store.dir(i.id()))))
+                .count();
+        if (active >= maxActive) {
+            throw new PyroException(ErrorCode.CONFLICT, "this host user already has " + active
+                    + " active VMs (the limit is " + maxActive
+                    + ", set PYRO_MAX_ACTIVE_VMS to change it): delete one first.");
+        }
+    }
+
+    /** Boots the instance's VM and returns the updated record. On failure the record says failed, why. */
+    public Instance start(String id, ProgressSink progress) {
+        Instance inst = require(id);
+        String state = inst.state();
+        if (VmState.STARTED.wire().equals(state)) {
+            return inst;
+        }
+        if (VmState.FAILED.wire().equals(state)) {
+            throw PyroException.guest(label(inst) + " " + id + " has failed (" + inst.stateReason()
+                    + "): delete it and create a new one.");
+        }
+        store.update(id, i -> i.set("state", VmState.STARTING.wire()).set("state_reason", null));
+        LaunchSpec spec = new LaunchSpec(
+                id, inst.environment(), inst.vcpuCount(), inst.memMib(), inst.network(), store.dir(id));
+        try {
+            long bootMs = backend.launch(spec, BOOT_TIMEOUT, progress);
+            return store.update(id, i -> i.set("state", VmState.STARTED.wire())
+                            .set("boot_ms", bootMs)
+                            .set("started_at", now()))
+                    .orElseThrow();
+        } catch (PyroException e) {
+            store.update(id, i -> i.set("state", VmState.FAILED.wire()).set("state_reason", e.getMessage()));
+            throw e;
+        } catch (RuntimeException e) {
+            store.update(id, i -> i.set("state", VmState.FAILED.wire()).set("state_reason", String.valueOf(e)));
+            throw PyroException.guest("the VM of " + id + " failed to boot: " + e.getMessage(), e);
+        }
+    }
+
+    static String label(Instance i) {
+        return Instance.KIND_WORKSPACE.equals(i.kind()) ? "workspace" : "VM";
+    }
+
+    /** Loads a record or throws not found (exit 3) naming the id. Does not check expiry. */
+    public Instance require(String id) {
+        Optional<Instance> inst = Validate.looksLikeId(id) ? store.load(id) : Optional.empty();
+        return inst.orElseThrow(() -> PyroException.notFound("no VM or workspace with id '" + id + "'."));
+    }
+
+    public Instance require(String id, String kind) {
+        Optional<Instance> inst = Validate.looksLikeId(id) ? store.load(id) : Optional.empty();
+        if (inst.isEmpty() || !kind.equals(inst.get().kind())) {
+            throw PyroException.notFound("no " + (Instance.KIND_WORKSPACE.equals(kind) ? "workspace" : "VM")
+                    + " with id '" + id + "'.");
+        }
+        return inst.get();
+    }
+
+    /**
+     * Loads an instance for use: enforces TTL expiry (releasing the VM) and reports a VM whose
+     * supervisor or VMM died as failed, with the reason, instead of hanging.
+     */
+    public Instance requireLive(String id, String kind) {
+        Instance inst = refresh(require(id, kind));
+        if (inst.expired()) {
+            throw new PyroException(ErrorCode.EXPIRED, label(inst) + " " + id + " expired at " + inst.str("expires_at")
+                    + " (ttl " + inst.ttlSeconds() + " s) and its VM was released: delete it and create a new one.");
+        }
+        String state = inst.state();
+        if (VmState.FAILED.wire().equals(state)) {
+            throw PyroException.guest(label(inst) + " " + id + " has failed: " + inst.stateReason());
+        }
+        if (!VmState.STARTED.wire().equals(state)) {
+            throw new PyroException(ErrorCode.CONFLICT, label(inst) + " " + id + " is " + state
+                    + ", not started" + (Instance.KIND_VM.equals(kind) ? ": start it first." : "."));
+        }
+        return inst;
+    }
+
+    /** Applies expiry and liveness checks to a record and returns its current state. */
+    public Instance refresh(Instance inst) {
+        String id = inst.id();
+        if (!inst.expired() && Instant.now().isAfter(inst.expiresAt())) {
+            release(inst);
+            return store.update(id, i -> i.set("expired", true)
+                            .set("state", VmState.STOPPED.wire())
+                            .set("state_reason", "expired: the ttl of " + i.ttlSeconds() + " s passed"))
+                    .orElse(inst);
+        }
+        if (VmState.STARTED.wire().equals(inst.state())) {
+            Path sock = backend.supervisorSocket(store.dir(id));
+            try (SupervisorClient c = SupervisorClient.connect(sock)) {
+                Frame status = c.call("status", Map.of());
+                if ("failed".equals(status.string("vm_state"))) {
+                    return markFailed(id, status.string("reason"));
+                }
+            } catch (IOException e) {
+                // The supervisor may have recorded why before it went away; re-read first.
+                Instance again = store.load(id).orElse(inst);
+                if (!VmState.STARTED.wire().equals(again.state())) {
+                    return again;
+                }
+                return markFailed(id, "the VM's supervisor is gone (" + e.getMessage() + ")");
+            }
+        }
+        return inst;
+    }
+
+    private Instance markFailed(String id, String reason) {
+        backend.kill(store.dir(id));
+        return store.update(id, i -> i.set("state", VmState.FAILED.wire()).set("state_reason", reason))
+                .orElseThrow();
+    }
+
+    /** Stops the VM process tree of an instance, gracefully if it answers, forcefully otherwise. */
+    void release(Instance inst) {
+        Path dir = store.dir(inst.id());
+        Path sock = backend.supervisorSocket(dir);
+        if (Files.exists(sock)) {
+            try (SupervisorClient c = SupervisorClient.connect(sock)) {
+                c.call("stop", Map.of());
+            } catch (IOException | PyroException e) {
+                // fall through to kill
+            }
+        }
+        backend.kill(dir);
+    }
+
+    public SupervisorClient connect(Instance inst) {
+        try {
+            return SupervisorClient.connect(backend.supervisorSocket(store.dir(inst.id())));
+        } catch (IOException e) {
+            Instance failed = markFailed(inst.id(), "the VM's supervisor is gone (" + e.getMessage() + ")");
+            throw PyroException.guest(label(inst) + " " + inst.id() + " has failed: " + failed.stateReason());
+        }
+    }
+
+    /** Runs argv in the guest. {@code journal} records it in the exec journal (workspaces). */
+    public ExecResult exec(
+            String id, String kind, List<String> argv, String cwd, Map<String, String> env, long timeoutSeconds,
+            boolean journal) {
+        Validate.command(argv);
+        Validate.timeoutSeconds(timeoutSeconds);
+        Instance inst = requireLive(id, kind);
+        Map<String, Object> req = new LinkedHashMap<>();
+        req.put("argv", argv);
+        if (cwd != null) {
+            req.put("cwd", cwd);
+        }
+        req.put("env", env == null ? Map.of() : env);
+        req.put("timeout_ms", timeoutSeconds * 1000);
+        String startedAt = now();
+        Frame f;
+        try (SupervisorClient c = connect(inst)) {
+            f = c.call("exec", req);
+        } catch (IOException e) {
+            Instance after = refresh(store.load(id).orElse(inst));
+            throw PyroException.guest("the exec in " + id + " was cut off: " + e.getMessage()
+                    + (after.stateReason() != null ? " (" + after.stateReason() + ")" : "") + ".");
+        }
+        Instance updated = store.update(id, i -> i.set("command_count", i.commandCount() + 1)
+                        .set("last_command", argv)
+                        .set("last_activity_at", now()))
+                .orElse(inst);
+        long seq = updated.commandCount();
+        ExecResult result = new ExecResult(
+                id, seq, argv, f.string("cwd") != null ? f.string("cwd") : cwd,
+                (int) f.longValue("exit_code", -1), String.valueOf(f.header().getOrDefault("stdout", "")),
+                String.valueOf(f.header().getOrDefault("stderr", "")), f.longValue("duration_ms", 0),
+                f.bool("timed_out"), f.bool("stdout_truncated"), f.bool("stderr_truncated"));
+        if (journal) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("sequence", seq);
+            line.put("command", argv);
+            line.put("cwd", result.cwd());
+            line.put("exit_code", result.exitCode());
+            line.put("timed_out", result.timedOut());
+            line.put("started_at", startedAt);
+            line.put("duration_ms", result.durationMs());
+            store.appendJournal(id, Json.writeCompact(line));
+        }
+        return result;
+    }
+
+    /** Shuts the guest down; the record stays (state stopped) until deleted. */
+    public Instance stop(String id, String kind) {
+        Instance inst = refresh(require(id, kind));
+        if (VmState.STARTED.wire().equals(inst.state()) || VmState.STARTING.wire().equals(inst.state())) {
+            release(inst);
+        }
+        return store.update(id, i -> VmState.FAILED.wire().equals(i.state()) ? i
+                        : i.set("state", VmState.STOPPED.wire()))
+                .orElseThrow();
+    }
+
+    public DeleteResult delete(String id, String kind) {
+        Instance inst = require(id, kind);
+        release(inst);
+        store.delete(id);
+        return new DeleteResult(id, true, inst.expired() ? "expired" : inst.state());
+    }
+
+    public ReapResult reapExpired() {
+        List<String> reaped = new ArrayList<>();
+        for (Instance inst : store.list()) {
+            if (!inst.expired() && Instant.now().isAfter(inst.expiresAt())) {
+                refresh(inst);
+                reaped.add(inst.id());
+            }
+        }
+        return new ReapResult(reaped);
+    }
+}

@@ -1,0 +1,117 @@
+package pyro.core.internal;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import pyro.core.PyroException;
+import pyro.core.model.DeleteResult;
+import pyro.core.model.DiffResult;
+import pyro.core.model.ExecResult;
+import pyro.core.model.ExportResult;
+import pyro.core.model.SeedInfo;
+import pyro.core.model.ServiceCounts;
+import pyro.core.model.SyncResult;
+import pyro.core.model.WorkspaceInfo;
+import pyro.core.model.WorkspaceList;
+import pyro.core.model.WorkspaceLogs;
+import pyro.core.spi.ProgressSink;
+
+/**
+ * Workspaces: instances of kind {@code workspace} whose guest keeps {@code /workspace} across calls,
+ * seeded from a host folder or archive, with an exec journal and a create-time baseline for diffs.
+ */
+public final class WorkspaceManager {
+    private final VmManager vms;
+    private final WorkspaceFiles files;
+
+    public WorkspaceManager(VmManager vms) {
+        this.vms = vms;
+        this.files = new WorkspaceFiles(vms);
+    }
+
+    public WorkspaceInfo create(
+            String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds, boolean network,
+            ProgressSink progress) {
+        SeedSource seed = seedPath == null ? null : SeedSource.of(seedPath); // bad seed fails before any VM
+        Instance inst = vms.create(Instance.KIND_WORKSPACE, environment, vcpus, memMib, ttlSeconds, network, progress);
+        String id = inst.id();
+        try {
+            vms.start(id, progress);
+            SeedInfo info = files.seed(id, seed, progress);
+            vms.store().update(id, i -> i.set("workspace_seed", info.toMap()));
+        } catch (RuntimeException e) {
+            // nothing half-made stays behind: the VM and its record go
+            try {
+                vms.delete(id, Instance.KIND_WORKSPACE);
+            } catch (RuntimeException ignored) {
+                // already gone
+            }
+            throw e;
+        }
+        return status(id);
+    }
+
+    public WorkspaceList list() {
+        List<WorkspaceInfo> out = new ArrayList<>();
+        for (Instance i : vms.store().list()) {
+            if (Instance.KIND_WORKSPACE.equals(i.kind())) {
+                out.add(info(vms.refresh(i)));
+            }
+        }
+        return new WorkspaceList(out);
+    }
+
+    public WorkspaceInfo status(String id) {
+        return info(vms.refresh(vms.require(id, Instance.KIND_WORKSPACE)));
+    }
+
+    WorkspaceInfo info(Instance i) {
+        return i.toWorkspaceInfo(serviceCounts(i));
+    }
+
+    ServiceCounts serviceCounts(Instance i) {
+        return ServiceCounts.NONE;
+    }
+
+    public ExecResult exec(String id, List<String> argv, String cwd, long timeoutSeconds) {
+        return vms.exec(id, Instance.KIND_WORKSPACE, argv, WorkspacePaths.guestPath(cwd, "cwd"), Map.of(),
+                timeoutSeconds, true);
+    }
+
+    public WorkspaceLogs logs(String id) {
+        vms.require(id, Instance.KIND_WORKSPACE);
+        List<Map<String, Object>> entries = new ArrayList<>();
+        for (String line : vms.store().journal(id)) {
+            if (!line.isBlank()) {
+                entries.add(Json.readMap(line));
+            }
+        }
+        return new WorkspaceLogs(id, entries);
+    }
+
+    public SyncResult push(String id, Path source, String dest) {
+        SeedSource src = SeedSource.of(source);
+        String guestDest = WorkspacePaths.guestPath(dest, "--dest");
+        vms.requireLive(id, Instance.KIND_WORKSPACE);
+        return files.push(id, src, guestDest);
+    }
+
+    public DiffResult diff(String id) {
+        vms.requireLive(id, Instance.KIND_WORKSPACE);
+        return files.diff(id);
+    }
+
+    public ExportResult export(String id, String path, Path output) {
+        if (output == null) {
+            throw PyroException.invalid("an output path is required: pass --output HOST_PATH.");
+        }
+        String guest = WorkspacePaths.guestPath(path, "export path");
+        vms.requireLive(id, Instance.KIND_WORKSPACE);
+        return files.export(id, guest, output);
+    }
+
+    public DeleteResult delete(String id) {
+        return vms.delete(id, Instance.KIND_WORKSPACE);
+    }
+}

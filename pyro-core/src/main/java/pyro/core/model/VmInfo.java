@@ -1,0 +1,40 @@
+package pyro.core.model;
+
+import java.util.Map;
+
+/** A VM of the {@code vm_*} lifecycle (createVm, startVm, execVm, stopVm, deleteVm, statusVm). */
+public record VmInfo(
+        String vmId,
+        String environment,
+        String state,
+        String backend,
+        String accel,
+        int vcpuCount,
+        int memMib,
+        long ttlSeconds,
+        boolean network,
+        String createdAt,
+        String expiresAt,
+        Long bootMs,
+        String stateReason)
+        implements JsonRecord {
+
+    @Override
+    public Map<String, Object> toMap() {
+        return Fields.of()
+                .put("vm_id", vmId)
+                .put("environment", environment)
+                .put("state", state)
+                .put("backend", backend)
+                .put("accel", accel)
+                .put("vcpu_count", vcpuCount)
+                .put("mem_mib", memMib)
+                .put("ttl_seconds", ttlSeconds)
+                .put("network", network)
+                .put("created_at", createdAt)
+                .put("expires_at", expiresAt)
+                .put("boot_ms", bootMs)
+                .put("state_reason", stateReason)
+                .map();
+    }
+}

@@ -1,0 +1,54 @@
+package pyro.core.model;
+
+import java.util.List;
+import java.util.Map;
+
+/** A persistent workspace. Field names are the contract's (CONTRACT.md, records: workspace). */
+public record WorkspaceInfo(
+        String workspaceId,
+        String environment,
+        String state,
+        String backend,
+        String accel,
+        int vcpuCount,
+        int memMib,
+        long ttlSeconds,
+        boolean network,
+        String createdAt,
+        String expiresAt,
+        String lastActivityAt,
+        SeedInfo workspaceSeed,
+        long commandCount,
+        List<String> lastCommand,
+        ServiceCounts serviceCounts,
+        String stateReason)
+        implements JsonRecord {
+
+    public static final String WORKSPACE_PATH = "/workspace";
+
+    @Override
+    public Map<String, Object> toMap() {
+        return Fields.of()
+                .put("workspace_id", workspaceId)
+                .put("environment", environment)
+                .put("state", state)
+                .put("backend", backend)
+                .put("accel", accel)
+                .put("vcpu_count", vcpuCount)
+                .put("mem_mib", memMib)
+                .put("ttl_seconds", ttlSeconds)
+                .put("network", network)
+                .put("created_at", createdAt)
+                .put("expires_at", expiresAt)
+                .put("last_activity_at", lastActivityAt)
+                .put("workspace_path", WORKSPACE_PATH)
+                .put("workspace_seed", workspaceSeed)
+                .put("command_count", commandCount)
+                .put("last_command", lastCommand)
+                .put("service_count", serviceCounts.total())
+                .put("running_service_count", serviceCounts.running())
+                .put("service_counts", serviceCounts)
+                .put("state_reason", stateReason)
+                .map();
+    }
+}

@@ -1,0 +1,111 @@
+package pyro.kvm;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Facts about this host, found by looking, not assumed: whether /dev/kvm can run a stock guest
+ * kernel (hardware KVM through kvm_intel or kvm_amd) or not (absent, not accessible, or PVM, which
+ * runs only PVM-built guest kernels), and which tools are installed.
+ */
+public final class HostProbe {
+    private HostProbe() {}
+
+    /** The acceleration decision and its reason. */
+    public record Accel(String accel, String reason, boolean kvmDevice) {}
+
+    public static Accel accel() {
+        String forced = System.getenv("PYRO_ACCEL");
+        Path dev = Path.of("/dev/kvm");
+        boolean device = Files.exists(dev);
+        if ("tcg".equals(forced)) {
+            return new Accel("tcg", "PYRO_ACCEL=tcg forces software emulation", device);
+        }
+        if (!device) {
+            return new Accel("tcg", "/dev/kvm is absent, so guests run under TCG software emulation", false);
+        }
+        if (!Files.isReadable(dev) || !Files.isWritable(dev)) {
+            return new Accel("tcg", "/dev/kvm exists but this user cannot open it (add the user to group kvm)", true);
+        }
+        if (Files.exists(Path.of("/sys/module/kvm_pvm"))) {
+            return new Accel("tcg", "/dev/kvm is provided by kvm_pvm, which only runs PVM-built guest kernels; "
+                    + "stock Debian kernels hang under it, so guests run under TCG", true);
+        }
+        if (Files.exists(Path.of("/sys/module/kvm_intel")) || Files.exists(Path.of("/sys/module/kvm_amd"))) {
+            return new Accel("kvm", "hardware KVM (" + (Files.exists(Path.of("/sys/module/kvm_intel")) ? "kvm_intel"
+                    : "kvm_amd") + ") runs stock guest kernels", true);
+        }
+        return new Accel("tcg", "/dev/kvm exists but neither kvm_intel nor kvm_amd is loaded, so stock guest "
+                + "kernels may not boot under it; guests run under TCG", true);
+    }
+
+    /** Absolute path of {@code program} on PATH, or null. */
+    public static Path which(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        List<String> dirs = new ArrayList<>(List.of(path.split(":")));
+        dirs.add("/usr/sbin");
+        dirs.add("/sbin");
+        for (String d : dirs) {
+            if (d.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(d, program);
+            if (Files.isExecutable(p) && !Files.isDirectory(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** First line of {@code program --version}, or null when it cannot run. */
+    public static String version(Path program, String flag) {
+        if (program == null) {
+            return null;
+        }
+        try {
+            Process p = new ProcessBuilder(program.toString(), flag).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return out.lines().filter(l -> !l.isBlank()).findFirst().orElse("").trim();
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The host's TSC frequency in kHz, which TCG microvm guests need on the kernel command line. */
+    public static long tscKhz() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("cpu MHz")) {
+                    double mhz = Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+                    return Math.round(mhz * 1000);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through
+        }
+        return 2_000_000;
+    }
+
+    public static Map<String, Object> tool(String name, String versionFlag) {
+        Path p = which(name);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("found", p != null);
+        m.put("path", p == null ? null : p.toString());
+        m.put("version", version(p, versionFlag));
+        return m;
+    }
+}

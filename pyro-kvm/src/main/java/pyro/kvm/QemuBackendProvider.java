@@ -1,0 +1,24 @@
+package pyro.kvm;
+
+import pyro.core.PyroConfig;
+import pyro.core.spi.Backend;
+import pyro.core.spi.BackendProvider;
+import pyro.kvm.qemu.QemuBackend;
+
+/** QEMU: the default backend, KVM or TCG. */
+public final class QemuBackendProvider implements BackendProvider {
+    @Override
+    public String name() {
+        return "qemu";
+    }
+
+    @Override
+    public boolean available() {
+        return HostProbe.which("qemu-system-x86_64") != null;
+    }
+
+    @Override
+    public Backend create(PyroConfig config) {
+        return new QemuBackend(config);
+    }
+}

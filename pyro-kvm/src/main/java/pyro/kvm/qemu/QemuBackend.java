@@ -1,0 +1,210 @@
+package pyro.kvm.qemu;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import pyro.core.PyroConfig;
+import pyro.core.PyroException;
+import pyro.core.model.EnvironmentInfo;
+import pyro.core.model.PruneResult;
+import pyro.core.spi.Backend;
+import pyro.core.spi.LaunchSpec;
+import pyro.core.spi.ProgressSink;
+import pyro.kvm.HostProbe;
+import pyro.kvm.image.Catalog;
+import pyro.kvm.image.ImageStore;
+import pyro.kvm.supervisor.SupervisorLauncher;
+
+/**
+ * QEMU {@code microvm} with Debian's kernel booted directly (PVH {@code vmlinux}), the root disk a
+ * qcow2 copy-on-write overlay over the environment's ext4 image, and the agent channel a
+ * virtio-serial port on a unix socket the supervisor listens on. KVM where stock guests really
+ * boot, TCG otherwise ({@link HostProbe#accel()}).
+ */
+public final class QemuBackend implements Backend {
+    public static final String PORT_NAME = "pyro.agent";
+    private final PyroConfig config;
+    private final ImageStore images;
+    private final HostProbe.Accel accel;
+
+    public QemuBackend(PyroConfig config) {
+        this.config = config;
+        this.images = new ImageStore(config.cacheDir(), config::guestAgentDir);
+        this.accel = HostProbe.accel();
+    }
+
+    @Override
+    public String name() {
+        return "qemu";
+    }
+
+    @Override
+    public String accel() {
+        return accel.accel();
+    }
+
+    @Override
+    public Map<String, Object> doctor() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> platform = new LinkedHashMap<>();
+        platform.put("os", System.getProperty("os.name"));
+        platform.put("arch", System.getProperty("os.arch"));
+        platform.put("kernel", System.getProperty("os.version"));
+        platform.put("cpus", Runtime.getRuntime().availableProcessors());
+        m.put("platform", platform);
+        Map<String, Object> kvm = new LinkedHashMap<>();
+        kvm.put("device_present", accel.kvmDevice());
+        kvm.put("stock_guests_boot", "kvm".equals(accel.accel()));
+        kvm.put("pvm", Files.exists(Path.of("/sys/module/kvm_pvm")));
+        m.put("kvm", kvm);
+        m.put("backend", name());
+        m.put("accel", accel.accel());
+        m.put("accel_reason", accel.reason());
+        m.put("fallback", "kvm".equals(accel.accel()) ? "tcg if KVM fails" : "none needed: already TCG");
+        List<Map<String, Object>> tools = new ArrayList<>();
+        tools.add(HostProbe.tool("qemu-system-x86_64", "--version"));
+        tools.add(HostProbe.tool("qemu-img", "--version"));
+        tools.add(HostProbe.tool("debootstrap", "--version"));
+        tools.add(HostProbe.tool("mkfs.ext4", "-V"));
+        tools.add(HostProbe.tool("firecracker", "--version"));
+        m.put("tools", tools);
+        List<String> problems = problems();
+        m.put("environments", images.list().stream().filter(EnvironmentInfo::installed).map(EnvironmentInfo::name)
+                .toList());
+        m.put("guests_can_run", problems.isEmpty());
+        m.put("problems", problems);
+        return m;
+    }
+
+    private List<String> problems() {
+        List<String> p = new ArrayList<>();
+        if (HostProbe.which("qemu-system-x86_64") == null) {
+            p.add("qemu-system-x86_64 is not installed (Debian package qemu-system-x86)");
+        }
+        if (HostProbe.which("qemu-img") == null) {
+            p.add("qemu-img is not installed (Debian package qemu-utils)");
+        }
+        return p;
+    }
+
+    @Override
+    public void requireUsable() {
+        List<String> p = problems();
+        if (!p.isEmpty()) {
+            throw PyroException.host("this host cannot run guests: " + String.join("; ", p)
+                    + " (run 'pyro doctor' for details).");
+        }
+    }
+
+    @Override
+    public List<EnvironmentInfo> listEnvironments() {
+        return images.list();
+    }
+
+    @Override
+    public EnvironmentInfo inspectEnvironment(String name) {
+        return images.info(ImageStore.entry(name));
+    }
+
+    @Override
+    public EnvironmentInfo pullEnvironment(String name, ProgressSink progress) {
+        Catalog.Entry e = ImageStore.entry(name);
+        if (images.verified(e) == null) {
+            for (String tool : List.of("debootstrap", "mkfs.ext4", "apt-get", "dpkg-deb", "cpio", "xz")) {
+                if (HostProbe.which(tool) == null) {
+                    throw PyroException.host("building environment " + name + " needs " + tool
+                            + ", which is not installed (see docs/host-requirements.md).");
+                }
+            }
+        }
+        return images.pull(e, progress);
+    }
+
+    @Override
+    public PruneResult pruneEnvironments() {
+        return images.prune();
+    }
+
+    @Override
+    public long launch(LaunchSpec spec, Duration bootTimeout, ProgressSink progress) {
+        Catalog.Entry e = ImageStore.entry(spec.environment());
+        images.pull(e, progress);
+        Path envDir = images.dir(e);
+        Path dir = spec.instanceDir();
+        Path agentSock = dir.resolve("agent.sock");
+        if (dir.resolve("supervisor.sock").toString().length() > 100) {
+            throw PyroException.host("the state folder path " + dir
+                    + " is too long for a unix socket: set PYRO_STATE_DIR to a shorter path.");
+        }
+        Path overlay = dir.resolve("overlay.qcow2");
+        createOverlay(envDir.resolve("rootfs.ext4"), overlay);
+        List<String> argv = new ArrayList<>();
+        argv.add(HostProbe.which("qemu-system-x86_64").toString());
+        argv.addAll(List.of("-M", "microvm", "-name", spec.instanceId()));
+        if ("kvm".equals(accel.accel())) {
+            argv.addAll(List.of("-accel", "kvm", "-cpu", "host"));
+        } else {
+            argv.addAll(List.of("-accel", "tcg" + (spec.vcpuCount() > 1 ? ",thread=multi" : "")));
+        }
+        argv.addAll(List.of("-no-reboot", "-nodefaults", "-no-user-config", "-display", "none",
+                "-m", String.valueOf(spec.memMib()), "-smp", String.valueOf(spec.vcpuCount()),
+                "-serial", "file:" + dir.resolve("console.log"),
+                "-kernel", envDir.resolve("vmlinux").toString(),
+                "-initrd", envDir.resolve("initrd.img").toString(),
+                "-append", kernelArgs(spec),
+                "-drive", "file=" + overlay + ",format=qcow2,if=none,id=d0,cache=unsafe",
+                "-device", "virtio-blk-device,drive=d0",
+                "-device", "virtio-serial-device",
+                "-chardev", "socket,path=" + agentSock + ",id=c0",
+                "-device", "virtserialport,chardev=c0,name=" + PORT_NAME));
+        if (spec.network()) {
+            argv.addAll(List.of("-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"));
+        }
+        Map<String, Object> launch = new LinkedHashMap<>();
+        launch.put("instance_id", spec.instanceId());
+        launch.put("state_dir", dir.getParent().getParent().toString());
+        launch.put("vmm_argv", argv);
+        launch.put("agent_socket", agentSock.toString());
+        launch.put("boot_timeout_ms", bootTimeout.toMillis());
+        progress.line("booting " + spec.environment() + " (" + accel.accel() + ")");
+        return SupervisorLauncher.launch(dir, launch, bootTimeout);
+    }
+
+    private String kernelArgs(LaunchSpec spec) {
+        StringBuilder sb = new StringBuilder("console=ttyS0 quiet reboot=t panic=-1 root=/dev/vda");
+        if (!"kvm".equals(accel.accel())) {
+            sb.append(" tsc_early_khz=").append(HostProbe.tscKhz());
+        }
+        sb.append(" pyro.net=").append(spec.network() ? 1 : 0);
+        return sb.toString();
+    }
+
+    private static void createOverlay(Path base, Path overlay) {
+        try {
+            Process p = new ProcessBuilder(HostProbe.which("qemu-img").toString(), "create", "-q", "-f", "qcow2",
+                            "-b", base.toAbsolutePath().toString(), "-F", "raw", overlay.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw PyroException.host("qemu-img could not create the disk overlay " + overlay + ": " + out.strip());
+            }
+        } catch (IOException e) {
+            throw PyroException.host("qemu-img could not run: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PyroException.host("interrupted while creating the disk overlay");
+        }
+    }
+
+    @Override
+    public void kill(Path instanceDir) {
+        SupervisorLauncher.kill(instanceDir);
+    }
+}

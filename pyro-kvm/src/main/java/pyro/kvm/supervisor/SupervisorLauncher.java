@@ -1,0 +1,136 @@
+package pyro.kvm.supervisor;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import pyro.core.PyroException;
+import pyro.core.internal.Files2;
+import pyro.core.internal.Json;
+import pyro.kvm.HostProbe;
+
+/**
+ * Starts a {@link Supervisor} as a detached process (its own session, so a Ctrl-C or the exit of the
+ * calling pyro process does not take the VM down) and waits for its one-line handshake.
+ */
+public final class SupervisorLauncher {
+    private SupervisorLauncher() {}
+
+    /** Writes {@code launch.json}, starts the supervisor and returns the boot time in ms. */
+    public static long launch(Path instanceDir, Map<String, Object> launch, Duration bootTimeout) {
+        try {
+            Files2.writeAtomically(instanceDir.resolve("launch.json"),
+                    Json.write(launch).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw PyroException.host("cannot write " + instanceDir.resolve("launch.json") + ": " + e.getMessage());
+        }
+        List<String> cmd = new ArrayList<>();
+        Path setsid = HostProbe.which("setsid");
+        if (setsid != null) {
+            cmd.add(setsid.toString());
+        }
+        cmd.addAll(javaCommand());
+        cmd.add(instanceDir.toString());
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException e) {
+            throw PyroException.host("cannot start the VM supervisor: " + e.getMessage());
+        }
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String l = r.readLine();
+                return l == null ? "FAILED the supervisor exited before reporting (see " + instanceDir
+                        .resolve("supervisor.log") + ")" : l;
+            } catch (IOException e) {
+                return "FAILED " + e.getMessage();
+            }
+        }, r -> Thread.ofVirtual().start(r));
+        String result;
+        try {
+            result = line.get(bootTimeout.toMillis() + 15_000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            result = "FAILED the VM did not become ready within " + bootTimeout.toSeconds() + " s";
+        } catch (Exception e) {
+            result = "FAILED " + e.getMessage();
+        }
+        if (result.startsWith("READY ")) {
+            return Long.parseLong(result.substring(6).trim());
+        }
+        kill(instanceDir);
+        p.destroyForcibly();
+        throw PyroException.guest("the VM failed to boot: " + result.substring(Math.min(result.length(), 7)));
+    }
+
+    /** The java command (up to the main class) that runs the supervisor in a new JVM, on the same module path or class path as this one. */
+    static List<String> javaCommand() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-Xss512k");
+        cmd.add("-Xmx64m");
+        cmd.add("-XX:-UsePerfData");
+        String aot = System.getProperty("pyro.supervisorAot");
+        if (aot != null && Files.exists(Path.of(aot))) {
+            cmd.add("-XX:AOTCache=" + aot);
+        }
+        String mp = System.getProperty("jdk.module.path");
+        if (mp != null && !mp.isBlank() && Supervisor.class.getModule().isNamed()) {
+            cmd.add("--module-path");
+            cmd.add(mp);
+            cmd.add("-m");
+            cmd.add("pyro.kvm/" + Supervisor.class.getName());
+        } else {
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(Supervisor.class.getName());
+        }
+        return cmd;
+    }
+
+    /** Kills the supervisor and VMM of an instance by their pid files, checking the pids are still theirs. */
+    public static void kill(Path instanceDir) {
+        for (String f : List.of("vmm.pid", "supervisor.pid")) {
+            pid(instanceDir.resolve(f)).flatMap(ProcessHandle::of).ifPresent(h -> {
+                String cmdline = h.info().commandLine().orElse("");
+                if (cmdline.contains(instanceDir.toString())) {
+                    h.destroyForcibly();
+                    try {
+                        h.onExit().get(5, TimeUnit.SECONDS);
+                    } catch (Exception ignored) {
+                        // gone or stuck: nothing more to do from here
+                    }
+                }
+            });
+        }
+        try {
+            Files.deleteIfExists(instanceDir.resolve("supervisor.sock"));
+            Files.deleteIfExists(instanceDir.resolve("agent.sock"));
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    private static Optional<Long> pid(Path file) {
+        try {
+            return Optional.of(Long.parseLong(Files.readString(file).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+}
