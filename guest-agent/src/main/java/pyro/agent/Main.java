@@ -1,7 +1,184 @@
 package pyro.agent;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import pyro.core.archive.ArchivePaths;
+import pyro.core.archive.TarEntry;
+import pyro.core.archive.TarReader;
+import pyro.core.archive.TarWriter;
+import pyro.core.protocol.Frame;
+import pyro.core.protocol.FrameCodec;
+
+/**
+ * The guest agent's entry point.
+ *
+ * <pre>
+ * pyro-agent --channel virtio:NAME | stdio | unix:PATH [--workspace-root DIR] [--self-test]
+ * </pre>
+ *
+ * {@code virtio:NAME} opens the virtio-serial port whose {@code /sys/class/virtio-ports/* /name} is NAME
+ * (waiting up to 10 s for it to appear), once, read-write; {@code stdio} speaks frames on stdin/stdout;
+ * {@code unix:PATH} connects to a listening AF_UNIX socket. Logs go to stderr. {@code --self-test} loads
+ * and exercises the main classes (for a CDS/AOT training run) and exits 0.
+ */
 public final class Main {
+    private Main() {}
+
     public static void main(String[] args) {
-        System.out.println("pyro guest agent placeholder");
+        String channel = null;
+        String rootText = Workspace.GUEST_ROOT;
+        boolean selfTest = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--channel" -> channel = value(args, ++i, "--channel");
+                case "--workspace-root" -> rootText = value(args, ++i, "--workspace-root");
+                case "--self-test" -> selfTest = true;
+                case "--version" -> {
+                    System.out.println("pyro-agent " + Agent.VERSION);
+                    return;
+                }
+                default -> usage("unknown argument '" + args[i] + "'");
+            }
+        }
+        Path root = Path.of(rootText).toAbsolutePath().normalize();
+        if (selfTest) {
+            System.exit(selfTest(root) ? 0 : 1);
+        }
+        if (channel == null) {
+            usage("--channel is required");
+        }
+        try {
+            run(channel, root);
+        } catch (IOException | RuntimeException e) {
+            Log.error("agent stopped", e);
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static void run(String channel, Path root) throws IOException {
+        if (channel.equals("stdio")) {
+            InputStream in = new FileInputStream(FileDescriptor.in);
+            OutputStream out = new FileOutputStream(FileDescriptor.out);
+            System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true)); // keep stdout for frames
+            Log.info("serving on stdio, workspace root " + root);
+            new Agent(buffered(in), new BufferedOutputStream(out, 64 * 1024), root, false, false).serve();
+        } else if (channel.startsWith("unix:")) {
+            SocketChannel sc = SocketChannel.open(UnixDomainSocketAddress.of(channel.substring(5)));
+            Log.info("connected to " + channel + ", workspace root " + root);
+            new Agent(buffered(Channels.newInputStream(sc)),
+                    new BufferedOutputStream(Channels.newOutputStream(sc), 64 * 1024), root, false, false).serve();
+        } else if (channel.startsWith("virtio:")) {
+            Path dev = findVirtioPort(channel.substring(7));
+            RandomAccessFile raf = new RandomAccessFile(dev.toFile(), "rw"); // opened once: a second open is EBUSY
+            Log.info("serving on " + dev + ", workspace root " + root);
+            new Agent(buffered(new FileInputStream(raf.getFD())),
+                    new BufferedOutputStream(new FileOutputStream(raf.getFD()), 64 * 1024), root, true, true).serve();
+        } else {
+            usage("unknown channel '" + channel + "' (use virtio:NAME, stdio or unix:PATH)");
+        }
+    }
+
+    private static DataInputStream buffered(InputStream in) {
+        return new DataInputStream(new BufferedInputStream(in, 64 * 1024));
+    }
+
+    static Path findVirtioPort(String name) throws IOException {
+        Path ports = Path.of("/sys/class/virtio-ports");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            if (Files.isDirectory(ports)) {
+                try (DirectoryStream<Path> s = Files.newDirectoryStream(ports)) {
+                    for (Path port : s) {
+                        Path nameFile = port.resolve("name");
+                        if (Files.isReadable(nameFile)
+                                && Files.readString(nameFile, StandardCharsets.UTF_8).strip().equals(name)) {
+                            Path dev = Path.of("/dev").resolve(port.getFileName().toString());
+                            if (Files.exists(dev)) {
+                                return dev;
+                            }
+                        }
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("virtio port named '" + name + "' did not appear under " + ports);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for virtio port " + name);
+            }
+        }
+    }
+
+    /** Exercises framing, JSON, tar writing/reading, path checks and exec once, for class-data training. */
+    static boolean selfTest(Path root) {
+        try {
+            ByteArrayOutputStream tar = new ByteArrayOutputStream();
+            TarWriter w = new TarWriter(tar);
+            w.writeDirectory("d", 0755, 0);
+            w.writeFile("d/hello.txt", 0644, 0, "hello".getBytes(StandardCharsets.UTF_8));
+            w.writeSymlink("d/link", "hello.txt", 0);
+            w.finish();
+            ArchivePaths.Overlay model = ArchivePaths.Overlay.empty();
+            int entries = 0;
+            try (TarReader r = TarReader.open(new ByteArrayInputStream(tar.toByteArray()))) {
+                TarEntry e;
+                while ((e = r.next()) != null) {
+                    model.record(ArchivePaths.check(e, model));
+                    r.content().readAllBytes();
+                    entries++;
+                }
+            }
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            FrameCodec.write(frames, new Frame(Agent.hello()));
+            FrameCodec.write(frames, new Frame(Map.of("id", 1, "type", "data"), tar.toByteArray()));
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(frames.toByteArray()));
+            FrameCodec.read(in);
+            FrameCodec.read(in);
+            Path cwd = Files.isDirectory(root) ? root : Path.of("/");
+            Map<String, Object> r = Exec.run(new Exec.Request(List.of("true"), cwd, Map.of(), 5_000, 1024));
+            boolean ok = entries == 3 && Integer.valueOf(0).equals(r.get("exit_code"));
+            Log.info("self-test " + (ok ? "passed" : "failed: " + r));
+            return ok;
+        } catch (IOException | RuntimeException e) {
+            Log.error("self-test failed", e);
+            return false;
+        }
+    }
+
+    private static String value(String[] args, int i, String flag) {
+        if (i >= args.length) {
+            usage(flag + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static void usage(String problem) {
+        System.err.println("pyro-agent: " + problem);
+        System.err.println("usage: pyro-agent --channel virtio:NAME|stdio|unix:PATH [--workspace-root DIR] [--self-test]");
+        System.exit(2);
     }
 }

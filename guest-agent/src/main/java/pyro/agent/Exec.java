@@ -1,0 +1,208 @@
+package pyro.agent;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one command: its own session and process group (via {@code setsid} when present), stdin from
+ * /dev/null, stdout and stderr captured up to a limit each while the rest is drained and discarded.
+ *
+ * <p>On timeout the whole process group and every descendant get SIGTERM, then SIGKILL one second later;
+ * the result then has {@code timed_out=true} and {@code exit_code=124} (the coreutils {@code timeout}
+ * convention). A missing executable gives {@code exit_code=127} and a message on stderr. A killed child
+ * reports 128+signal, as a shell would.
+ */
+final class Exec {
+    static final long DEFAULT_TIMEOUT_MS = 30_000;
+    static final long DEFAULT_OUTPUT_LIMIT = 1024 * 1024;
+    static final int TIMEOUT_EXIT_CODE = 124;
+    static final int NOT_FOUND_EXIT_CODE = 127;
+    private static final String SETSID = findSetsid();
+
+    /** Validated request parameters. */
+    record Request(List<String> argv, Path cwd, Map<String, String> env, long timeoutMs, long outputLimit) {}
+
+    private Exec() {}
+
+    private static String findSetsid() {
+        for (String p : new String[] {"/usr/bin/setsid", "/bin/setsid", "/sbin/setsid", "/usr/sbin/setsid"}) {
+            if (Files.isExecutable(Path.of(p))) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    static Map<String, Object> run(Request req) throws IOException {
+        long start = System.nanoTime();
+        Map<String, String> env = new LinkedHashMap<>(System.getenv());
+        env.putIfAbsent("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env.putIfAbsent("HOME", "/root");
+        env.putAll(req.env());
+        String exe = req.argv().get(0);
+        if (resolveExecutable(exe, env.get("PATH"), req.cwd()) == null) {
+            String msg = "pyro-agent: " + exe + ": command not found\n";
+            return result(NOT_FOUND_EXIT_CODE, new Capture(req.outputLimit()), msg, start, false);
+        }
+        List<String> command = new ArrayList<>();
+        if (SETSID != null) {
+            command.add(SETSID);
+        }
+        command.addAll(req.argv());
+        ProcessBuilder pb = new ProcessBuilder(command).directory(req.cwd().toFile());
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            String msg = "pyro-agent: cannot run " + exe + ": " + e.getMessage() + "\n";
+            return result(NOT_FOUND_EXIT_CODE, new Capture(req.outputLimit()), msg, start, false);
+        }
+        Capture out = new Capture(req.outputLimit());
+        Capture err = new Capture(req.outputLimit());
+        Thread outPump = Thread.ofVirtual().name("exec-stdout-" + p.pid()).start(() -> out.pump(p.getInputStream()));
+        Thread errPump = Thread.ofVirtual().name("exec-stderr-" + p.pid()).start(() -> err.pump(p.getErrorStream()));
+        boolean timedOut = false;
+        try {
+            if (!p.waitFor(req.timeoutMs(), TimeUnit.MILLISECONDS)) {
+                timedOut = true;
+                killTree(p, false);
+                if (!p.waitFor(1, TimeUnit.SECONDS)) {
+                    killTree(p, true);
+                    p.waitFor(2, TimeUnit.SECONDS);
+                }
+            }
+            // A background grandchild may keep the pipes open: wait a little, then stop waiting for it.
+            long grace = timedOut ? 500 : 2000;
+            outPump.join(grace);
+            errPump.join(Math.max(1, grace - 0));
+        } catch (InterruptedException e) {
+            killTree(p, true);
+            Thread.currentThread().interrupt();
+            throw new IOException("exec interrupted");
+        }
+        if (timedOut) {
+            // leave nothing of the group behind
+            killTree(p, true);
+        }
+        int code = timedOut ? TIMEOUT_EXIT_CODE : p.isAlive() ? -1 : p.exitValue();
+        Map<String, Object> r = result(code, out, null, start, timedOut);
+        r.put("stderr", err.text());
+        r.put("stderr_truncated", err.truncated());
+        return r;
+    }
+
+    private static Map<String, Object> result(int code, Capture out, String stderr, long start, boolean timedOut) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("type", "exec_result");
+        r.put("exit_code", code);
+        r.put("stdout", out.text());
+        r.put("stderr", stderr == null ? "" : stderr);
+        r.put("stdout_truncated", out.truncated());
+        r.put("stderr_truncated", false);
+        r.put("duration_ms", (System.nanoTime() - start) / 1_000_000);
+        r.put("timed_out", timedOut);
+        return r;
+    }
+
+    /** SIGTERM (or SIGKILL) to the child's process group and to every descendant we can still see. */
+    static void killTree(Process p, boolean force) {
+        List<ProcessHandle> descendants = p.descendants().toList();
+        if (SETSID != null) {
+            try {
+                new ProcessBuilder("kill", force ? "-KILL" : "-TERM", "--", "-" + p.pid())
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start()
+                        .waitFor(2, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                Log.error("cannot signal process group " + p.pid(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (ProcessHandle h : descendants) {
+            if (force) {
+                h.destroyForcibly();
+            } else {
+                h.destroy();
+            }
+        }
+        if (force) {
+            p.destroyForcibly();
+        } else {
+            p.destroy();
+        }
+    }
+
+    static Path resolveExecutable(String exe, String path, Path cwd) {
+        if (exe.isEmpty()) {
+            return null;
+        }
+        if (exe.contains("/")) {
+            Path p = cwd.resolve(exe);
+            return Files.isRegularFile(p) && Files.isExecutable(p) ? p : null;
+        }
+        for (String dir : (path == null ? "" : path).split(":")) {
+            if (dir.isEmpty()) {
+                dir = ".";
+            }
+            Path p = cwd.resolve(dir).resolve(exe);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Keeps the first {@code limit} bytes of a stream and discards the rest, reading until EOF. */
+    static final class Capture {
+        private final long limit;
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        private boolean truncated;
+
+        Capture(long limit) {
+            this.limit = limit;
+        }
+
+        void pump(InputStream in) {
+            byte[] buf = new byte[64 * 1024];
+            try (in) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    synchronized (this) {
+                        long room = limit - kept.size();
+                        if (room > 0) {
+                            kept.write(buf, 0, (int) Math.min(room, n));
+                        }
+                        if (n > room) {
+                            truncated = true;
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // pipe closed under us: keep what we have
+            }
+        }
+
+        synchronized String text() {
+            return kept.toString(StandardCharsets.UTF_8);
+        }
+
+        synchronized boolean truncated() {
+            return truncated;
+        }
+    }
+}

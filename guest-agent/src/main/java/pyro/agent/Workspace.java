@@ -1,0 +1,236 @@
+package pyro.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import pyro.core.archive.SafeExtractor;
+import pyro.core.archive.TarWriter;
+import pyro.core.protocol.Frame;
+
+/**
+ * File operations on the workspace root: import (safe, all-or-nothing tar extraction), export (tar of a
+ * path, symlinks never followed) and snapshot (the listing the host diffs against its baseline).
+ *
+ * <p>Paths in requests may be absolute guest paths under {@code /workspace} (mapped onto the root, so a
+ * host-process agent with {@code --workspace-root DIR} behaves like the guest), other absolute paths
+ * inside the root, or paths relative to the root.
+ */
+final class Workspace {
+    static final String GUEST_ROOT = "/workspace";
+    static final String STAGING_NAME = ".pyro-staging";
+
+    private final Path root;
+    private volatile Path stagingParent;
+
+    Workspace(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    Path root() {
+        return root;
+    }
+
+    /** Maps a request path onto the filesystem (no containment check). */
+    Path guestPath(String text) {
+        Path p = Path.of(text);
+        if (p.isAbsolute()) {
+            Path guestRoot = Path.of(GUEST_ROOT);
+            Path n = p.normalize();
+            if (n.startsWith(guestRoot) && !root.equals(guestRoot)) {
+                return root.resolve(guestRoot.relativize(n).toString()).normalize();
+            }
+            return n;
+        }
+        return root.resolve(p).normalize();
+    }
+
+    /**
+     * Resolves a request path that must stay inside the root, refusing any existing parent component that
+     * is a symlink (the last component may be one when {@code allowFinalSymlink}).
+     */
+    Path inside(String what, String text, boolean allowFinalSymlink) throws AgentException {
+        Path p = guestPath(text == null || text.isEmpty() ? "." : text);
+        if (!p.startsWith(root)) {
+            throw AgentException.invalid(what + " '" + text + "' is outside the workspace " + GUEST_ROOT);
+        }
+        Path rel = root.relativize(p);
+        Path cur = root;
+        int count = rel.toString().isEmpty() ? 0 : rel.getNameCount();
+        for (int i = 0; i < count; i++) {
+            cur = cur.resolve(rel.getName(i).toString());
+            if (cur.equals(staging())) {
+                throw AgentException.invalid(what + " '" + text + "' is reserved for the agent");
+            }
+            boolean last = i == count - 1;
+            if (Files.isSymbolicLink(cur) && !(last && allowFinalSymlink)) {
+                throw AgentException.invalid(what + " '" + text + "' goes through the symlink '"
+                        + root.relativize(cur) + "'");
+            }
+            if (!last && Agent.exists(cur) && !Files.isDirectory(cur, LinkOption.NOFOLLOW_LINKS)) {
+                throw AgentException.invalid(what + " '" + text + "' goes through '" + root.relativize(cur)
+                        + "', which is not a directory");
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Where imports stage their files: a sibling of the root on the same filesystem when possible (so it
+     * never shows in the workspace), otherwise {@code ROOT/.pyro-staging}, which export and snapshot skip.
+     */
+    Path staging() {
+        Path s = stagingParent;
+        if (s != null) {
+            return s;
+        }
+        synchronized (this) {
+            if (stagingParent == null) {
+                Path choice = root.resolve(STAGING_NAME);
+                Path parent = root.getParent();
+                if (parent != null) {
+                    Path sibling = parent.resolve(STAGING_NAME);
+                    try {
+                        Files.createDirectories(sibling);
+                        if (Files.getFileStore(sibling).equals(Files.getFileStore(root))) {
+                            choice = sibling;
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        // fall back to the hidden folder inside the root
+                    }
+                }
+                stagingParent = choice;
+            }
+            return stagingParent;
+        }
+    }
+
+    private boolean excluded(Path p) {
+        return p.equals(staging());
+    }
+
+    Map<String, Object> importArchive(Frame f, Upload upload) throws IOException, AgentException {
+        String destText = f.string("dest");
+        Path dest = inside("import dest", destText == null ? GUEST_ROOT : destText, false);
+        if (Agent.exists(dest) && !Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
+            throw AgentException.invalid("import dest '" + destText + "' exists and is not a directory");
+        }
+        Files.createDirectories(root);
+        SafeExtractor.Result r = SafeExtractor.extract(upload, dest, staging());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "import_result");
+        m.put("files", r.files());
+        m.put("bytes", r.bytes());
+        m.put("dest", dest.toString());
+        return m;
+    }
+
+    Map<String, Object> export(Frame f, ChunkedOutput out, Agent agent) throws IOException, AgentException {
+        String text = f.string("path");
+        Path p = inside("export path", text, true);
+        if (!Agent.exists(p)) {
+            throw AgentException.notFound("export path '" + text + "' does not exist in the workspace");
+        }
+        String name = p.equals(root) ? "workspace" : p.getFileName().toString();
+        TarWriter w = new TarWriter(out);
+        String kind = w.writeTree(p, name, this::excluded);
+        w.finish();
+        out.flush();
+        agent.send(Map.of("id", f.id(), "type", "data_end"));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "export_result");
+        m.put("artifact_type", kind);
+        m.put("bytes", kind.equals("directory") ? w.contentBytes() : kind.equals("file") ? w.contentBytes() : 0L);
+        m.put("tar_bytes", w.bytesWritten());
+        m.put("path", p.toString());
+        return m;
+    }
+
+    Map<String, Object> snapshot(Frame f) throws IOException, AgentException {
+        String text = f.string("path");
+        Path p = inside("snapshot path", text, false);
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            throw AgentException.notFound("snapshot path '" + text + "' is not a directory in the workspace");
+        }
+        List<Map<String, Object>> entries = new ArrayList<>();
+        walk(p, "", entries);
+        entries.sort((a, b) -> ((String) a.get("path")).compareTo((String) b.get("path")));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "snapshot_result");
+        m.put("path", p.toString());
+        m.put("count", entries.size());
+        m.put("entries", entries);
+        return m;
+    }
+
+    private void walk(Path dir, String prefix, List<Map<String, Object>> out) throws IOException {
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            for (Path c : s) {
+                if (!excluded(c)) {
+                    children.add(c);
+                }
+            }
+        }
+        for (Path c : children) {
+            PosixFileAttributes a;
+            try {
+                a = Files.readAttributes(c, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException gone) {
+                continue;
+            }
+            String rel = prefix + c.getFileName();
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("path", rel);
+            e.put("mode", TarWriter.modeOf(a.permissions()));
+            if (a.isSymbolicLink()) {
+                e.put("type", "symlink");
+                e.put("size", 0L);
+                e.put("target", Files.readSymbolicLink(c).toString());
+                out.add(e);
+            } else if (a.isDirectory()) {
+                e.put("type", "dir");
+                e.put("size", 0L);
+                out.add(e);
+                walk(c, rel + "/", out);
+            } else if (a.isRegularFile()) {
+                e.put("type", "file");
+                e.put("size", a.size());
+                e.put("sha256", sha256(c));
+                out.add(e);
+            } else {
+                e.put("type", "other");
+                e.put("size", 0L);
+                out.add(e);
+            }
+        }
+    }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}
