@@ -16,6 +16,7 @@ import pyro.core.Pyro;
             EnvCommand.class,
             RunCommand.class,
             VmCommand.class,
+            WorkspaceCommand.class,
             McpCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -63,7 +63,7 @@ public record PyroConfig(Path stateDir, Path cacheDir, Path home, String backend
             throw PyroException.host(
                     "pyro's installation folder is unknown: set PYRO_HOME (or -Dpyro.home) to the pyro distribution.");
         }
-        Path dir = home.resolve("lib/guest");
+        Path dir = home.resolve("guest");
         if (!Files.isDirectory(dir.resolve("jre")) || !Files.isDirectory(dir.resolve("lib"))) {
             throw PyroException.host("the guest agent runtime is missing from " + dir + ": reinstall pyro.");
         }

@@ -1,37 +1,339 @@
 package pyro.core.internal;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import pyro.core.PyroException;
+import pyro.core.archive.SafeExtractor;
+import pyro.core.archive.TarEntry;
+import pyro.core.archive.TarReader;
+import pyro.core.archive.TarWriter;
+import pyro.core.model.DiffEntry;
 import pyro.core.model.DiffResult;
 import pyro.core.model.ExportResult;
 import pyro.core.model.SeedInfo;
 import pyro.core.model.SyncResult;
+import pyro.core.model.WorkspaceInfo;
+import pyro.core.protocol.Frame;
 import pyro.core.spi.ProgressSink;
 
-/** Moves files between the host and /workspace as tar streams, and diffs against the baseline. */
+/**
+ * Moves files between the host and /workspace as tar streams, and diffs /workspace against the
+ * baseline taken right after seeding ({@code baseline.json}: the agent's snapshot; {@code
+ * baseline.tar}: the seed's bytes, for patches). The baseline never changes after create.
+ */
 final class WorkspaceFiles {
+    static final String BASELINE = "baseline.json";
+    static final String BASELINE_TAR = "baseline.tar";
+    /** Text files larger than this are listed in the diff but left out of the patch. */
+    static final int PATCH_FILE_LIMIT = 512 * 1024;
+    static final int PATCH_MAX_FILES = 200;
     private final VmManager vms;
 
     WorkspaceFiles(VmManager vms) {
         this.vms = vms;
     }
 
+    private record Streamed(long files, long bytes, Frame result) {}
+
     SeedInfo seed(String id, SeedSource seed, ProgressSink progress) {
-        if (seed == null) {
-            return SeedInfo.EMPTY;
+        Path dir = vms.store().dir(id);
+        SeedInfo info = SeedInfo.EMPTY;
+        if (seed != null) {
+            progress.line("seeding /workspace from " + seed.path());
+            Streamed s = upload(id, seed, WorkspaceInfo.WORKSPACE_PATH, dir.resolve(BASELINE_TAR));
+            info = new SeedInfo(seed.directory() ? "directory" : "tar_archive", seed.path().toString(), s.files(),
+                    s.bytes());
         }
-        throw PyroException.invalid("seeding is not available in this build yet.");
+        Map<String, Object> snapshot = snapshot(id);
+        try {
+            Files2.writeAtomically(dir.resolve(BASELINE), Json.writeCompact(snapshot).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw PyroException.host("cannot write the baseline of " + id + ": " + e.getMessage() + ".");
+        }
+        return info;
     }
 
     SyncResult push(String id, SeedSource src, String dest) {
-        throw PyroException.invalid("sync push is not available in this build yet.");
+        Streamed s = upload(id, src, dest, null);
+        vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
+        return new SyncResult(id, src.path().toString(), src.directory() ? "directory" : "tar_archive", dest,
+                s.files(), s.bytes());
+    }
+
+    /** Streams the source as a tar to the agent's import; optionally keeps a copy of the bytes. */
+    private Streamed upload(String id, SeedSource src, String dest, Path keepCopy) {
+        Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+        AtomicReference<Throwable> writerError = new AtomicReference<>();
+        long[] counts = new long[2];
+        try (SupervisorClient c = vms.connect(inst)) {
+            InputStream data;
+            Thread writer = null;
+            if (src.directory()) {
+                PipedInputStream in = new PipedInputStream(1 << 20);
+                PipedOutputStream pipe = new PipedOutputStream(in);
+                OutputStream sink = keepCopy == null ? pipe : new TeeOutputStream(pipe, Files.newOutputStream(keepCopy));
+                writer = Thread.ofVirtual().start(() -> {
+                    try (OutputStream o = sink; TarWriter tw = new TarWriter(o)) {
+                        writeChildren(tw, src.path());
+                        tw.finish();
+                        counts[0] = tw.fileCount();
+                        counts[1] = tw.contentBytes();
+                    } catch (Throwable t) {
+                        writerError.set(t);
+                    }
+                });
+                data = in;
+            } else {
+                if (keepCopy != null) {
+                    Files.copy(src.path(), keepCopy, StandardCopyOption.REPLACE_EXISTING);
+                }
+                data = Files.newInputStream(src.path());
+            }
+            Frame result;
+            try (InputStream d = data) {
+                result = c.upload("import", Map.of("dest", dest), d);
+            }
+            if (writer != null) {
+                writer.join();
+            }
+            if (writerError.get() != null) {
+                throw PyroException.invalid("cannot read " + src.path() + ": " + writerError.get().getMessage() + ".");
+            }
+            long files = result.longValue("files", counts[0]);
+            long bytes = result.longValue("bytes", counts[1]);
+            return new Streamed(files, bytes, result);
+        } catch (IOException e) {
+            throw PyroException.guest("streaming " + src.path() + " into " + id + " failed: " + e.getMessage() + ".");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PyroException.guest("interrupted while streaming into " + id + ".");
+        }
+    }
+
+    private static void writeChildren(TarWriter tw, Path dir) throws IOException {
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            s.forEach(children::add);
+        }
+        children.sort(null);
+        for (Path child : children) {
+            tw.writeTree(child, child.getFileName().toString());
+        }
+    }
+
+    private Map<String, Object> snapshot(String id) {
+        Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+        try (SupervisorClient c = vms.connect(inst)) {
+            return new LinkedHashMap<>(c.call("snapshot", Map.of("path", WorkspaceInfo.WORKSPACE_PATH)).header());
+        } catch (IOException e) {
+            throw PyroException.guest("cannot list /workspace of " + id + ": " + e.getMessage() + ".");
+        }
     }
 
     DiffResult diff(String id) {
-        throw PyroException.invalid("diff is not available in this build yet.");
+        Path dir = vms.store().dir(id);
+        Map<String, TreeDiff.Node> baseline;
+        try {
+            baseline = TreeDiff.fromEntries((List<?>) Json.readMap(Files.readString(dir.resolve(BASELINE))).get("entries"));
+        } catch (IOException e) {
+            throw PyroException.guest("the baseline of " + id + " is missing: " + e.getMessage() + ".");
+        }
+        Map<String, TreeDiff.Node> current = TreeDiff.fromEntries((List<?>) snapshot(id).get("entries"));
+        List<TreeDiff.Change> changes = TreeDiff.diff(baseline, current);
+        Map<String, byte[]> before = baselineContents(dir.resolve(BASELINE_TAR), changes);
+        List<DiffEntry> entries = new ArrayList<>();
+        StringBuilder patch = new StringBuilder();
+        int patched = 0;
+        for (TreeDiff.Change ch : changes) {
+            boolean fileBefore = ch.before() != null && "file".equals(ch.before().type());
+            boolean fileAfter = ch.after() != null && "file".equals(ch.after().type());
+            byte[] a = fileBefore ? before.get(ch.path()) : null;
+            byte[] b = fileAfter && patched < PATCH_MAX_FILES ? currentContent(id, ch.path()) : null;
+            boolean binary = (a != null && isBinary(a)) || (b != null && isBinary(b));
+            entries.add(new DiffEntry(ch.path(), ch.status(), binary));
+            if (!binary && (fileBefore || fileAfter) && patched < PATCH_MAX_FILES) {
+                String ta = fileBefore && a != null ? new String(a, StandardCharsets.UTF_8) : null;
+                String tb = fileAfter && b != null ? new String(b, StandardCharsets.UTF_8) : null;
+                if ((ta != null || tb != null) && !java.util.Objects.equals(ta, tb)) {
+                    patch.append(UnifiedDiff.of(ch.path(), ta, tb));
+                    patched++;
+                }
+            }
+        }
+        return new DiffResult(id, entries, patch.toString());
+    }
+
+    private static Map<String, byte[]> baselineContents(Path tar, List<TreeDiff.Change> changes) {
+        Map<String, byte[]> out = new HashMap<>();
+        if (!Files.exists(tar)) {
+            return out;
+        }
+        Map<String, Boolean> wanted = new HashMap<>();
+        changes.stream().filter(c -> c.before() != null && "file".equals(c.before().type()))
+                .forEach(c -> wanted.put(c.path(), true));
+        try (TarReader r = TarReader.open(Files.newInputStream(tar))) {
+            TarEntry e;
+            while ((e = r.next()) != null) {
+                String name = stripSlashes(e.name());
+                if (e.isFile() && wanted.containsKey(name) && e.size() <= PATCH_FILE_LIMIT) {
+                    out.put(name, r.content().readAllBytes());
+                }
+            }
+        } catch (IOException e) {
+            // the patch leaves those files out; entries still list them
+        }
+        return out;
+    }
+
+    private static String stripSlashes(String name) {
+        String n = name;
+        while (n.startsWith("./")) {
+            n = n.substring(2);
+        }
+        while (n.endsWith("/")) {
+            n = n.substring(0, n.length() - 1);
+        }
+        return n;
+    }
+
+    private byte[] currentContent(String id, String relPath) {
+        Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        try (SupervisorClient c = vms.connect(inst)) {
+            c.download("export", Map.of("path", WorkspaceInfo.WORKSPACE_PATH + "/" + relPath), tar);
+        } catch (IOException | PyroException e) {
+            return null;
+        }
+        try (TarReader r = TarReader.open(new java.io.ByteArrayInputStream(tar.toByteArray()))) {
+            TarEntry e = r.next();
+            if (e != null && e.isFile() && e.size() <= PATCH_FILE_LIMIT) {
+                return r.content().readAllBytes();
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    static boolean isBinary(byte[] data) {
+        for (int i = 0; i < Math.min(data.length, 8192); i++) {
+            if (data[i] == 0) {
+                return true;
+            }
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(data));
+            return false;
+        } catch (CharacterCodingException e) {
+            return true;
+        }
     }
 
     ExportResult export(String id, String guestPath, Path output) {
-        throw PyroException.invalid("export is not available in this build yet.");
+        Path out = output.toAbsolutePath().normalize();
+        Path parent = out.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw PyroException.invalid("the output folder '" + parent + "' does not exist.");
+        }
+        if (Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) {
+            throw PyroException.invalid("output path '" + output + "' is an existing folder: name a new path.");
+        }
+        Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+        Path staging;
+        try {
+            staging = Files.createTempDirectory(parent, "." + out.getFileName() + ".pyro-export-");
+        } catch (IOException e) {
+            throw PyroException.invalid("cannot write into '" + parent + "': " + e.getMessage() + ".");
+        }
+        try {
+            Path tar = staging.resolve("export.tar");
+            Frame result;
+            try (SupervisorClient c = vms.connect(inst); OutputStream o = Files.newOutputStream(tar)) {
+                result = c.download("export", Map.of("path", guestPath), o);
+            }
+            String type = String.valueOf(result.string("artifact_type"));
+            Path tree = staging.resolve("tree");
+            try (InputStream in = Files.newInputStream(tar)) {
+                SafeExtractor.extract(in, tree, staging);
+            }
+            String name = guestPath.equals(WorkspaceInfo.WORKSPACE_PATH) ? null
+                    : guestPath.substring(guestPath.lastIndexOf('/') + 1);
+            Path produced = name == null ? tree : tree.resolve(name);
+            if (!Files.exists(produced, LinkOption.NOFOLLOW_LINKS)) {
+                // exports of a directory may be rooted at the tree itself
+                produced = tree;
+            }
+            long bytes = result.longValue("bytes", Files.size(tar));
+            Files.move(produced, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
+            return new ExportResult(id, guestPath, out.toString(), type, bytes);
+        } catch (IOException e) {
+            throw PyroException.guest("export of " + guestPath + " from " + id + " failed: " + e.getMessage() + ".");
+        } finally {
+            try {
+                Files2.deleteTree(staging);
+            } catch (IOException ignored) {
+                // leftovers are dot-files named after the output
+            }
+        }
+    }
+
+    /** Writes to two streams; used to keep the seed's bytes as the baseline while streaming them. */
+    private static final class TeeOutputStream extends OutputStream {
+        private final OutputStream a;
+        private final OutputStream b;
+
+        TeeOutputStream(OutputStream a, OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int x) throws IOException {
+            a.write(x);
+            b.write(x);
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) throws IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            a.flush();
+            b.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                a.close();
+            } finally {
+                b.close();
+            }
+        }
     }
 }

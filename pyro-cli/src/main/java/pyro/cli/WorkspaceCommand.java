@@ -1,0 +1,177 @@
+package pyro.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import pyro.core.model.DiffEntry;
+import pyro.core.model.DiffResult;
+import pyro.core.model.WorkspaceInfo;
+
+@Command(name = "workspace", description = "Persistent workspaces: a VM that stays up across calls, with /workspace seeded from a host folder.",
+        subcommands = {WorkspaceCommand.Create.class, WorkspaceCommand.ListCmd.class, WorkspaceCommand.Status.class,
+            WorkspaceCommand.Exec.class, WorkspaceCommand.Logs.class, WorkspaceCommand.Sync.class,
+            WorkspaceCommand.Diff.class, WorkspaceCommand.Export.class, WorkspaceCommand.Delete.class})
+final class WorkspaceCommand {
+    static String line(WorkspaceInfo w) {
+        var c = w.serviceCounts();
+        return w.workspaceId() + "  " + w.state() + "  " + w.environment() + "  " + w.accel() + "  commands "
+                + w.commandCount() + "  services " + c.total() + " (" + c.running() + " running)  expires "
+                + w.expiresAt() + (w.stateReason() != null ? "  (" + w.stateReason() + ")" : "");
+    }
+
+    @Command(name = "create", description = "Create and boot a workspace; --seed-path fills /workspace and sets the diff baseline.")
+    static final class Create implements Callable<Integer> {
+        @Parameters(paramLabel = "ENV", description = "debian:12, debian:12-base or debian:12-build") String env;
+        @Option(names = "--seed-path", paramLabel = "DIR|TAR", description = "A folder or a .tar/.tar.gz to unpack into /workspace.") Path seed;
+        @Option(names = "--vcpu-count", defaultValue = "1") int vcpus;
+        @Option(names = "--mem-mib", defaultValue = "1024") int memMib;
+        @Option(names = "--ttl-seconds", defaultValue = "600", description = "Delete after this long (default ${DEFAULT-VALUE}).") long ttl;
+        @Option(names = "--network", description = "Give the guest user-mode networking.") boolean network;
+        @Option(names = "--id-only", description = "Print only the workspace id.") boolean idOnly;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            WorkspaceInfo w = Clients.pyro().createWorkspace(env, seed, vcpus, memMib, ttl, network);
+            if (idOnly && !json) {
+                System.out.println(w.workspaceId());
+                return 0;
+            }
+            return VmCommand.show(json, w, line(w));
+        }
+    }
+
+    @Command(name = "list", description = "List workspaces.")
+    static final class ListCmd implements Callable<Integer> {
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            var l = Clients.pyro().listWorkspaces();
+            if (json) {
+                Output.json(l);
+            } else if (l.workspaces().isEmpty()) {
+                System.out.println("no workspaces");
+            } else {
+                l.workspaces().forEach(w -> System.out.println(line(w)));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "status", description = "Show a workspace.")
+    static final class Status implements Callable<Integer> {
+        @Parameters(paramLabel = "WS") String id;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            WorkspaceInfo w = Clients.pyro().statusWorkspace(id);
+            return VmCommand.show(json, w, line(w));
+        }
+    }
+
+    @Command(name = "exec", description = "Run a command in /workspace (argv as given; wrap in sh -c for shell syntax).")
+    static final class Exec implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WS") String id;
+        @Parameters(index = "1..*", paramLabel = "CMD") List<String> command;
+        @Option(names = "--timeout-seconds", defaultValue = "30") long timeout;
+        @Option(names = "--cwd", description = "Working folder inside /workspace.") String cwd;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            var r = Clients.pyro().execWorkspace(id, command == null ? List.of() : command, cwd, timeout);
+            return ExecOutput.print(r, json ? r : null, timeout);
+        }
+    }
+
+    @Command(name = "logs", description = "The exec journal: sequence, command, exit code, times.")
+    static final class Logs implements Callable<Integer> {
+        @Parameters(paramLabel = "WS") String id;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            var l = Clients.pyro().logsWorkspace(id);
+            if (json) {
+                Output.json(l);
+            } else {
+                for (Map<String, Object> e : l.entries()) {
+                    System.out.printf("#%s  exit %s  %s ms  %s  %s%n", e.get("sequence"), e.get("exit_code"),
+                            e.get("duration_ms"), e.get("started_at"), e.get("command"));
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "sync", description = "Push host files into the workspace.", subcommands = Sync.Push.class)
+    static final class Sync {
+        @Command(name = "push", description = "Unpack a folder or .tar/.tar.gz into /workspace (or --dest inside it).")
+        static final class Push implements Callable<Integer> {
+            @Parameters(index = "0", paramLabel = "WS") String id;
+            @Parameters(index = "1", paramLabel = "SOURCE") Path source;
+            @Option(names = "--dest", description = "Destination folder inside /workspace.") String dest;
+            @Option(names = "--json") boolean json;
+
+            @Override
+            public Integer call() {
+                var r = Clients.pyro().pushWorkspaceSync(id, source, dest);
+                return VmCommand.show(json, r, "pushed " + r.files() + " files (" + r.bytes() + " bytes) to " + r.dest());
+            }
+        }
+    }
+
+    @Command(name = "diff", description = "What changed in /workspace since the workspace was created.")
+    static final class Diff implements Callable<Integer> {
+        @Parameters(paramLabel = "WS") String id;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            DiffResult d = Clients.pyro().diffWorkspace(id);
+            if (json) {
+                Output.json(d);
+            } else if (!d.changed()) {
+                System.out.println("no changes");
+            } else {
+                for (DiffEntry e : d.entries()) {
+                    System.out.printf("%-12s %s%s%n", e.status(), e.path(), e.binary() ? " (binary)" : "");
+                }
+                System.out.print(d.patch());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "export", description = "Copy a file or folder out of /workspace to the host (written atomically).")
+    static final class Export implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WS") String id;
+        @Parameters(index = "1", paramLabel = "PATH") String path;
+        @Option(names = "--output", required = true, paramLabel = "HOST_PATH") Path output;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            var r = Clients.pyro().exportWorkspace(id, path, output);
+            return VmCommand.show(json, r, "exported " + r.artifactType() + " " + r.path() + " to " + r.outputPath());
+        }
+    }
+
+    @Command(name = "delete", description = "Stop the workspace's VM and remove all its state.")
+    static final class Delete implements Callable<Integer> {
+        @Parameters(paramLabel = "WS") String id;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            var r = Clients.pyro().deleteWorkspace(id);
+            return VmCommand.show(json, r, "deleted " + r.id());
+        }
+    }
+}
