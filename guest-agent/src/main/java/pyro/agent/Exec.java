@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,9 +86,9 @@ final class Exec {
                 }
             }
             // A background grandchild may keep the pipes open: wait a little, then stop waiting for it.
-            long grace = timedOut ? 500 : 2000;
-            outPump.join(grace);
-            errPump.join(Math.max(1, grace - 0));
+            long graceEnd = System.nanoTime() + (timedOut ? 500 : 2000) * 1_000_000L;
+            outPump.join(Duration.ofNanos(Math.max(1, graceEnd - System.nanoTime())));
+            errPump.join(Duration.ofNanos(Math.max(1, graceEnd - System.nanoTime())));
         } catch (InterruptedException e) {
             killTree(p, true);
             Thread.currentThread().interrupt();
