@@ -142,7 +142,8 @@ final class Workspace {
         if (!Agent.exists(p)) {
             throw AgentException.notFound("export path '" + text + "' does not exist in the workspace");
         }
-        String name = p.equals(root) ? "workspace" : p.getFileName().toString();
+        // The exported object is the top member, named by its base name; the root itself is "./".
+        String name = p.equals(root) ? "" : p.getFileName().toString();
         TarWriter w = new TarWriter(out);
         String kind = w.writeTree(p, name, this::excluded);
         w.finish();

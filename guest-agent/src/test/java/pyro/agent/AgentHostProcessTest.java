@@ -264,6 +264,14 @@ class AgentHostProcessTest {
         assertEquals(Map.of("tree/", "directory", "tree/big.bin", "file 2500000", "tree/deep/", "directory",
                 "tree/deep/a.txt", "file 5", "tree/out", "symlink /etc/passwd"), seen);
 
+        r = agent.call(Map.of("type", "export", "path", "/workspace"));
+        assertEquals("directory", r.get("artifact_type"));
+        try (TarReader reader = TarReader.open(new ByteArrayInputStream(r.data()))) {
+            assertEquals("./", reader.next().name(), "the root exports as ./");
+            String next = reader.next().name();
+            assertFalse(next.startsWith("/") || next.startsWith("ws/"), next);
+        }
+
         r = agent.call(Map.of("type", "export", "path", "exp/tree/out"));
         assertEquals("symlink", r.get("artifact_type"));
         r = agent.call(Map.of("type", "export", "path", "exp/tree/deep/a.txt"));
