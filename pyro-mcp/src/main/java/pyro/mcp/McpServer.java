@@ -1,0 +1,117 @@
+package pyro.mcp;
+
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
+import pyro.core.Pyro;
+
+/**
+ * {@code pyro mcp serve}: pyro's tools over MCP on stdin/stdout (newline-delimited JSON-RPC). Only
+ * JSON-RPC goes to stdout; logs and progress go to stderr, and {@code System.out} is pointed at
+ * stderr while the server runs so a stray print cannot corrupt the stream.
+ */
+public final class McpServer {
+    static final String INSTRUCTIONS = "pyro runs commands in disposable Linux microVMs. Use vm_run for a one-shot "
+            + "command (the VM is gone afterwards). When files or processes must persist across calls, "
+            + "workspace_create a workspace, pass its workspace_id to workspace_exec and the other workspace_* tools, "
+            + "and workspace_delete it when done. Commands are one shell string run by 'sh -lc' in the guest.";
+
+    private McpServer() {}
+
+    /** For tests and {@code java -m pyro.mcp}: serves until stdin closes, then exits. */
+    public static void main(String[] args) {
+        serve();
+        System.exit(0);
+    }
+
+    /** Serves on this process's stdin/stdout until stdin closes, then returns. */
+    public static void serve() {
+        configureLogging();
+        PrintStream originalOut = System.out;
+        OutputStream stdout = new FileOutputStream(FileDescriptor.out);
+        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8));
+        Thread thread = Thread.currentThread();
+        ClassLoader originalLoader = thread.getContextClassLoader();
+        // The SDK finds its JSON mapper with ServiceLoader.load(type), i.e. through the context class
+        // loader: when the CLI loads this module into a child layer, that must be the layer's loader.
+        thread.setContextClassLoader(McpServer.class.getClassLoader());
+        try {
+            serve(System.in, stdout, Pyro::create);
+        } finally {
+            thread.setContextClassLoader(originalLoader);
+            System.setOut(originalOut);
+        }
+    }
+
+    /** Serves on the given streams until {@code in} ends and every answered request has been written. */
+    static void serve(InputStream in, OutputStream out, Supplier<Pyro> factory) {
+        McpJsonMapper mapper = McpJsonDefaults.getMapper();
+        ToolRunner runner = new ToolRunner(factory, mapper);
+        CountDownLatch ended = new CountDownLatch(1);
+        StdioGuard guard = new StdioGuard(mapper, runner::inFlight, ended::countDown);
+        var transport = new StdioServerTransportProvider(mapper, guard.input(in), guard.output(out));
+        McpSyncServer server = io.modelcontextprotocol.server.McpServer.sync(transport)
+                .serverInfo("pyro", Pyro.VERSION)
+                .instructions(INSTRUCTIONS)
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+                .validateToolInputs(false) // Args checks them, with messages that name the argument
+                .tools(specifications(runner))
+                .build();
+        LoggerFactory.getLogger(McpServer.class).info("pyro {} MCP server ready on stdio", Pyro.VERSION);
+        try {
+            ended.await();
+            Thread.sleep(100); // let the transport see end of input and settle
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                server.close();
+                LoggerFactory.getLogger(McpServer.class).debug("server closed");
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(McpServer.class).debug("closing the MCP server", e);
+            }
+        }
+    }
+
+    static List<SyncToolSpecification> specifications(ToolRunner runner) {
+        return Tools.all().stream()
+                .map(def -> SyncToolSpecification.builder()
+                        .tool(McpSchema.Tool.builder()
+                                .name(def.name())
+                                .description(def.description())
+                                .inputSchema(def.inputSchema())
+                                .build())
+                        .callHandler((exchange, request) -> runner.call(def, request.arguments()))
+                        .build())
+                .toList();
+    }
+
+    /** slf4j-simple to stderr, quiet for libraries, progress and failures for pyro (unless set already). */
+    private static void configureLogging() {
+        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        setIfAbsent("org.slf4j.simpleLogger.log.pyro", "info");
+        setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package pyro.mcp;
+
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import pyro.core.Pyro;
+import pyro.core.PyroException;
+import pyro.core.model.JsonRecord;
+
+/**
+ * Runs one tool call: checks the arguments, makes the {@link Pyro} client on first use, calls the SDK
+ * and turns the record into a tool result. A {@link PyroException} becomes a tool error whose first
+ * text is exactly the CLI's sentence and whose second text is {@code {"error":{"code","message"}}};
+ * anything else becomes a one-sentence tool error (the stack trace goes to stderr only).
+ */
+final class ToolRunner {
+    static final String INTERNAL_ERROR = "internal_error";
+
+    private final Supplier<Pyro> factory;
+    private final McpJsonMapper mapper;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private Pyro pyro;
+
+    ToolRunner(Supplier<Pyro> factory, McpJsonMapper mapper) {
+        this.factory = factory;
+        this.mapper = mapper;
+    }
+
+    private static Logger log() {
+        return LoggerFactory.getLogger(ToolRunner.class);
+    }
+
+    /** Tool calls running now (the server waits for them before it lets a closed stdin end the session). */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    /** The SDK client, made on the first tool call; a failed creation is retried on the next call. */
+    synchronized Pyro pyro() {
+        if (pyro == null) {
+            Logger progress = LoggerFactory.getLogger("pyro.mcp.progress");
+            pyro = factory.get().withProgress(progress::info);
+        }
+        return pyro;
+    }
+
+    CallToolResult call(ToolDef tool, Map<String, Object> arguments) {
+        inFlight.incrementAndGet();
+        try {
+            Args args = new Args(tool, arguments);
+            JsonRecord record = tool.call().apply(pyro(), args);
+            if (record == null) {
+                throw new IllegalStateException("the SDK returned no result");
+            }
+            return success(record);
+        } catch (PyroException e) {
+            log().info("{} failed: {}", tool.name(), e.getMessage());
+            return error(e.code().wireName(), e.getMessage());
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError vme && !(e instanceof OutOfMemoryError)) {
+                throw vme;
+            }
+            log().error("{} failed unexpectedly", tool.name(), e);
+            return error(INTERNAL_ERROR, unexpected(tool.name(), e));
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private CallToolResult success(JsonRecord record) {
+        String json = record.toJson();
+        Object structured;
+        try {
+            structured = mapper.readValue(json, Map.class);
+        } catch (java.io.IOException e) {
+            structured = null;
+        }
+        var b = CallToolResult.builder().addTextContent(json).isError(false);
+        if (structured != null) {
+            b.structuredContent(structured);
+        }
+        return b.build();
+    }
+
+    CallToolResult error(String code, String message) {
+        Map<String, Object> inner = new LinkedHashMap<>();
+        inner.put("code", code);
+        inner.put("message", message);
+        Map<String, Object> wrapped = Map.of("error", inner);
+        String json;
+        try {
+            json = mapper.writeValueAsString(wrapped);
+        } catch (java.io.IOException e) {
+            json = "{\"error\":{\"code\":\"" + code + "\"}}";
+        }
+        return CallToolResult.builder()
+                .addTextContent(message)
+                .addTextContent(json)
+                .structuredContent(wrapped)
+                .isError(true)
+                .build();
+    }
+
+    static String unexpected(String tool, Throwable e) {
+        String detail = e.getMessage() == null ? "" : e.getMessage().strip().lines().findFirst().orElse("");
+        if (detail.length() > 300) {
+            detail = detail.substring(0, 300) + "...";
+        }
+        String what = e.getClass().getSimpleName() + (detail.isEmpty() ? "" : ": " + detail);
+        return tool + " failed unexpectedly (" + what + "); the details are in the pyro MCP server's log on stderr.";
+    }
+}

@@ -1,0 +1,175 @@
+package pyro.mcp;
+
+import java.util.List;
+import pyro.core.Pyro;
+import pyro.core.PyroException;
+
+/**
+ * Every MCP tool pyro serves, in the order {@code tools/list} shows them. Each is one declaration:
+ * name, description, parameters (shared ones below), and the {@link Pyro} call.
+ */
+public final class Tools {
+    private Tools() {}
+
+    // ---- shared parameters --------------------------------------------------------------------
+
+    static final Param ENVIRONMENT = Param.string("environment",
+            "Guest environment to boot: debian:12 (git, python3, curl, the usual tools), debian:12-base (minimal) "
+                    + "or debian:12-build (debian:12 plus build-essential). vm_list_environments lists them.")
+            .mandatory();
+    static final Param VCPU_COUNT = Param.integer("vcpu_count", "Virtual CPUs for the guest (1 to 16).")
+            .withDefault(Pyro.DEFAULT_VCPUS);
+    static final Param MEM_MIB = Param.integer("mem_mib", "Guest memory in MiB (256 to 32768).")
+            .withDefault(Pyro.DEFAULT_MEM_MIB);
+    static final Param TIMEOUT_SECONDS = Param.integer("timeout_seconds",
+            "Seconds the command may run before it is killed and the result says timed_out.")
+            .withDefault(Pyro.DEFAULT_TIMEOUT_SECONDS);
+    static final Param TTL_SECONDS = Param.integer("ttl_seconds",
+            "Seconds of life before the guest expires and is reclaimed (30 to 604800).")
+            .withDefault(Pyro.DEFAULT_TTL_SECONDS);
+    static final Param NETWORK = Param.bool("network",
+            "Give the guest outbound network access (for package installs, git clone, downloads).")
+            .withDefault(false);
+    static final Param COMMAND = Param.string("command",
+            "One shell command line, run by 'sh -lc' inside the guest: pipes, &&, redirects and quotes work, "
+                    + "e.g. \"cd src && make test 2>&1 | tail -50\".")
+            .mandatory();
+    static final Param VM_ID = Param.string("vm_id", "The VM id returned by vm_create (vm-...).").mandatory();
+    static final Param WORKSPACE_ID = Param.string("workspace_id",
+            "The workspace id returned by workspace_create (ws-...), or its unique name; workspace_list shows them.")
+            .mandatory();
+    static final Param CWD = Param.string("cwd",
+            "Working directory inside /workspace (absolute, or relative to /workspace). Default: /workspace.");
+    static final Param SERVICE_NAME = Param.string("service_name",
+            "The service's name: 1-64 characters, first a letter or digit, then letters, digits, '.', '_' or '-'.")
+            .mandatory();
+    static final Param SHELL_ID = Param.string("shell_id", "The shell id returned by shell_open.").mandatory();
+
+    /** All tools. */
+    public static List<ToolDef> all() {
+        return List.of(
+                // ---- one-shot ---------------------------------------------------------------------
+                ToolDef.named("vm_run",
+                        "Run one shell command in a fresh, disposable microVM and return exit_code, stdout and stderr; "
+                                + "the VM is deleted afterwards. Use this first for any one-shot job (try a tool, run a "
+                                + "script, build or test something self-contained). Nothing survives the call: when files "
+                                + "or processes must persist across several commands, use workspace_create and "
+                                + "workspace_exec instead. A non-zero exit_code is the command's own result, not a tool error.")
+                        .param(ENVIRONMENT, COMMAND, VCPU_COUNT, MEM_MIB, TIMEOUT_SECONDS, NETWORK)
+                        .call((pyro, a) -> pyro.runInVm(a.string("environment"), shell(a.string("command")),
+                                a.intValue("vcpu_count"), a.intValue("mem_mib"), a.longValue("timeout_seconds"),
+                                a.bool("network"))),
+                ToolDef.named("vm_list_environments",
+                        "List the guest environments (name, description, installed packages, whether the image is "
+                                + "cached locally). Use it to choose the 'environment' for vm_run, vm_create or workspace_create.")
+                        .call((pyro, a) -> pyro.listEnvironments()),
+
+                // ---- raw VM lifecycle -------------------------------------------------------------
+                ToolDef.named("vm_create",
+                        "Create (but do not boot) a VM and return its vm_id; then vm_start it, vm_exec in it, and "
+                                + "vm_delete it when done. Prefer vm_run for one command and workspace_create for "
+                                + "stateful work; use this only when you need to control the VM lifecycle yourself.")
+                        .param(ENVIRONMENT, VCPU_COUNT, MEM_MIB, TTL_SECONDS, NETWORK)
+                        .call((pyro, a) -> pyro.createVm(a.string("environment"), a.intValue("vcpu_count"),
+                                a.intValue("mem_mib"), a.longValue("ttl_seconds"), a.bool("network"))),
+                ToolDef.named("vm_start", "Boot a VM made by vm_create and wait until it accepts commands.")
+                        .param(VM_ID)
+                        .call((pyro, a) -> pyro.startVm(a.string("vm_id"))),
+                ToolDef.named("vm_exec",
+                        "Run one shell command in a started VM (from vm_create + vm_start) and return exit_code, "
+                                + "stdout and stderr.")
+                        .param(VM_ID, COMMAND, TIMEOUT_SECONDS)
+                        .call((pyro, a) -> pyro.execVm(a.string("vm_id"), a.string("command"),
+                                a.longValue("timeout_seconds"))),
+                ToolDef.named("vm_stop", "Shut down a started VM; it can be started again with vm_start.")
+                        .param(VM_ID)
+                        .call((pyro, a) -> pyro.stopVm(a.string("vm_id"))),
+                ToolDef.named("vm_delete", "Stop a VM if needed and delete it and its disk for good.")
+                        .param(VM_ID)
+                        .call((pyro, a) -> pyro.deleteVm(a.string("vm_id"))),
+                ToolDef.named("vm_status", "Show a VM's state, resources, expiry and last command.")
+                        .param(VM_ID)
+                        .call((pyro, a) -> pyro.statusVm(a.string("vm_id"))),
+                ToolDef.named("vm_reap_expired",
+                        "Delete every VM and workspace whose TTL has passed, freeing their slots and disk; "
+                                + "returns what was reaped.")
+                        .call((pyro, a) -> pyro.reapExpired()),
+
+                // ---- workspaces -------------------------------------------------------------------
+                ToolDef.named("workspace_create",
+                        "Create and boot a persistent workspace VM and return its workspace_id. Use it when state "
+                                + "must persist across calls (edit files, build, test, run services): pass the id to "
+                                + "workspace_exec, workspace_sync_push, workspace_diff, workspace_export and finally "
+                                + "workspace_delete. Files live in /workspace; seed_path copies a host folder or "
+                                + "archive there first and becomes the baseline workspace_diff compares against. "
+                                + "It expires after ttl_seconds without being deleted.")
+                        .param(ENVIRONMENT,
+                                Param.string("seed_path",
+                                        "Host path of a folder or a .tar/.tar.gz archive to copy into /workspace "
+                                                + "(absolute, or relative to the server's working directory). "
+                                                + "Default: an empty /workspace."),
+                                VCPU_COUNT, MEM_MIB, TTL_SECONDS, NETWORK)
+                        .call((pyro, a) -> pyro.createWorkspace(a.string("environment"), a.path("seed_path"),
+                                a.intValue("vcpu_count"), a.intValue("mem_mib"), a.longValue("ttl_seconds"),
+                                a.bool("network"))),
+                ToolDef.named("workspace_list", "List the workspaces with their ids, states, expiry and command counts.")
+                        .call((pyro, a) -> pyro.listWorkspaces()),
+                ToolDef.named("workspace_status",
+                        "Show one workspace: state, resources, expiry, seed, command and service counts.")
+                        .param(WORKSPACE_ID)
+                        .call((pyro, a) -> pyro.statusWorkspace(a.string("workspace_id"))),
+                ToolDef.named("workspace_exec",
+                        "Run one shell command in a workspace (from workspace_create) and return exit_code, stdout "
+                                + "and stderr. Files and installed packages persist between calls; each call is a new "
+                                + "shell, so 'cd' and exported variables do not carry over (use cwd, or chain with &&).")
+                        .param(WORKSPACE_ID, COMMAND, CWD, TIMEOUT_SECONDS)
+                        .call((pyro, a) -> pyro.execWorkspace(a.string("workspace_id"), a.string("command"),
+                                a.string("cwd"), a.longValue("timeout_seconds"))),
+                ToolDef.named("workspace_logs",
+                        "Show a workspace's command journal: every workspace_exec with its sequence number, command, "
+                                + "exit code and times.")
+                        .param(WORKSPACE_ID)
+                        .call((pyro, a) -> pyro.logsWorkspace(a.string("workspace_id"))),
+                ToolDef.named("workspace_sync_push",
+                        "Copy a host folder or a .tar/.tar.gz archive into a workspace (into /workspace or dest), "
+                                + "overwriting files of the same name. Does not change the workspace_diff baseline.")
+                        .param(WORKSPACE_ID,
+                                Param.string("source_path",
+                                        "Host path of the folder or .tar/.tar.gz archive to copy (absolute, or "
+                                                + "relative to the server's working directory).")
+                                        .mandatory(),
+                                Param.string("dest",
+                                        "Target folder inside /workspace (absolute, or relative to /workspace). "
+                                                + "Default: /workspace."))
+                        .call((pyro, a) -> pyro.pushWorkspaceSync(a.string("workspace_id"), a.path("source_path"),
+                                a.string("dest"))),
+                ToolDef.named("workspace_diff",
+                        "Compare /workspace with its create-time baseline: added, modified and deleted paths and a "
+                                + "unified diff of text files. Use it to review what your commands changed.")
+                        .param(WORKSPACE_ID)
+                        .call((pyro, a) -> pyro.diffWorkspace(a.string("workspace_id"))),
+                ToolDef.named("workspace_export",
+                        "Copy a file or folder out of a workspace to the host, e.g. a build artifact or the edited "
+                                + "sources.")
+                        .param(WORKSPACE_ID,
+                                Param.string("path", "Path inside /workspace to export (absolute, or relative to "
+                                        + "/workspace).").mandatory(),
+                                Param.string("output_path", "Host path to write (absolute, or relative to the server's "
+                                        + "working directory); its folder must exist, an existing file there is replaced, an existing "
+                                        + "folder is refused.").mandatory())
+                        .call((pyro, a) -> pyro.exportWorkspace(a.string("workspace_id"), a.string("path"),
+                                a.path("output_path"))),
+                ToolDef.named("workspace_delete",
+                        "Stop a workspace and delete it with all its files; export what you need first.")
+                        .param(WORKSPACE_ID)
+                        .call((pyro, a) -> pyro.deleteWorkspace(a.string("workspace_id"))));
+    }
+
+    /** The MCP form of a command: one string for {@code sh -lc} (as the SDK's string overloads do). */
+    static List<String> shell(String command) {
+        if (command == null || command.isBlank()) {
+            throw PyroException.invalid("the command is empty: give a shell command to run.");
+        }
+        return List.of("sh", "-lc", command);
+    }
+}
