@@ -59,8 +59,11 @@ public final class ImageStore {
         }
         try {
             Map<String, Object> m = Json.readMap(Files.readString(manifest));
+            if (!(m.get("files") instanceof Map<?, ?> files)) {
+                return null;
+            }
             for (String f : FILES) {
-                Object info = m.get(f);
+                Object info = files.get(f);
                 if (!(info instanceof Map<?, ?> fm) || !(fm.get("size") instanceof Number size)) {
                     return null;
                 }
@@ -85,7 +88,7 @@ public final class ImageStore {
         long size = 0;
         if (m != null) {
             for (String f : FILES) {
-                size += ((Number) ((Map<?, ?>) m.get(f)).get("size")).longValue();
+                size += ((Number) ((Map<?, ?>) ((Map<?, ?>) m.get("files")).get(f)).get("size")).longValue();
             }
         }
         return new EnvironmentInfo(e.name(), e.description(), e.packages(), m != null, dir(e).toString(),

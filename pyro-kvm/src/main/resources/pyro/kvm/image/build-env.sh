@@ -103,7 +103,17 @@ else
 fi
 WORK=$(mktemp -d "$WORK_PARENT/.pyro-build.XXXXXXXX")
 WORK=$(cd "$WORK" && pwd)
-ROOTFS=$WORK/rootfs
+# The Debian part (kernel, initramfs, debootstrap rootfs) is kept in BASE and reused when only the
+# agent changed: then a build is steps 5-9 only (seconds, not minutes). BASE is valid when its
+# 'complete' marker names the same /init and environment as this build.
+BASE=$(dirname "$OUT_DIR")/.base-$(basename "$OUT_DIR")
+BASE_KEY="$ENV_NAME $(sha256sum "$SCRIPT_DIR/init" | cut -d' ' -f1) $(sha256sum "$0" | cut -d' ' -f1)"
+REUSE_BASE=0
+if [ -f "$BASE/complete" ] && [ "$(cat "$BASE/complete")" = "$BASE_KEY" ] \
+        && [ -f "$BASE/vmlinux" ] && [ -f "$BASE/initrd.img" ] && [ -f "$BASE/meta.sh" ] && [ -d "$BASE/rootfs" ]; then
+    REUSE_BASE=1
+fi
+ROOTFS=$BASE/rootfs
 STAGE=$WORK/out
 LOGS=$WORK/logs
 mkdir -p "$STAGE" "$LOGS"
@@ -124,6 +134,7 @@ cleanup() {
         kill "$CHILD_PID" 2>/dev/null || true
         wait "$CHILD_PID" 2>/dev/null || true
     fi
+    [ -n "${BASE:-}" ] && [ -d "$BASE" ] && unmount_below "$BASE"
     if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
         unmount_below "$WORK"
         if awk -v b="$WORK/" 'index($2, b) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
@@ -143,6 +154,16 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
+if [ "$REUSE_BASE" = 1 ]; then
+    # shellcheck disable=SC1091
+    . "$BASE/meta.sh"
+    cp "$BASE/vmlinux" "$STAGE/vmlinux"
+    cp "$BASE/initrd.img" "$STAGE/initrd.img"
+    TOTAL_STEPS=4
+    echo "[pyro] reusing the Debian base in $BASE (kernel $KVER); installing the current agent" >&2
+else
+rm -rf "$BASE"
+mkdir -p "$BASE"
 # ---------------------------------------------------------------------------------------------
 # step 1: kernel package
 step "resolving and downloading the Debian kernel package"
@@ -298,8 +319,40 @@ unmount_below "$ROOTFS"   # debootstrap normally unmounts its proc/sys; be sure
 step_done
 
 # ---------------------------------------------------------------------------------------------
+# step 5 (of the base): trim
+step "trimming apt caches, documentation and logs"
+rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/cache/apt/*.bin \
+       "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/debootstrap \
+       "$ROOTFS"/usr/share/man/* "$ROOTFS"/usr/share/info/* "$ROOTFS"/usr/share/lintian/* \
+       "$ROOTFS"/var/log/*.log "$ROOTFS"/var/log/apt/* "$ROOTFS"/var/cache/debconf/*-old \
+       "$ROOTFS"/tmp/* "$ROOTFS"/var/tmp/*
+# keep copyright files (licence obligations), drop the rest of /usr/share/doc
+if [ -d "$ROOTFS/usr/share/doc" ]; then
+    find "$ROOTFS/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
+    find "$ROOTFS/usr/share/doc" -mindepth 1 -type d -empty -delete
+fi
+mkdir -p "$ROOTFS/var/lib/apt/lists/partial" "$ROOTFS/var/log"
+: > "$ROOTFS/var/log/pyro-agent.log"
+# the image must not carry a machine identity; dbus/systemd tools regenerate it if needed
+[ -f "$ROOTFS/etc/machine-id" ] && : > "$ROOTFS/etc/machine-id"
+dpkg-query --admindir="$ROOTFS/var/lib/dpkg" -W -f '${Package} ${Version}\n' > "$WORK/installed.txt" 2>/dev/null || true
+step_done "$(du -sm "$ROOTFS" | cut -f1) MiB of content, $(wc -l < "$WORK/installed.txt") packages"
+
+cp "$STAGE/vmlinux" "$BASE/vmlinux"
+cp "$STAGE/initrd.img" "$BASE/initrd.img"
+{
+    printf 'KPKG=%q\nKPKG_VERSION=%q\nKVER=%q\nMIRROR=%q\n' "$KPKG" "$KPKG_VERSION" "$KVER" "$MIRROR"
+    printf 'MOD_ORDER=(%s)\n' "${MOD_ORDER[*]}"
+} > "$BASE/meta.sh"
+cp "$WORK/installed.txt" "$BASE/installed.txt"
+echo "$BASE_KEY" > "$BASE/complete"
+fi
+cp "$BASE/installed.txt" "$WORK/installed.txt"
+
+# ---------------------------------------------------------------------------------------------
 # step 5: pyro guest files and the agent
 step "installing pyro init files and the agent runtime"
+rm -rf "$ROOTFS/opt/pyro"
 install -d -m 0755 "$ROOTFS/opt/pyro"
 install -m 0755 "$BUSYBOX" "$ROOTFS/opt/pyro/busybox"
 install -m 0755 "$SCRIPT_DIR/sysinit" "$ROOTFS/opt/pyro/sysinit"
@@ -366,26 +419,6 @@ case "$CACHE_KIND" in
     appcds) step_done "agent.jsa $(( $(stat -c %s "$ROOTFS/opt/pyro/agent.jsa") / 1024 )) KiB" ;;
     *) step_done "no class cache" ;;
 esac
-
-# ---------------------------------------------------------------------------------------------
-# step 7: trim
-step "trimming apt caches, documentation and logs"
-rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/cache/apt/*.bin \
-       "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/debootstrap \
-       "$ROOTFS"/usr/share/man/* "$ROOTFS"/usr/share/info/* "$ROOTFS"/usr/share/lintian/* \
-       "$ROOTFS"/var/log/*.log "$ROOTFS"/var/log/apt/* "$ROOTFS"/var/cache/debconf/*-old \
-       "$ROOTFS"/tmp/* "$ROOTFS"/var/tmp/*
-# keep copyright files (licence obligations), drop the rest of /usr/share/doc
-if [ -d "$ROOTFS/usr/share/doc" ]; then
-    find "$ROOTFS/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
-    find "$ROOTFS/usr/share/doc" -mindepth 1 -type d -empty -delete
-fi
-mkdir -p "$ROOTFS/var/lib/apt/lists/partial" "$ROOTFS/var/log"
-: > "$ROOTFS/var/log/pyro-agent.log"
-# the image must not carry a machine identity; dbus/systemd tools regenerate it if needed
-[ -f "$ROOTFS/etc/machine-id" ] && : > "$ROOTFS/etc/machine-id"
-dpkg-query --admindir="$ROOTFS/var/lib/dpkg" -W -f '${Package} ${Version}\n' > "$WORK/installed.txt" 2>/dev/null || true
-step_done "$(du -sm "$ROOTFS" | cut -f1) MiB of content, $(wc -l < "$WORK/installed.txt") packages"
 
 # ---------------------------------------------------------------------------------------------
 # step 8: ext4 image
