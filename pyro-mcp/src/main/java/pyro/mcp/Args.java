@@ -45,7 +45,7 @@ public final class Args {
                 if (!(v instanceof String s)) {
                     throw wrongType(p, "a string", v);
                 }
-                if (p.required() && s.isBlank()) {
+                if (p.required() && !p.allowEmpty() && s.isBlank()) {
                     throw PyroException.invalid("argument '" + p.name() + "' for " + tool + " is empty.");
                 }
                 if (!p.allowed().isEmpty() && !p.allowed().contains(s)) {
@@ -55,6 +55,15 @@ public final class Args {
                 yield s;
             }
             case INTEGER -> toLong(p, v);
+            case STRING_OR_INTEGER -> {
+                if (v instanceof String s) {
+                    yield s;
+                }
+                if (v instanceof Number) {
+                    yield String.valueOf(toLong(p, v));
+                }
+                throw wrongType(p, "a string or a whole number", v);
+            }
             case BOOLEAN -> {
                 if (!(v instanceof Boolean b)) {
                     throw wrongType(p, "true or false", v);

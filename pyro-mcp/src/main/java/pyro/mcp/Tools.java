@@ -3,6 +3,7 @@ package pyro.mcp;
 import java.util.List;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
+import pyro.core.model.Readiness;
 
 /**
  * Every MCP tool pyro serves, in the order {@code tools/list} shows them. Each is one declaration:
@@ -162,7 +163,144 @@ public final class Tools {
                 ToolDef.named("workspace_delete",
                         "Stop a workspace and delete it with all its files; export what you need first.")
                         .param(WORKSPACE_ID)
-                        .call((pyro, a) -> pyro.deleteWorkspace(a.string("workspace_id"))));
+                        .call((pyro, a) -> pyro.deleteWorkspace(a.string("workspace_id"))),
+
+                // ---- shells -----------------------------------------------------------------------
+                ToolDef.named("shell_open",
+                        "Open an interactive shell (a pseudo-terminal running bash) in a workspace and return its "
+                                + "shell_id. Use it for programs that need a terminal or keep state between inputs "
+                                + "(a REPL, a debugger, an interactive installer); for plain commands workspace_exec "
+                                + "is simpler. Then shell_write input, shell_read output, and shell_close it.")
+                        .param(WORKSPACE_ID, CWD,
+                                Param.integer("cols", "Terminal width in columns.").withDefault(120),
+                                Param.integer("rows", "Terminal height in rows.").withDefault(30))
+                        .call((pyro, a) -> pyro.openShell(a.string("workspace_id"), a.string("cwd"),
+                                a.intValue("cols"), a.intValue("rows"))),
+                ToolDef.named("shell_read",
+                        "Read a shell's output from a byte cursor: returns output, next_cursor and truncated. Pass "
+                                + "next_cursor as cursor to the next read to get only new output; read again (after a "
+                                + "moment) when a program is still producing output.")
+                        .param(WORKSPACE_ID, SHELL_ID,
+                                Param.integer("cursor", "Byte offset in the shell's output to read from; use the "
+                                        + "previous read's next_cursor.").withDefault(0),
+                                Param.integer("max_chars", "At most this many characters are returned; "
+                                        + "truncated says whether more is waiting.").withDefault(65536))
+                        .call((pyro, a) -> pyro.readShell(a.string("workspace_id"), a.string("shell_id"),
+                                a.longValue("cursor"), a.intValue("max_chars"))),
+                ToolDef.named("shell_write",
+                        "Type input into a shell opened by shell_open (a newline is added, i.e. Enter is "
+                                + "pressed, unless newline is false). Read the result with shell_read.")
+                        .param(WORKSPACE_ID, SHELL_ID,
+                                Param.string("input", "The text to type; may be empty to just press Enter.")
+                                        .mandatory().allowingEmpty(),
+                                Param.bool("newline", "Press Enter after the input.").withDefault(true))
+                        .call((pyro, a) -> pyro.writeShell(a.string("workspace_id"), a.string("shell_id"),
+                                a.string("input"), a.bool("newline"))),
+                ToolDef.named("shell_signal",
+                        "Send a signal to the foreground process group of a shell, e.g. INT (Ctrl-C) to stop a "
+                                + "running program without closing the shell.")
+                        .param(WORKSPACE_ID, SHELL_ID,
+                                Param.string("signal", "The signal to send.").oneOf("INT", "TERM", "HUP", "KILL")
+                                        .withDefault("INT"))
+                        .call((pyro, a) -> pyro.signalShell(a.string("workspace_id"), a.string("shell_id"),
+                                a.string("signal"))),
+                ToolDef.named("shell_close", "Close a shell and end every process it started.")
+                        .param(WORKSPACE_ID, SHELL_ID)
+                        .call((pyro, a) -> pyro.closeShell(a.string("workspace_id"), a.string("shell_id"))),
+
+                // ---- services ---------------------------------------------------------------------
+                ToolDef.named("service_start",
+                        "Start a long-running background process (dev server, database, file watcher) in a "
+                                + "workspace and wait until it is ready; it keeps running across calls until "
+                                + "service_stop or workspace_delete. Give one readiness probe (ready_file, ready_tcp, "
+                                + "ready_http or ready_command) so the call returns only once the service really "
+                                + "works; without one it returns as soon as the process is alive. A failure names the "
+                                + "probe, the attempts, the last probe error and the last log lines. Read its output "
+                                + "with service_logs.")
+                        .param(WORKSPACE_ID, SERVICE_NAME,
+                                COMMAND,
+                                CWD,
+                                Param.object("env", "Extra environment variables for the service, as "
+                                        + "{\"NAME\": \"value\"}."),
+                                Param.string("ready_file", "Ready when this file exists (relative to cwd)."),
+                                Param.stringOrInteger("ready_tcp", "Ready when this TCP port accepts connections "
+                                        + "inside the guest: \"[HOST:]PORT\", e.g. \"8000\" or \"127.0.0.1:5432\"."),
+                                Param.string("ready_http", "Ready when this URL (inside the guest) answers 2xx or "
+                                        + "3xx, e.g. \"http://127.0.0.1:8000/health\"."),
+                                Param.string("ready_command", "Ready when this shell command exits 0 (run by sh "
+                                        + "inside the guest)."),
+                                Param.integer("ready_timeout_seconds", "Seconds to wait for readiness before the "
+                                        + "service is killed and reported failed.")
+                                        .withDefault(Readiness.DEFAULT_TIMEOUT_SECONDS),
+                                Param.integer("ready_interval_ms", "Milliseconds between readiness probes.")
+                                        .withDefault(Readiness.DEFAULT_INTERVAL_MS))
+                        .call((pyro, a) -> pyro.startService(a.string("workspace_id"), a.string("service_name"),
+                                a.string("command"), a.string("cwd"), a.stringMap("env"), readiness(a))),
+                ToolDef.named("service_list",
+                        "List a workspace's services with their states (starting, running, stopped, exited, failed).")
+                        .param(WORKSPACE_ID)
+                        .call((pyro, a) -> pyro.listServices(a.string("workspace_id"))),
+                ToolDef.named("service_status",
+                        "Show one service: state, pid, times, exit code, stop reason and readiness probe results.")
+                        .param(WORKSPACE_ID, SERVICE_NAME)
+                        .call((pyro, a) -> pyro.statusService(a.string("workspace_id"), a.string("service_name"))),
+                ToolDef.named("service_logs",
+                        "Read a service's stdout and stderr. The result's stdout_offset and stderr_offset, passed "
+                                + "back as after=\"STDOUT_OFFSET:STDERR_OFFSET\", read only what is new.")
+                        .param(WORKSPACE_ID, SERVICE_NAME,
+                                Param.integer("tail_lines", "Only the last this many lines of each stream. Default: "
+                                        + "everything."),
+                                Param.string("stream", "Which output to read.").oneOf("stdout", "stderr", "both")
+                                        .withDefault("both"),
+                                Param.string("after", "\"STDOUT_OFFSET:STDERR_OFFSET\" from a previous "
+                                        + "service_logs result: read only output written since. Default: from the start."))
+                        .call((pyro, a) -> pyro.logsService(a.string("workspace_id"), a.string("service_name"),
+                                a.optInt("tail_lines"), a.string("stream"), a.string("after"))),
+                ToolDef.named("service_stop",
+                        "Stop a service: TERM to its process group, then KILL after grace_seconds; no child "
+                                + "process survives.")
+                        .param(WORKSPACE_ID, SERVICE_NAME,
+                                Param.integer("grace_seconds", "Seconds between TERM and KILL.").withDefault(10))
+                        .call((pyro, a) -> pyro.stopService(a.string("workspace_id"), a.string("service_name"),
+                                a.longValue("grace_seconds"))));
+    }
+
+    static final List<String> PROBES = List.of("ready_file", "ready_tcp", "ready_http", "ready_command");
+
+    /** The one readiness probe of service_start (or none), with its timeout and interval. */
+    static Readiness readiness(Args a) {
+        List<String> given = PROBES.stream().filter(a::has).toList();
+        if (given.size() > 1) {
+            throw PyroException.invalid("service_start takes at most one readiness probe, got "
+                    + String.join(" and ", given) + ".");
+        }
+        Readiness r = Readiness.none();
+        if (a.has("ready_file")) {
+            r = Readiness.file(a.string("ready_file"));
+        } else if (a.has("ready_tcp")) {
+            r = tcp(a.string("ready_tcp"));
+        } else if (a.has("ready_http")) {
+            r = Readiness.http(a.string("ready_http"));
+        } else if (a.has("ready_command")) {
+            r = Readiness.command(a.string("ready_command"));
+        }
+        return r.withTimeout(a.longValue("ready_timeout_seconds"), a.longValue("ready_interval_ms"));
+    }
+
+    /** "[HOST:]PORT" as the CLI's --ready-tcp reads it. */
+    static Readiness tcp(String spec) {
+        String host = "127.0.0.1";
+        String port = spec.strip();
+        int colon = port.lastIndexOf(':');
+        if (colon >= 0) {
+            host = port.substring(0, colon);
+            port = port.substring(colon + 1);
+        }
+        try {
+            return Readiness.tcp(host.isEmpty() ? "127.0.0.1" : host, Integer.parseInt(port));
+        } catch (NumberFormatException e) {
+            throw PyroException.invalid("ready_tcp '" + spec + "' is not [HOST:]PORT.");
+        }
     }
 
     /** The MCP form of a command: one string for {@code sh -lc} (as the SDK's string overloads do). */

@@ -28,7 +28,8 @@ class McpServerStdioTest {
     static final List<String> CONTRACT_TOOLS = List.of("vm_run", "vm_list_environments", "vm_create", "vm_start",
             "vm_exec", "vm_stop", "vm_delete", "vm_status", "vm_reap_expired", "workspace_create", "workspace_list",
             "workspace_status", "workspace_exec", "workspace_logs", "workspace_sync_push", "workspace_diff",
-            "workspace_export", "workspace_delete");
+            "workspace_export", "workspace_delete", "shell_open", "shell_read", "shell_write", "shell_signal",
+            "shell_close", "service_start", "service_list", "service_status", "service_logs", "service_stop");
 
     @TempDir
     static Path tmp;

@@ -106,4 +106,41 @@ class ToolRunnerTest {
             }
         }
     }
+
+    @Test
+    void serviceStartTakesAtMostOneProbeAndReadsPortsLikeTheCli() {
+        ToolDef start = tool("service_start");
+        Args two = new Args(start, Map.of("workspace_id", "ws-1", "service_name", "web", "command", "x",
+                "ready_file", "f", "ready_http", "http://127.0.0.1/"));
+        PyroException e = assertThrows(PyroException.class, () -> Tools.readiness(two));
+        assertEquals("service_start takes at most one readiness probe, got ready_file and ready_http.", e.getMessage());
+
+        var port = Tools.readiness(new Args(start, Map.of("workspace_id", "ws-1", "service_name", "web",
+                "command", "x", "ready_tcp", 8000, "ready_timeout_seconds", 5)));
+        assertEquals("tcp", port.type());
+        assertEquals("127.0.0.1", port.host());
+        assertEquals(8000, port.port());
+        assertEquals(5, port.timeoutSeconds());
+        assertEquals(500, port.intervalMs());
+        assertEquals("db", Tools.readiness(new Args(start, Map.of("workspace_id", "ws-1", "service_name", "web",
+                "command", "x", "ready_tcp", "db:5432"))).host());
+        assertEquals("none", Tools.readiness(new Args(start, Map.of("workspace_id", "ws-1", "service_name", "web",
+                "command", "x"))).type());
+        PyroException bad = assertThrows(PyroException.class, () -> Tools.readiness(new Args(start,
+                Map.of("workspace_id", "ws-1", "service_name", "web", "command", "x", "ready_tcp", "web"))));
+        assertTrue(bad.getMessage().contains("ready_tcp 'web'"), bad.getMessage());
+        PyroException env = assertThrows(PyroException.class, () -> new Args(start,
+                Map.of("workspace_id", "ws-1", "service_name", "web", "command", "x", "env", Map.of("A", 1))));
+        assertTrue(env.getMessage().contains("'env'"), env.getMessage());
+    }
+
+    @Test
+    void shellWriteAcceptsEmptyInputAndSignalsAreChecked() {
+        Args a = new Args(tool("shell_write"), Map.of("workspace_id", "ws-1", "shell_id", "sh-1", "input", ""));
+        assertEquals("", a.string("input"));
+        assertTrue(a.bool("newline"));
+        PyroException e = assertThrows(PyroException.class, () -> new Args(tool("shell_signal"),
+                Map.of("workspace_id", "ws-1", "shell_id", "sh-1", "signal", "STOP")));
+        assertEquals("argument 'signal' for shell_signal is 'STOP': use one of INT, TERM, HUP, KILL.", e.getMessage());
+    }
 }
