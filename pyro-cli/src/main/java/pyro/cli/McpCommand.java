@@ -45,7 +45,7 @@ final class McpCommand {
             throw PyroException.host("the MCP server module pyro.mcp is not installed beside the CLI.");
         }
         ModuleLayer boot = ModuleLayer.boot();
-        Configuration cf = boot.configuration().resolve(finder, ModuleFinder.of(), Set.of(MODULE));
+        Configuration cf = boot.configuration().resolve(ModuleFinder.of(), finder, Set.of(MODULE)); // boot-layer modules win over copies in the folder
         ModuleLayer layer = boot.defineModulesWithOneLoader(cf, ClassLoader.getSystemClassLoader());
         return Class.forName(layer.findModule(MODULE).orElseThrow(), MAIN);
     }

@@ -14,7 +14,8 @@ import pyro.core.model.WorkspaceInfo;
 @Command(name = "workspace", description = "Persistent workspaces: a VM that stays up across calls, with /workspace seeded from a host folder.",
         subcommands = {WorkspaceCommand.Create.class, WorkspaceCommand.ListCmd.class, WorkspaceCommand.Status.class,
             WorkspaceCommand.Exec.class, WorkspaceCommand.Logs.class, WorkspaceCommand.Sync.class,
-            WorkspaceCommand.Diff.class, WorkspaceCommand.Export.class, WorkspaceCommand.Delete.class})
+            WorkspaceCommand.Diff.class, WorkspaceCommand.Export.class, WorkspaceCommand.Delete.class,
+            ServiceCommand.class, ShellCommand.class})
 final class WorkspaceCommand {
     static String line(WorkspaceInfo w) {
         var c = w.serviceCounts();

@@ -8,7 +8,16 @@ import java.util.ServiceLoader;
 import pyro.core.internal.Instance;
 import pyro.core.internal.StateStore;
 import pyro.core.internal.VmManager;
+import pyro.core.internal.ServiceManager;
+import pyro.core.internal.ShellManager;
 import pyro.core.internal.WorkspaceManager;
+import pyro.core.model.Readiness;
+import pyro.core.model.ServiceInfo;
+import pyro.core.model.ServiceList;
+import pyro.core.model.ServiceLogs;
+import pyro.core.model.ShellAck;
+import pyro.core.model.ShellInfo;
+import pyro.core.model.ShellRead;
 import pyro.core.model.DiffResult;
 import pyro.core.model.ExportResult;
 import pyro.core.model.SyncResult;
@@ -49,13 +58,17 @@ public final class Pyro {
     private final Backend backend;
     private final VmManager vms;
     private final WorkspaceManager workspaces;
+    private final ServiceManager services;
+    private final ShellManager shells;
     private volatile ProgressSink progress = ProgressSink.NONE;
 
     private Pyro(PyroConfig config, Backend backend) {
         this.config = config;
         this.backend = backend;
         this.vms = new VmManager(new StateStore(config.stateDir()), backend, config.maxActiveVms());
-        this.workspaces = new WorkspaceManager(vms);
+        this.services = new ServiceManager(vms);
+        this.shells = new ShellManager(vms);
+        this.workspaces = new WorkspaceManager(vms, services);
     }
 
     /** A client with the default folders ({@link PyroConfig#defaults()}) and the best backend for this host. */
@@ -288,5 +301,68 @@ public final class Pyro {
 
     public DeleteResult deleteWorkspace(String workspaceId) {
         return workspaces.delete(workspaceId);
+    }
+
+    // ---- services -----------------------------------------------------------------------------
+
+    /**
+     * Starts a long-running service in the workspace and returns once it is running (its probe
+     * passed, or it has no probe and is alive). A service that fails to become ready throws a
+     * {@code GUEST_FAILURE} naming the probe, the attempts, the last probe error and the last log lines.
+     */
+    public ServiceInfo startService(String workspaceId, String serviceName, List<String> command, String cwd,
+            Map<String, String> env, Readiness readiness) {
+        return services.start(workspaceId, serviceName, command, cwd, env, readiness);
+    }
+
+    /** MCP and SDK string form: {@code command} runs under {@code sh -lc}. */
+    public ServiceInfo startService(String workspaceId, String serviceName, String shellCommand, String cwd,
+            Map<String, String> env, Readiness readiness) {
+        return startService(workspaceId, serviceName, shell(shellCommand), cwd, env, readiness);
+    }
+
+    public ServiceList listServices(String workspaceId) {
+        return services.list(workspaceId);
+    }
+
+    public ServiceInfo statusService(String workspaceId, String serviceName) {
+        return services.status(workspaceId, serviceName);
+    }
+
+    /**
+     * Reads a service's logs. {@code after} is {@code "STDOUT_OFFSET:STDERR_OFFSET"} from a previous
+     * call's {@link ServiceLogs#after()} to read only what is new; null reads from the start.
+     */
+    public ServiceLogs logsService(String workspaceId, String serviceName, Integer tailLines, String stream,
+            String after) {
+        return services.logs(workspaceId, serviceName, tailLines, stream, after);
+    }
+
+    /** TERM to the service's process group, {@code graceSeconds}, then KILL; no child survives. */
+    public ServiceInfo stopService(String workspaceId, String serviceName, long graceSeconds) {
+        return services.stop(workspaceId, serviceName, graceSeconds);
+    }
+
+    // ---- shells -------------------------------------------------------------------------------
+
+    public ShellInfo openShell(String workspaceId, String cwd, int cols, int rows) {
+        return shells.open(workspaceId, cwd, cols, rows);
+    }
+
+    public ShellRead readShell(String workspaceId, String shellId, long cursor, int maxChars) {
+        return shells.read(workspaceId, shellId, cursor, maxChars);
+    }
+
+    public ShellAck writeShell(String workspaceId, String shellId, String input, boolean newline) {
+        return shells.write(workspaceId, shellId, input, newline);
+    }
+
+    /** INT, TERM, HUP or KILL to the shell's foreground process group. */
+    public ShellAck signalShell(String workspaceId, String shellId, String signal) {
+        return shells.signal(workspaceId, shellId, signal);
+    }
+
+    public ShellInfo closeShell(String workspaceId, String shellId) {
+        return shells.close(workspaceId, shellId);
     }
 }

@@ -24,9 +24,11 @@ import pyro.core.spi.ProgressSink;
 public final class WorkspaceManager {
     private final VmManager vms;
     private final WorkspaceFiles files;
+    private final ServiceManager services;
 
-    public WorkspaceManager(VmManager vms) {
+    public WorkspaceManager(VmManager vms, ServiceManager services) {
         this.vms = vms;
+        this.services = services;
         this.files = new WorkspaceFiles(vms);
     }
 
@@ -71,7 +73,7 @@ public final class WorkspaceManager {
     }
 
     ServiceCounts serviceCounts(Instance i) {
-        return ServiceCounts.NONE;
+        return services.counts(i);
     }
 
     public ExecResult exec(String id, List<String> argv, String cwd, long timeoutSeconds) {

@@ -126,6 +126,11 @@ public final class QemuBackend implements Backend {
         return images.pull(e, progress);
     }
 
+    /** Where a built environment's vmlinux, initrd.img and rootfs.ext4 are. */
+    public Path environmentDir(String name) {
+        return images.dir(ImageStore.entry(name));
+    }
+
     @Override
     public PruneResult pruneEnvironments() {
         return images.prune();
@@ -144,6 +149,20 @@ public final class QemuBackend implements Backend {
         }
         Path overlay = dir.resolve("overlay.qcow2");
         createOverlay(envDir.resolve("rootfs.ext4"), overlay);
+        List<String> argv = argv(spec, envDir, overlay, agentSock);
+        Map<String, Object> launch = new LinkedHashMap<>();
+        launch.put("instance_id", spec.instanceId());
+        launch.put("state_dir", dir.getParent().getParent().toString());
+        launch.put("vmm_argv", argv);
+        launch.put("agent_socket", agentSock.toString());
+        launch.put("boot_timeout_ms", bootTimeout.toMillis());
+        progress.line("booting " + spec.environment() + " (" + accel.accel() + ")");
+        return SupervisorLauncher.launch(dir, launch, bootTimeout);
+    }
+
+    /** The VMM command line for one VM; public so the bench can boot the same VM by hand as the floor. */
+    public List<String> argv(LaunchSpec spec, Path envDir, Path overlay, Path agentSock) {
+        Path dir = spec.instanceDir();
         List<String> argv = new ArrayList<>();
         argv.add(HostProbe.which("qemu-system-x86_64").toString());
         argv.addAll(List.of("-M", "microvm", "-name", spec.instanceId()));
@@ -166,14 +185,7 @@ public final class QemuBackend implements Backend {
         if (spec.network()) {
             argv.addAll(List.of("-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"));
         }
-        Map<String, Object> launch = new LinkedHashMap<>();
-        launch.put("instance_id", spec.instanceId());
-        launch.put("state_dir", dir.getParent().getParent().toString());
-        launch.put("vmm_argv", argv);
-        launch.put("agent_socket", agentSock.toString());
-        launch.put("boot_timeout_ms", bootTimeout.toMillis());
-        progress.line("booting " + spec.environment() + " (" + accel.accel() + ")");
-        return SupervisorLauncher.launch(dir, launch, bootTimeout);
+        return argv;
     }
 
     private String kernelArgs(LaunchSpec spec) {
@@ -185,7 +197,8 @@ public final class QemuBackend implements Backend {
         return sb.toString();
     }
 
-    private static void createOverlay(Path base, Path overlay) {
+    /** A qcow2 overlay over the environment's read-only ext4 image: copy-on-write, never a copy. */
+    public static void createOverlay(Path base, Path overlay) {
         try {
             Process p = new ProcessBuilder(HostProbe.which("qemu-img").toString(), "create", "-q", "-f", "qcow2",
                             "-b", base.toAbsolutePath().toString(), "-F", "raw", overlay.toString())

@@ -328,6 +328,10 @@ public final class Supervisor {
         try {
             Frame f;
             while ((f = FrameCodec.read(in)) != null) {
+                if ("hello".equals(f.type())) {
+                    agentRestarted();
+                    continue;
+                }
                 Route r = routes.get(f.id());
                 if (r == null) {
                     continue;
@@ -345,6 +349,20 @@ public final class Supervisor {
         } catch (IOException e) {
             fail("the guest agent channel broke: " + e.getMessage());
         }
+    }
+
+    /**
+     * A second hello means the agent process died and init started it again: the requests it was
+     * handling are gone, so answer them now instead of letting their callers wait forever.
+     */
+    private void agentRestarted() {
+        String reason = "the guest agent restarted while handling this request (it crashed; see "
+                + "/var/log/pyro-agent.log in the guest)";
+        log("agent hello again: failing " + routes.size() + " pending requests");
+        for (var e : routes.entrySet()) {
+            e.getValue().conn().send(error(e.getValue().clientId(), "guest_failure", reason));
+        }
+        routes.clear();
     }
 
     private void watchVmm() {

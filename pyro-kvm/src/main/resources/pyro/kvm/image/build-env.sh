@@ -107,7 +107,9 @@ WORK=$(cd "$WORK" && pwd)
 # agent changed: then a build is steps 5-9 only (seconds, not minutes). BASE is valid when its
 # 'complete' marker names the same /init and environment as this build.
 BASE=$(dirname "$OUT_DIR")/.base-$(basename "$OUT_DIR")
-BASE_KEY="$ENV_NAME $(sha256sum "$SCRIPT_DIR/init" | cut -d' ' -f1) $(sha256sum "$0" | cut -d' ' -f1)"
+# Bump BASE_FORMAT when steps 1-4 or the trim change, so existing bases are rebuilt.
+BASE_FORMAT=1
+BASE_KEY="$ENV_NAME format-$BASE_FORMAT init-$(sha256sum "$SCRIPT_DIR/init" | cut -d' ' -f1)"
 REUSE_BASE=0
 if [ -f "$BASE/complete" ] && [ "$(cat "$BASE/complete")" = "$BASE_KEY" ] \
         && [ -f "$BASE/vmlinux" ] && [ -f "$BASE/initrd.img" ] && [ -f "$BASE/meta.sh" ] && [ -d "$BASE/rootfs" ]; then
@@ -378,7 +380,11 @@ step_done
 # Fallback (JDK without AOT cache support): base CDS archive + dynamic AppCDS archive agent.jsa.
 # The launcher uses whichever exists, and a JVM with neither simply starts without it.
 step "creating the agent's class cache (AOT cache, else AppCDS)"
-JAVA_FLAGS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xss512k)
+# No cached adapters or stubs: they are machine code for the BUILD host's CPU (AVX-512 here), and a
+# TCG guest's CPU lacks those instructions: the agent died with SIGILL on its first request.
+# The launcher passes the same flags.
+JAVA_FLAGS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xss512k
+    -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching -XX:-AOTStubCaching)
 AGENT_ARGS=(-p /opt/pyro/lib -m pyro.agent/pyro.agent.Main)
 chroot_java() { timeout 300 chroot "$ROOTFS" /opt/pyro/jre/bin/java "$@"; }
 mkdir -p "$ROOTFS/proc"

@@ -1,0 +1,165 @@
+package pyro.cli;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import pyro.core.PyroException;
+import pyro.core.model.Readiness;
+import pyro.core.model.ServiceInfo;
+import pyro.core.model.ServiceLogs;
+
+@Command(name = "service", description = "Long-running services in a workspace (dev servers, databases, watchers) with readiness probes.",
+        subcommands = {ServiceCommand.Start.class, ServiceCommand.ListCmd.class, ServiceCommand.Status.class,
+            ServiceCommand.Logs.class, ServiceCommand.Stop.class})
+final class ServiceCommand {
+    static String line(ServiceInfo s) {
+        return String.format("%-20s %-9s pid %-6s %s%s", s.serviceName(), s.state(), s.get("pid"),
+                s.get("command"), s.stopReason() != null ? "  (" + s.stopReason() + ")" : "");
+    }
+
+    static final class Probe {
+        @Option(names = "--ready-file", paramLabel = "PATH", description = "Ready when this file exists (relative to --cwd).")
+        String file;
+
+        @Option(names = "--ready-tcp", paramLabel = "[HOST:]PORT", description = "Ready when this TCP port accepts.")
+        String tcp;
+
+        @Option(names = "--ready-http", paramLabel = "URL", description = "Ready when this URL answers 2xx or 3xx.")
+        String http;
+
+        @Option(names = "--ready-command", paramLabel = "CMD", description = "Ready when this shell command exits 0.")
+        String command;
+    }
+
+    @Command(name = "start", description = "Start a service; returns when it is running or has failed.")
+    static final class Start implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WS") String id;
+        @Parameters(index = "1", paramLabel = "NAME") String name;
+        @Parameters(index = "2..*", paramLabel = "CMD") List<String> command;
+        @Option(names = "--cwd", description = "Working folder inside /workspace.") String cwd;
+        @Option(names = "--env", paramLabel = "K=V", description = "Environment variable (repeatable).") List<String> env;
+        @ArgGroup(exclusive = true, multiplicity = "0..1") Probe probe;
+        @Option(names = "--ready-timeout-seconds", defaultValue = "30") long timeout;
+        @Option(names = "--ready-interval-ms", defaultValue = "500") long interval;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            Map<String, String> vars = new LinkedHashMap<>();
+            if (env != null) {
+                for (String kv : env) {
+                    int eq = kv.indexOf('=');
+                    if (eq <= 0) {
+                        throw PyroException.invalid("--env '" + kv + "' is not K=V.");
+                    }
+                    vars.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+            }
+            Readiness r = Readiness.none();
+            if (probe != null) {
+                if (probe.file != null) {
+                    r = Readiness.file(probe.file);
+                } else if (probe.tcp != null) {
+                    r = tcp(probe.tcp);
+                } else if (probe.http != null) {
+                    r = Readiness.http(probe.http);
+                } else if (probe.command != null) {
+                    r = Readiness.command(probe.command);
+                }
+            }
+            ServiceInfo s = Clients.pyro().startService(id, name, command == null ? List.of() : command, cwd, vars,
+                    r.withTimeout(timeout, interval));
+            return VmCommand.show(json, s, line(s));
+        }
+
+        private static Readiness tcp(String spec) {
+            String host = "127.0.0.1";
+            String port = spec;
+            int colon = spec.lastIndexOf(':');
+            if (colon >= 0) {
+                host = spec.substring(0, colon);
+                port = spec.substring(colon + 1);
+            }
+            try {
+                return Readiness.tcp(host.isEmpty() ? "127.0.0.1" : host, Integer.parseInt(port));
+            } catch (NumberFormatException e) {
+                throw PyroException.invalid("--ready-tcp '" + spec + "' is not [HOST:]PORT.");
+            }
+        }
+    }
+
+    @Command(name = "list", description = "List the workspace's services.")
+    static final class ListCmd implements Callable<Integer> {
+        @Parameters(paramLabel = "WS") String id;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            var l = Clients.pyro().listServices(id);
+            if (json) {
+                Output.json(l);
+            } else if (l.services().isEmpty()) {
+                System.out.println("no services");
+            } else {
+                l.services().forEach(s -> System.out.println(line(s)));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "status", description = "Show one service.")
+    static final class Status implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WS") String id;
+        @Parameters(index = "1", paramLabel = "NAME") String name;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            ServiceInfo s = Clients.pyro().statusService(id, name);
+            return VmCommand.show(json, s, line(s));
+        }
+    }
+
+    @Command(name = "logs", description = "A service's stdout and stderr; --after reads only what is new.")
+    static final class Logs implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WS") String id;
+        @Parameters(index = "1", paramLabel = "NAME") String name;
+        @Option(names = "--tail-lines") Integer tail;
+        @Option(names = "--stream", defaultValue = "both", description = "stdout, stderr or both") String stream;
+        @Option(names = "--after", paramLabel = "STDOUT_OFFSET:STDERR_OFFSET") String after;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            ServiceLogs l = Clients.pyro().logsService(id, name, tail, stream, after);
+            if (json) {
+                Output.json(l);
+            } else {
+                System.out.print(l.stdout() == null ? "" : l.stdout());
+                System.err.print(l.stderr() == null ? "" : l.stderr());
+                System.err.println("[pyro] next: --after " + l.after()
+                        + (Boolean.TRUE.equals(l.get("truncated")) ? " (older output was dropped)" : ""));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", description = "TERM the service's process group, wait the grace period, then KILL.")
+    static final class Stop implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WS") String id;
+        @Parameters(index = "1", paramLabel = "NAME") String name;
+        @Option(names = "--grace-seconds", defaultValue = "10") long grace;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            ServiceInfo s = Clients.pyro().stopService(id, name, grace);
+            return VmCommand.show(json, s, line(s));
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package pyro.core.internal;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import pyro.core.ErrorCode;
+import pyro.core.PyroException;
+import pyro.core.model.Readiness;
+import pyro.core.model.ServiceCounts;
+import pyro.core.model.ServiceInfo;
+import pyro.core.model.ServiceList;
+import pyro.core.model.ServiceLogs;
+import pyro.core.protocol.Frame;
+
+/**
+ * Workspace services. The agent runs them, probes their readiness and keeps their records and logs
+ * under {@code /var/lib/pyro/services/NAME/} in the guest (outside /workspace); the host keeps each
+ * service's spec in the workspace record.
+ */
+public final class ServiceManager {
+    private final VmManager vms;
+
+    public ServiceManager(VmManager vms) {
+        this.vms = vms;
+    }
+
+    public ServiceInfo start(String id, String name, List<String> argv, String cwd, Map<String, String> env,
+            Readiness readiness) {
+        Validate.name("service", name);
+        Validate.command(argv);
+        String guestCwd = WorkspacePaths.guestPath(cwd, "service cwd");
+        Readiness probe = readiness == null ? Readiness.none() : readiness;
+        checkProbe(probe, guestCwd);
+        Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+        Map<String, Object> req = new LinkedHashMap<>();
+        req.put("name", name);
+        req.put("argv", argv);
+        req.put("cwd", guestCwd);
+        req.put("env", env == null ? Map.of() : env);
+        req.put("readiness", probe.toRequest());
+        Map<String, Object> spec = new LinkedHashMap<>(req);
+        spec.put("readiness", probe.toRequest() == null ? Map.of("type", "none") : probe.toRequest());
+        spec.put("started_at", VmManager.now());
+        vms.store().update(id, i -> {
+            Map<String, Object> services = specs(i);
+            services.put(name, spec);
+            return i.set("services", services).set("last_activity_at", VmManager.now());
+        });
+        Map<String, Object> record = service(call(inst, "service_start", req).header());
+        ServiceInfo info = new ServiceInfo(id, record);
+        if ("failed".equals(info.state())) {
+            throw new PyroException(ErrorCode.GUEST_FAILURE, failureMessage(info));
+        }
+        return info;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> specs(Instance i) {
+        Object s = i.map().get("services");
+        return s instanceof Map<?, ?> m ? new LinkedHashMap<>((Map<String, Object>) m) : new LinkedHashMap<>();
+    }
+
+    /** Which probe failed, how many attempts, the last probe error, and the last lines of the logs. */
+    static String failureMessage(ServiceInfo s) {
+        StringBuilder sb = new StringBuilder("service '" + s.serviceName() + "' failed");
+        String reason = s.stopReason();
+        if (reason != null) {
+            sb.append(" (").append(reason.replace('_', ' ')).append(')');
+        }
+        if (s.get("readiness") instanceof Map<?, ?> r && !"none".equals(r.get("type"))) {
+            sb.append(": ").append(r.get("type")).append(" probe");
+            Object target = r.get("path") != null ? r.get("path") : r.get("url") != null ? r.get("url")
+                    : r.get("command") != null ? r.get("command") : r.get("port") != null ? r.get("host") + ":" + r.get("port") : null;
+            if (target != null) {
+                sb.append(" on ").append(target);
+            }
+            sb.append(", ").append(r.get("attempts")).append(" attempts");
+            if (r.get("last_error") != null) {
+                sb.append(", last error: ").append(r.get("last_error"));
+            }
+        }
+        if (s.get("exit_code") != null) {
+            sb.append("; exit code ").append(s.get("exit_code"));
+        }
+        if (s.get("signal") != null) {
+            sb.append("; signal ").append(s.get("signal"));
+        }
+        appendTail(sb, "stderr", s.get("last_stderr"));
+        appendTail(sb, "stdout", s.get("last_stdout"));
+        return sb.append('.').toString();
+    }
+
+    private static void appendTail(StringBuilder sb, String stream, Object tail) {
+        if (tail == null) {
+            return;
+        }
+        String t = tail instanceof List<?> l ? String.join(" | ", l.stream().map(String::valueOf).toList())
+                : tail.toString().strip().replace("\n", " | ");
+        if (!t.isBlank()) {
+            sb.append("; last ").append(stream).append(": ").append(t);
+        }
+    }
+
+    private static void checkProbe(Readiness p, String cwd) {
+        if (p.timeoutSeconds() < 1 || p.timeoutSeconds() > 3600) {
+            throw PyroException.invalid("readiness timeout " + p.timeoutSeconds() + " seconds is out of range: use 1 to 3600.");
+        }
+        if (p.intervalMs() < 10 || p.intervalMs() > 60_000) {
+            throw PyroException.invalid("readiness interval " + p.intervalMs() + " ms is out of range: use 10 to 60000.");
+        }
+        switch (p.type()) {
+            case "none" -> {}
+            case "file" -> {
+                if (p.path() == null || p.path().isBlank()) {
+                    throw PyroException.invalid("the file probe needs a path.");
+                }
+                String resolved = p.path().startsWith("/") ? p.path() : cwd + "/" + p.path();
+                String norm = WorkspacePaths.guestPath(resolved, "ready file");
+                if (!p.path().startsWith("/") && !(norm + "/").startsWith(cwd + "/")) {
+                    throw PyroException.invalid("ready file '" + p.path() + "' escapes the service's cwd " + cwd + ".");
+                }
+            }
+            case "tcp" -> {
+                if (p.port() == null || p.port() < 1 || p.port() > 65535) {
+                    throw PyroException.invalid("ready tcp port " + p.port() + " is out of range: use 1 to 65535.");
+                }
+            }
+            case "http" -> {
+                try {
+                    URI u = URI.create(p.url());
+                    if (!"http".equals(u.getScheme()) || u.getHost() == null) {
+                        throw new IllegalArgumentException();
+                    }
+                } catch (RuntimeException e) {
+                    throw PyroException.invalid("ready http url '" + p.url() + "' is not an http:// URL with a host.");
+                }
+            }
+            case "command" -> {
+                if (p.command() == null || p.command().isBlank()) {
+                    throw PyroException.invalid("the command probe needs a command.");
+                }
+            }
+            default -> throw PyroException.invalid("unknown readiness probe type '" + p.type() + "'.");
+        }
+    }
+
+    public ServiceList list(String id) {
+        Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+        Frame f = call(inst, "service_list", Map.of());
+        List<ServiceInfo> out = new ArrayList<>();
+        if (f.header().get("services") instanceof List<?> l) {
+            for (Object o : l) {
+                out.add(new ServiceInfo(id, cast(o)));
+            }
+        }
+        return new ServiceList(id, out);
+    }
+
+    public ServiceInfo status(String id, String name) {
+        Validate.name("service", name);
+        Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+        return new ServiceInfo(id, service(call(inst, "service_status", Map.of("name", name)).header()));
+    }
+
+    public ServiceLogs logs(String id, String name, Integer tailLines, String stream, String after) {
+        Validate.name("service", name);
+        Map<String, Object> req = new LinkedHashMap<>();
+        req.put("name", name);
+        if (tailLines != null) {
+            if (tailLines < 0 || tailLines > 100_000) {
+                throw PyroException.invalid("tail lines " + tailLines + " is out of range: use 0 to 100000.");
+            }
+            req.put("tail_lines", tailLines);
+        }
+        String s = stream == null ? "both" : stream;
+        if (!List.of("stdout", "stderr", "both").contains(s)) {
+            throw PyroException.invalid("stream '" + stream + "' is invalid: use stdout, stderr or both.");
+        }
+        req.put("stream", s);
+        if (after != null && !after.isBlank()) {
+            String[] parts = after.split(":", -1);
+            try {
+                if (parts.length != 2) {
+                    throw new NumberFormatException();
+                }
+                long so = Long.parseLong(parts[0]);
+                long se = Long.parseLong(parts[1]);
+                if (so < 0 || se < 0) {
+                    throw new NumberFormatException();
+                }
+                req.put("after_stdout", so);
+                req.put("after_stderr", se);
+            } catch (NumberFormatException e) {
+                throw PyroException.invalid("--after '" + after
+                        + "' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.");
+            }
+        }
+        Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+        return new ServiceLogs(id, call(inst, "service_logs", req).header());
+    }
+
+    public ServiceInfo stop(String id, String name, long graceSeconds) {
+        Validate.name("service", name);
+        if (graceSeconds < 0 || graceSeconds > 3600) {
+            throw PyroException.invalid("grace " + graceSeconds + " seconds is out of range: use 0 to 3600.");
+        }
+        Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+        return new ServiceInfo(id, service(call(inst, "service_stop",
+                Map.of("name", name, "grace_ms", graceSeconds * 1000)).header()));
+    }
+
+    /** Counts per state for workspace status; none when the VM is not running. */
+    ServiceCounts counts(Instance inst) {
+        if (!"started".equals(inst.state()) || inst.expired()) {
+            return ServiceCounts.NONE;
+        }
+        try (SupervisorClient c = SupervisorClient.connect(vms.backend().supervisorSocket(vms.store().dir(inst.id())))) {
+            Frame f = c.call("service_list", Map.of());
+            int[] n = new int[5];
+            if (f.header().get("services") instanceof List<?> l) {
+                for (Object o : l) {
+                    switch (String.valueOf(cast(o).get("state"))) {
+                        case "starting" -> n[0]++;
+                        case "running" -> n[1]++;
+                        case "stopped" -> n[2]++;
+                        case "exited" -> n[3]++;
+                        case "failed" -> n[4]++;
+                        default -> {}
+                    }
+                }
+            }
+            return new ServiceCounts(n[0], n[1], n[2], n[3], n[4]);
+        } catch (IOException | PyroException e) {
+            return ServiceCounts.NONE;
+        }
+    }
+
+    private Frame call(Instance inst, String type, Map<String, Object> req) {
+        try (SupervisorClient c = vms.connect(inst)) {
+            return c.call(type, req);
+        } catch (IOException e) {
+            throw PyroException.guest(type.replace('_', ' ') + " in " + inst.id() + " was cut off: " + e.getMessage() + ".");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    private static Map<String, Object> service(Map<String, Object> header) {
+        return header.get("service") instanceof Map<?, ?> m ? cast(m) : header;
+    }
+}

@@ -1,0 +1,90 @@
+package pyro.core.internal;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import pyro.core.PyroException;
+import pyro.core.model.ShellAck;
+import pyro.core.model.ShellInfo;
+import pyro.core.model.ShellRead;
+import pyro.core.protocol.Frame;
+
+/** Interactive PTY shells: the agent owns the PTY and an append-only output buffer per shell. */
+public final class ShellManager {
+    public static final List<String> SIGNALS = List.of("INT", "TERM", "HUP", "KILL");
+    private final VmManager vms;
+
+    public ShellManager(VmManager vms) {
+        this.vms = vms;
+    }
+
+    public ShellInfo open(String id, String cwd, int cols, int rows) {
+        if (cols < 1 || cols > 1000) {
+            throw PyroException.invalid("cols " + cols + " is out of range: use 1 to 1000.");
+        }
+        if (rows < 1 || rows > 1000) {
+            throw PyroException.invalid("rows " + rows + " is out of range: use 1 to 1000.");
+        }
+        Map<String, Object> req = new LinkedHashMap<>();
+        req.put("cwd", WorkspacePaths.guestPath(cwd, "shell cwd"));
+        req.put("cols", cols);
+        req.put("rows", rows);
+        return new ShellInfo(id, shell(call(id, "shell_open", req)));
+    }
+
+    public ShellRead read(String id, String shellId, long cursor, int maxChars) {
+        requireShellId(shellId);
+        if (cursor < 0) {
+            throw PyroException.invalid("cursor " + cursor + " is negative: pass 0 or a next_cursor from a previous read.");
+        }
+        if (maxChars < 1 || maxChars > 1 << 20) {
+            throw PyroException.invalid("max chars " + maxChars + " is out of range: use 1 to 1048576.");
+        }
+        return new ShellRead(id, call(id, "shell_read", Map.of("shell_id", shellId, "cursor", cursor, "max_chars", maxChars)));
+    }
+
+    public ShellAck write(String id, String shellId, String input, boolean newline) {
+        requireShellId(shellId);
+        if (input == null) {
+            throw PyroException.invalid("input is required: pass --input TEXT.");
+        }
+        return new ShellAck(id, call(id, "shell_write", Map.of("shell_id", shellId, "input", input, "newline", newline)));
+    }
+
+    public ShellAck signal(String id, String shellId, String signal) {
+        requireShellId(shellId);
+        String s = signal == null ? "INT" : signal.toUpperCase(java.util.Locale.ROOT).replaceFirst("^SIG", "");
+        if (!SIGNALS.contains(s)) {
+            throw PyroException.invalid("signal '" + signal + "' is invalid: use INT, TERM, HUP or KILL.");
+        }
+        return new ShellAck(id, call(id, "shell_signal", Map.of("shell_id", shellId, "signal", s)));
+    }
+
+    public ShellInfo close(String id, String shellId) {
+        requireShellId(shellId);
+        return new ShellInfo(id, shell(call(id, "shell_close", Map.of("shell_id", shellId))));
+    }
+
+    private static void requireShellId(String shellId) {
+        if (shellId == null || !shellId.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw PyroException.notFound("no shell with id '" + shellId + "'.");
+        }
+    }
+
+    private Map<String, Object> call(String id, String type, Map<String, Object> req) {
+        Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+        try (SupervisorClient c = vms.connect(inst)) {
+            Frame f = c.call(type, req);
+            vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
+            return f.header();
+        } catch (IOException e) {
+            throw PyroException.guest(type.replace('_', ' ') + " in " + id + " was cut off: " + e.getMessage() + ".");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> shell(Map<String, Object> header) {
+        return header.get("shell") instanceof Map<?, ?> m ? (Map<String, Object>) m : header;
+    }
+}

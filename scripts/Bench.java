@@ -1,0 +1,148 @@
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import pyro.core.Pyro;
+import pyro.core.PyroConfig;
+import pyro.core.spi.LaunchSpec;
+import pyro.kvm.qemu.QemuBackend;
+
+/**
+ * pyro's benchmark: prints figures for one machine and one run. Quote ratios against the floor,
+ * not absolute seconds (TCG guests are emulated). Run through scripts/bench.
+ */
+public class Bench {
+    static final String ENV = "debian:12";
+    static Path pyroBin;
+    static Path state;
+
+    public static void main(String[] args) throws Exception {
+        Path dist = Path.of(args[0]).toAbsolutePath();
+        pyroBin = dist.resolve("bin/pyro");
+        state = Files.createTempDirectory(Path.of("/tmp"), "pyro-bench-");
+        int runs = Integer.parseInt(System.getenv().getOrDefault("BENCH_RUNS", "3"));
+        System.out.printf("machine: %d cpus, load %s%n", Runtime.getRuntime().availableProcessors(),
+                Files.readString(Path.of("/proc/loadavg")).trim());
+        cli("env", "pull", ENV);
+
+        List<Long> version = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            version.add(cli("--version"));
+        }
+        System.out.printf("cli start-up (pyro --version):        median %5d ms  (min %d, n=10)%n", median(version),
+                Collections.min(version));
+
+        List<Long> floor = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            floor.add(bareFloor(dist));
+        }
+        long floorMs = median(floor);
+        System.out.printf("floor: bare qemu to agent's 1st byte: median %5d ms  %s%n", floorMs, floor);
+
+        List<Long> run = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            run.add(cli("run", ENV, "--", "true"));
+        }
+        long runMs = median(run);
+        System.out.printf("pyro run %s -- true (cold):      median %5d ms  %s%n", ENV, runMs, run);
+        System.out.printf("ratio run / floor:                    %.2f%n", (double) runMs / floorMs);
+
+        Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
+        Path seed = makeTree(state.resolve("seed"), 5000, 50L << 20);
+        long t0 = System.nanoTime();
+        var ws = pyro.createWorkspace(ENV, seed);
+        long createMs = (System.nanoTime() - t0) / 1_000_000;
+        String id = ws.workspaceId();
+        System.out.printf("workspace create, seed 50 MB/5000 files: %5d ms%n", createMs);
+        try {
+            Path tar = state.resolve("seed.tar");
+            new ProcessBuilder("tar", "-cf", tar.toString(), "-C", seed.toString(), ".").inheritIO().start().waitFor();
+            t0 = System.nanoTime();
+            var push = pyro.pushWorkspaceSync(id, tar, "/workspace/again");
+            long pushMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("seed import (sync push of the same tree): %5d ms = %.1f MB/s (%d files)%n", pushMs,
+                    Files.size(tar) / 1e6 / (pushMs / 1000.0), push.files());
+            List<Long> sdk = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                long s = System.nanoTime();
+                pyro.execWorkspace(id, List.of("true"), null, 30);
+                sdk.add((System.nanoTime() - s) / 1_000_000);
+            }
+            System.out.printf("workspace exec -- true, SDK in-process: median %5d ms  (min %d, n=20)%n", median(sdk),
+                    Collections.min(sdk));
+            List<Long> fresh = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                fresh.add(cli("workspace", "exec", id, "--", "true"));
+            }
+            System.out.printf("workspace exec -- true, fresh CLI:      median %5d ms  (min %d, n=10)%n", median(fresh),
+                    Collections.min(fresh));
+        } finally {
+            pyro.deleteWorkspace(id);
+        }
+    }
+
+    static long cli(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(pyroBin.toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("PYRO_STATE_DIR", state.toString());
+        long t0 = System.nanoTime();
+        int rc = pb.start().waitFor();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (rc != 0) {
+            throw new IllegalStateException("pyro " + String.join(" ", args) + " failed with " + rc);
+        }
+        return ms;
+    }
+
+    /** The same QEMU command line pyro uses, started by hand: time to the agent's first byte. */
+    static long bareFloor(Path dist) throws Exception {
+        QemuBackend qemu = new QemuBackend(PyroConfig.defaults().withHome(dist));
+        Path dir = Files.createTempDirectory(state, "floor-");
+        Path envDir = qemu.environmentDir(ENV);
+        Path overlay = dir.resolve("overlay.qcow2");
+        Path sock = dir.resolve("agent.sock");
+        QemuBackend.createOverlay(envDir.resolve("rootfs.ext4"), overlay);
+        List<String> argv = qemu.argv(new LaunchSpec("floor", ENV, 1, 1024, false, dir), envDir, overlay, sock);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            long t0 = System.nanoTime();
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try (SocketChannel c = server.accept()) {
+                c.read(ByteBuffer.allocate(1));
+                return (System.nanoTime() - t0) / 1_000_000;
+            } finally {
+                p.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    static Path makeTree(Path root, int files, long bytes) throws Exception {
+        Random r = new Random(42);
+        byte[] buf = new byte[(int) (bytes / files)];
+        for (int i = 0; i < files; i++) {
+            Path f = root.resolve("d" + (i % 50)).resolve("f" + i + ".txt");
+            Files.createDirectories(f.getParent());
+            r.nextBytes(buf);
+            Files.write(f, buf);
+        }
+        return root;
+    }
+
+    static long median(List<Long> xs) {
+        List<Long> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        return s.get(s.size() / 2);
+    }
+}
