@@ -144,6 +144,8 @@ final class Agent {
                 case "import" -> workspace.importArchive(f, upload);
                 case "export" -> workspace.export(f, new ChunkedOutput(this, id), this);
                 case "snapshot" -> workspace.snapshot(f);
+                case "service_start", "service_list", "service_status", "service_logs", "service_stop" ->
+                    pyro.agent.service.Services.get().handle(f);
                 default -> throw AgentException.invalid("unknown request type '" + f.type() + "'");
             };
         } catch (AgentException e) {

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import pyro.agent.service.Services;
 import pyro.core.archive.ArchivePaths;
 import pyro.core.archive.TarEntry;
 import pyro.core.archive.TarReader;
@@ -33,13 +34,14 @@ import pyro.core.protocol.FrameCodec;
  * The guest agent's entry point.
  *
  * <pre>
- * pyro-agent --channel virtio:NAME | stdio | unix:PATH [--workspace-root DIR] [--self-test]
+ * pyro-agent --channel virtio:NAME | stdio | unix:PATH [--workspace-root DIR] [--service-root DIR] [--self-test]
  * </pre>
  *
  * {@code virtio:NAME} opens the virtio-serial port whose {@code /sys/class/virtio-ports/* /name} is NAME
  * (waiting up to 10 s for it to appear), once, read-write; {@code stdio} speaks frames on stdin/stdout;
  * {@code unix:PATH} connects to a listening AF_UNIX socket. Logs go to stderr. {@code --self-test} loads
- * and exercises the main classes (for a CDS/AOT training run) and exits 0.
+ * and exercises the main classes (for a CDS/AOT training run) and exits 0. {@code --service-root} is where
+ * service records and logs live (default {@code /var/lib/pyro/services}; must be outside the workspace).
  */
 public final class Main {
     private Main() {}
@@ -47,11 +49,13 @@ public final class Main {
     public static void main(String[] args) {
         String channel = null;
         String rootText = Workspace.GUEST_ROOT;
+        String serviceRootText = Services.DEFAULT_ROOT.toString();
         boolean selfTest = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--channel" -> channel = value(args, ++i, "--channel");
                 case "--workspace-root" -> rootText = value(args, ++i, "--workspace-root");
+                case "--service-root" -> serviceRootText = value(args, ++i, "--service-root");
                 case "--self-test" -> selfTest = true;
                 case "--version" -> {
                     System.out.println("pyro-agent " + Agent.VERSION);
@@ -66,6 +70,11 @@ public final class Main {
         }
         if (channel == null) {
             usage("--channel is required");
+        }
+        try {
+            Services.init(Path.of(serviceRootText), root);
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
         }
         try {
             run(channel, root);
@@ -178,7 +187,7 @@ public final class Main {
 
     private static void usage(String problem) {
         System.err.println("pyro-agent: " + problem);
-        System.err.println("usage: pyro-agent --channel virtio:NAME|stdio|unix:PATH [--workspace-root DIR] [--self-test]");
+        System.err.println("usage: pyro-agent --channel virtio:NAME|stdio|unix:PATH [--workspace-root DIR] [--service-root DIR] [--self-test]");
         System.exit(2);
     }
 }

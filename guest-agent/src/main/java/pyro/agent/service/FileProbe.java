@@ -1,0 +1,81 @@
+package pyro.agent.service;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.Map;
+
+/**
+ * Ready once a file exists. Besides the interval tick it watches the nearest existing ancestor directory
+ * of the file with a {@link WatchService} (inotify on Linux), so readiness is seen the moment the file
+ * appears; the watch moves down as missing parent directories are created.
+ */
+record FileProbe(String path, Path file) implements Probe {
+    @Override
+    public void describe(Map<String, Object> into) {
+        into.put("type", "file");
+        into.put("path", path);
+    }
+
+    @Override
+    public String check(long timeoutMs) {
+        return Files.exists(file) ? null : "file " + file + " does not exist yet";
+    }
+
+    @Override
+    public AutoCloseable arm(Runnable wake) {
+        WatchService ws;
+        try {
+            ws = FileSystems.getDefault().newWatchService();
+        } catch (IOException | UnsupportedOperationException e) {
+            return () -> {}; // the interval tick still works
+        }
+        Thread t = Thread.ofVirtual().name("file-probe-" + file.getFileName()).start(() -> watch(ws, wake));
+        return () -> {
+            ws.close();
+            t.interrupt();
+        };
+    }
+
+    private void watch(WatchService ws, Runnable wake) {
+        WatchKey key = null;
+        Path watched = null;
+        try {
+            while (true) {
+                Path dir = nearestExistingDirectory(file.getParent());
+                if (dir != null && !dir.equals(watched)) {
+                    if (key != null) {
+                        key.cancel();
+                    }
+                    try {
+                        key = dir.register(ws, StandardWatchEventKinds.ENTRY_CREATE,
+                                StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+                        watched = dir;
+                    } catch (IOException e) {
+                        key = null;
+                        watched = null;
+                    }
+                    wake.run(); // the file may have appeared while we were registering
+                }
+                WatchKey k = ws.take();
+                k.pollEvents();
+                k.reset();
+                wake.run();
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            // probe finished
+        }
+    }
+
+    private static Path nearestExistingDirectory(Path p) {
+        while (p != null && !Files.isDirectory(p)) {
+            p = p.getParent();
+        }
+        return p;
+    }
+}

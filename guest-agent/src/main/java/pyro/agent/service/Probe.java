@@ -1,0 +1,26 @@
+package pyro.agent.service;
+
+import java.util.Map;
+
+/**
+ * A readiness probe: one small class per kind ({@link FileProbe}, {@link TcpProbe}, {@link HttpProbe},
+ * {@link CommandProbe}), each built by {@link ServiceSpec#parse} after validation.
+ */
+interface Probe {
+    /** The probe's {@code type} and its own fields, as shown in the service record's {@code readiness}. */
+    void describe(Map<String, Object> into);
+
+    /**
+     * One attempt, bounded by {@code timeoutMs}. Returns null when ready, otherwise the reason it is not
+     * (becomes {@code readiness.last_error}).
+     */
+    String check(long timeoutMs) throws InterruptedException;
+
+    /**
+     * Starts whatever lets the probe notice readiness before the next tick (the file probe watches the
+     * directory); {@code wake} re-runs {@link #check} at once. The returned handle stops it.
+     */
+    default AutoCloseable arm(Runnable wake) {
+        return () -> {};
+    }
+}

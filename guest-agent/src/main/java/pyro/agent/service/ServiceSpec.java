@@ -1,0 +1,218 @@
+package pyro.agent.service;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import pyro.core.protocol.Frame;
+
+/**
+ * A validated {@code service_start} request. Everything is checked here, before anything is spawned, so
+ * bad input never leaves a half-started service behind.
+ */
+record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String> env, Probe probe,
+        long timeoutMs, long intervalMs) {
+    static final String GUEST_ROOT = "/workspace";
+    static final long DEFAULT_TIMEOUT_MS = 30_000;
+    static final long DEFAULT_INTERVAL_MS = 500;
+    static final long MAX_TIMEOUT_MS = 3_600_000;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    static String checkName(Object value) throws ServiceException {
+        if (!(value instanceof String s) || !NAME.matcher(s).matches()) {
+            throw ServiceException.invalid("service name '" + value
+                    + "' is invalid: use 1-64 characters, first a letter or digit, then letters, digits, '.', '_' or '-'.");
+        }
+        return s;
+    }
+
+    static ServiceSpec parse(Frame f, Path workspaceRoot) throws ServiceException {
+        Map<String, Object> h = f.header();
+        String name = checkName(h.get("name"));
+        List<String> argv = argv(h.get("argv"));
+        Object cwdValue = h.get("cwd");
+        if (cwdValue != null && !(cwdValue instanceof String)) {
+            throw ServiceException.invalid("service cwd must be a string, got " + cwdValue + ".");
+        }
+        String cwdText = (String) cwdValue;
+        Path cwd = cwdText == null || cwdText.isEmpty() ? workspaceRoot : guestPath(cwdText, workspaceRoot);
+        if (!Files.isDirectory(cwd)) {
+            throw ServiceException.invalid("service cwd '" + cwdText + "' does not exist or is not a directory.");
+        }
+        Map<String, String> env = baseEnv();
+        env.putAll(env(h.get("env")));
+        if (resolveExecutable(argv.get(0), env.get("PATH"), cwd) == null) {
+            throw ServiceException.invalid("service command '" + argv.get(0) + "' was not found or is not executable.");
+        }
+        Object r = h.get("readiness");
+        Probe probe = null;
+        long timeout = DEFAULT_TIMEOUT_MS;
+        long interval = DEFAULT_INTERVAL_MS;
+        if (r != null) {
+            if (!(r instanceof Map<?, ?> m)) {
+                throw ServiceException.invalid("readiness must be an object or null, got " + r + ".");
+            }
+            timeout = longField(m, "timeout_ms", DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+            interval = longField(m, "interval_ms", DEFAULT_INTERVAL_MS, 10, 60_000);
+            probe = probe(m, cwd, workspaceRoot, env);
+        }
+        return new ServiceSpec(name, argv, cwd, env, probe, timeout, interval);
+    }
+
+    private static List<String> argv(Object value) throws ServiceException {
+        if (!(value instanceof List<?> list) || list.isEmpty()) {
+            throw ServiceException.invalid("service argv must be a non-empty list of strings, got " + value + ".");
+        }
+        List<String> argv = new ArrayList<>();
+        for (Object o : list) {
+            if (!(o instanceof String s)) {
+                throw ServiceException.invalid("service argv element " + o + " is not a string.");
+            }
+            argv.add(s);
+        }
+        if (argv.get(0).isEmpty()) {
+            throw ServiceException.invalid("service argv[0] is empty.");
+        }
+        return List.copyOf(argv);
+    }
+
+    private static Map<String, String> env(Object value) throws ServiceException {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (value == null) {
+            return env;
+        }
+        if (!(value instanceof Map<?, ?> m)) {
+            throw ServiceException.invalid("service env must be an object of strings, got " + value + ".");
+        }
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            String k = String.valueOf(e.getKey());
+            if (!(e.getValue() instanceof String v) || k.isEmpty() || k.contains("=") || k.indexOf('\0') >= 0
+                    || v.indexOf('\0') >= 0) {
+                throw ServiceException.invalid("service env entry '" + k + "' must map a name to a string.");
+            }
+            env.put(k, v);
+        }
+        return env;
+    }
+
+    static Map<String, String> baseEnv() {
+        Map<String, String> env = new LinkedHashMap<>(System.getenv());
+        env.putIfAbsent("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env.putIfAbsent("HOME", "/root");
+        return env;
+    }
+
+    private static Probe probe(Map<?, ?> m, Path cwd, Path root, Map<String, String> env) throws ServiceException {
+        Object type = m.get("type");
+        if (type == null || "none".equals(type)) {
+            return null;
+        }
+        switch (String.valueOf(type)) {
+            case "file" -> {
+                String path = string(m, "path", "the file probe needs a path");
+                Path p = Path.of(path);
+                Path file;
+                if (p.isAbsolute()) {
+                    file = guestPath(path, root);
+                    if (!file.startsWith(root) || file.equals(root)) {
+                        throw ServiceException.invalid("readiness path '" + path
+                                + "' is absolute but not inside the workspace " + GUEST_ROOT + ".");
+                    }
+                } else {
+                    file = cwd.resolve(p).normalize();
+                    if (!file.startsWith(cwd) || file.equals(cwd)) {
+                        throw ServiceException.invalid("readiness path '" + path + "' escapes the service cwd " + cwd + ".");
+                    }
+                }
+                return new FileProbe(path, file);
+            }
+            case "tcp" -> {
+                Object hostValue = m.get("host");
+                if (hostValue != null && !(hostValue instanceof String)) {
+                    throw ServiceException.invalid("readiness host must be a string, got " + hostValue + ".");
+                }
+                String host = hostValue == null || ((String) hostValue).isBlank() ? "127.0.0.1" : ((String) hostValue).strip();
+                Object portValue = m.get("port");
+                if (!(portValue instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < 1
+                        || n.longValue() > 65535) {
+                    throw ServiceException.invalid("readiness port " + portValue + " is invalid: use 1 to 65535.");
+                }
+                return new TcpProbe(host, n.intValue());
+            }
+            case "http" -> {
+                return HttpProbe.of(string(m, "url", "the http probe needs a url"));
+            }
+            case "command" -> {
+                return new CommandProbe(string(m, "command", "the command probe needs a command"), cwd, env);
+            }
+            default -> throw ServiceException.invalid("readiness type '" + type
+                    + "' is unknown: use file, tcp, http or command.");
+        }
+    }
+
+    private static String string(Map<?, ?> m, String key, String missing) throws ServiceException {
+        Object v = m.get(key);
+        if (v == null || (v instanceof String s && s.isBlank())) {
+            throw ServiceException.invalid(missing + ".");
+        }
+        if (!(v instanceof String s)) {
+            throw ServiceException.invalid("readiness " + key + " must be a string, got " + v + ".");
+        }
+        return s;
+    }
+
+    private static long longField(Map<?, ?> m, String key, long fallback, long min, long max) throws ServiceException {
+        Object v = m.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < min || n.longValue() > max) {
+            throw ServiceException.invalid("readiness " + key + " " + v + " is invalid: use " + min + " to " + max + ".");
+        }
+        return n.longValue();
+    }
+
+    /** Maps a request path onto the filesystem: {@code /workspace/...} lands on the workspace root. */
+    static Path guestPath(String text, Path root) {
+        Path p = Path.of(text);
+        if (p.isAbsolute()) {
+            Path guestRoot = Path.of(GUEST_ROOT);
+            Path n = p.normalize();
+            if (n.startsWith(guestRoot) && !root.equals(guestRoot)) {
+                return root.resolve(guestRoot.relativize(n).toString()).normalize();
+            }
+            return n;
+        }
+        return root.resolve(p).normalize();
+    }
+
+    static Path resolveExecutable(String exe, String path, Path cwd) {
+        if (exe.contains("/")) {
+            Path p = cwd.resolve(exe);
+            return Files.isRegularFile(p) && Files.isExecutable(p) ? p : null;
+        }
+        for (String dir : (path == null ? "" : path).split(":")) {
+            Path p = cwd.resolve(dir.isEmpty() ? "." : dir).resolve(exe);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** The record's {@code readiness} object (without attempts and last_error). */
+    Map<String, Object> readinessRecord() {
+        Map<String, Object> r = new LinkedHashMap<>();
+        if (probe == null) {
+            r.put("type", "none");
+            return r;
+        }
+        probe.describe(r);
+        r.put("timeout_seconds", timeoutMs % 1000 == 0 ? (Object) (timeoutMs / 1000) : (Object) (timeoutMs / 1000.0));
+        r.put("interval_ms", intervalMs);
+        return r;
+    }
+}

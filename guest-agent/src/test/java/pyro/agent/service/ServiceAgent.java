@@ -1,0 +1,105 @@
+package pyro.agent.service;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import pyro.agent.Main;
+import pyro.core.protocol.Frame;
+import pyro.core.protocol.FrameCodec;
+
+/**
+ * Test harness: the real agent in its own JVM with {@code --channel stdio --workspace-root WS
+ * --service-root SVC} and a small heap (so a log flood that buffered in memory would kill it).
+ */
+final class ServiceAgent implements AutoCloseable {
+    final Process process;
+    final Frame hello;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private final AtomicLong ids = new AtomicLong(1);
+    private final Map<Long, BlockingQueue<Frame>> queues = new ConcurrentHashMap<>();
+
+    static String java() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    private static String modulePath() {
+        List<String> parts = new ArrayList<>();
+        for (Class<?> c : new Class<?>[] {Main.class, Frame.class, JSON.class, JsonFactory.class}) {
+            try {
+                parts.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return String.join(File.pathSeparator, parts);
+    }
+
+    ServiceAgent(Path workspace, Path serviceRoot) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx96m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-Xshare:auto", "--module-path", modulePath(), "-m", "pyro.agent/pyro.agent.Main",
+                "--channel", "stdio", "--workspace-root", workspace.toString(), "--service-root", serviceRoot.toString()));
+        process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        in = new DataInputStream(new BufferedInputStream(process.getInputStream()));
+        out = new BufferedOutputStream(process.getOutputStream());
+        hello = FrameCodec.read(in);
+        Thread.ofPlatform().daemon().name("service-agent-reader").start(this::readLoop);
+    }
+
+    private void readLoop() {
+        try {
+            Frame f;
+            while ((f = FrameCodec.read(in)) != null) {
+                queues.computeIfAbsent(f.id(), k -> new LinkedBlockingQueue<>()).add(f);
+            }
+        } catch (IOException e) {
+            // agent gone
+        }
+    }
+
+    synchronized long send(Map<String, Object> request) throws IOException {
+        long id = ids.getAndIncrement();
+        Map<String, Object> h = new LinkedHashMap<>(request);
+        h.put("id", id);
+        FrameCodec.write(out, new Frame(h, null));
+        out.flush();
+        return id;
+    }
+
+    Frame await(long id, Duration timeout) throws InterruptedException {
+        Frame f = queues.computeIfAbsent(id, k -> new LinkedBlockingQueue<>())
+                .poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (f == null) {
+            throw new AssertionError("no reply to request " + id + " within " + timeout);
+        }
+        return f;
+    }
+
+    Frame call(Map<String, Object> request) throws Exception {
+        return await(send(request), Duration.ofSeconds(90));
+    }
+
+    @Override
+    public void close() throws Exception {
+        out.close();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
