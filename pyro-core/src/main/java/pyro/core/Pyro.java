@@ -106,7 +106,9 @@ public final class Pyro {
                 return p.create(config);
             }
         }
-        return providers.getFirst().create(config);
+        // Nothing usable: the default backend (qemu) explains what is missing when it is used.
+        return providers.stream().filter(p -> p.name().equals("qemu")).findFirst().orElse(providers.getFirst())
+                .create(config);
     }
 
     /** Long operations (environment builds, boots) report lines here; the CLI prints them on stderr. */
