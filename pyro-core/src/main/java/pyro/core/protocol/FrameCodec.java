@@ -45,9 +45,14 @@ public final class FrameCodec {
         if (payloadLength < 0 || payloadLength > Frame.MAX_PAYLOAD_BYTES) {
             throw new ProtocolException("bad frame payload length " + payloadLength);
         }
-        byte[] header = data.readNBytes(headerLength);
-        byte[] payload = data.readNBytes(payloadLength);
-        if (header.length != headerLength || payload.length != payloadLength) {
+        // readFully, not readNBytes: FileInputStream.readNBytes seeks to size its buffer, and a
+        // virtio-serial port (a character device) answers lseek with "Illegal seek".
+        byte[] header = new byte[headerLength];
+        byte[] payload = new byte[payloadLength];
+        try {
+            data.readFully(header);
+            data.readFully(payload);
+        } catch (EOFException e) {
             throw new EOFException("channel closed inside a frame");
         }
         Map<String, Object> map = JSON.std.mapFrom(header);
