@@ -101,11 +101,25 @@ public final class Main {
             Path dev = findVirtioPort(channel.substring(7));
             RandomAccessFile raf = new RandomAccessFile(dev.toFile(), "rw"); // opened once: a second open is EBUSY
             Log.info("serving on " + dev + ", workspace root " + root);
-            new Agent(buffered(new FileInputStream(raf.getFD())),
+            new Agent(buffered(portInput(raf)),
                     new BufferedOutputStream(new FileOutputStream(raf.getFD()), 64 * 1024), root, true, true).serve();
         } else {
             usage("unknown channel '" + channel + "' (use virtio:NAME, stdio or unix:PATH)");
         }
+    }
+
+    /**
+     * The port's input without {@code available()}: BufferedInputStream asks for it when a frame is
+     * larger than one read, and on a virtio-serial port the JDK answers it with lseek, which fails
+     * with "Illegal seek" (the agent died on the first seed import). 0 means "block in read".
+     */
+    static InputStream portInput(RandomAccessFile raf) throws IOException {
+        return new java.io.FilterInputStream(new FileInputStream(raf.getFD())) {
+            @Override
+            public int available() {
+                return 0;
+            }
+        };
     }
 
     private static DataInputStream buffered(InputStream in) {
