@@ -7,7 +7,9 @@ import java.util.Map;
 
 /** jackson-jr in one place. */
 public final class Json {
-    private static final JSON PRETTY = JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT);
+    /** Null fields are written, not dropped: a record always has every field of the contract. */
+    public static final JSON COMPACT = JSON.std.with(JSON.Feature.WRITE_NULL_PROPERTIES);
+    private static final JSON PRETTY = COMPACT.with(JSON.Feature.PRETTY_PRINT_OUTPUT);
 
     private Json() {}
 
@@ -21,7 +23,7 @@ public final class Json {
 
     public static String writeCompact(Object value) {
         try {
-            return JSON.std.asString(value);
+            return COMPACT.asString(value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -15,7 +15,7 @@ public interface JsonRecord {
 
     default String toJson() {
         try {
-            return JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT).asString(toMap());
+            return JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT, JSON.Feature.WRITE_NULL_PROPERTIES).asString(toMap());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

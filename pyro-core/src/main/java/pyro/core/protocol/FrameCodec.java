@@ -11,10 +11,13 @@ import java.util.Map;
 
 /** Reads and writes {@link Frame}s. Writers must hold their own lock when several threads share a stream. */
 public final class FrameCodec {
+    /** Null fields travel as nulls, so records keep every field across the channel. */
+    private static final JSON WRITER = JSON.std.with(JSON.Feature.WRITE_NULL_PROPERTIES);
+
     private FrameCodec() {}
 
     public static void write(OutputStream out, Frame frame) throws IOException {
-        byte[] header = JSON.std.asBytes(frame.header());
+        byte[] header = WRITER.asBytes(frame.header());
         byte[] payload = frame.payload();
         if (header.length > Frame.MAX_HEADER_BYTES) {
             throw new ProtocolException("frame header too large: " + header.length + " bytes");

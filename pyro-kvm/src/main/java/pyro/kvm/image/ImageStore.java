@@ -209,7 +209,13 @@ public final class ImageStore {
         try (Stream<Path> s = Files.list(root)) {
             for (Path p : s.toList()) {
                 String name = p.getFileName().toString();
-                if (name.endsWith(".lock")) {
+                // lock files, builds in progress, and the reusable Debian base of a known environment
+                if (name.endsWith(".lock") || name.startsWith(".pyro-build.") || name.startsWith(".scripts-")) {
+                    continue;
+                }
+                if (name.startsWith(".base-")
+                        && Catalog.ALL.stream().anyMatch(e -> name.equals(".base-" + e.folder()))
+                        && Files.exists(p.resolve("complete"))) {
                     continue;
                 }
                 boolean keep = Catalog.ALL.stream().anyMatch(e -> e.folder().equals(name) && verified(e) != null);
