@@ -32,6 +32,7 @@ final class Agent {
     private final boolean guest;
     private final boolean reconnecting;
     private final Workspace workspace;
+    private final pyro.agent.shell.Shells shells;
     private final Map<Long, Upload> uploads = new ConcurrentHashMap<>();
 
     /**
@@ -44,6 +45,7 @@ final class Agent {
         this.guest = guest;
         this.reconnecting = reconnecting;
         this.workspace = new Workspace(root);
+        this.shells = new pyro.agent.shell.Shells(root);
     }
 
     void send(Map<String, Object> header, byte[] payload) throws IOException {
@@ -144,6 +146,8 @@ final class Agent {
                 case "import" -> workspace.importArchive(f, upload);
                 case "export" -> workspace.export(f, new ChunkedOutput(this, id), this);
                 case "snapshot" -> workspace.snapshot(f);
+                case "shell_open", "shell_read", "shell_write", "shell_signal", "shell_close", "shell_list" ->
+                    shells.handle(f);
                 case "service_start", "service_list", "service_status", "service_logs", "service_stop" ->
                     pyro.agent.service.Services.get().handle(f);
                 default -> throw AgentException.invalid("unknown request type '" + f.type() + "'");
