@@ -385,7 +385,7 @@ step "creating the agent's class cache (AOT cache, else AppCDS)"
 # The launcher passes the same flags.
 JAVA_FLAGS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xss512k
     -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching -XX:-AOTStubCaching)
-AGENT_ARGS=(-p /opt/pyro/lib -m pyro.agent/pyro.agent.Main)
+AGENT_ARGS=(--enable-native-access=pyro.agent -p /opt/pyro/lib -m pyro.agent/pyro.agent.Main)
 chroot_java() { timeout 300 chroot "$ROOTFS" /opt/pyro/jre/bin/java "$@"; }
 mkdir -p "$ROOTFS/proc"
 mount -t proc proc "$ROOTFS/proc"
