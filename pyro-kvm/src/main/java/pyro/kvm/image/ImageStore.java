@@ -185,13 +185,21 @@ public final class ImageStore {
         }
     }
 
-    /** sha256 over the agent's jars, so an image built for another agent version is rebuilt. */
+    /** sha256 over the agent's jars and the image scripts, so an image built by another pyro is refreshed. */
     static String agentFingerprint(Path agentDir) throws IOException {
         try (Stream<Path> s = Files.list(agentDir.resolve("lib"))) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             for (Path jar : s.sorted().toList()) {
                 md.update(jar.getFileName().toString().getBytes(StandardCharsets.UTF_8));
                 md.update(Files.readAllBytes(jar));
+            }
+            // the guest-side scripts are part of what an image was built with, too
+            for (String r : RESOURCES) {
+                try (InputStream in = ImageStore.class.getResourceAsStream(r)) {
+                    if (in != null) {
+                        md.update(in.readAllBytes());
+                    }
+                }
             }
             return HexFormat.of().formatHex(md.digest());
         } catch (java.security.NoSuchAlgorithmException ex) {
