@@ -21,6 +21,8 @@ final class Cli {
         }
     }
 
+    static final java.util.concurrent.Executor VIRTUAL = r -> Thread.ofVirtual().start(r);
+
     private Cli() {}
 
     static Path dist() {
@@ -45,8 +47,10 @@ final class Cli {
         try {
             Process p = pb.start();
             p.getOutputStream().close();
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+            // own threads, not the common pool: a caller running two CLI calls at once from the common
+            // pool would otherwise starve the readers of the second call until the first ended
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()), VIRTUAL);
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), VIRTUAL);
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 fail("pyro " + String.join(" ", args) + " did not finish within " + timeoutSeconds + " s");

@@ -102,9 +102,14 @@ class WorkspaceTest {
 
         SharedWorkspace.cli("workspace", "exec", ws, "--", "ln", "-sf", "/etc/passwd", "outlink");
         Path linkOut = SharedWorkspace.state().resolve("outlink");
-        Map<String, Object> ex = SharedWorkspace.json("workspace", "export", ws, "outlink", "--output", linkOut.toString(), "--json");
-        assertEquals("symlink", ex.get("artifact_type"), "export must not follow a guest symlink out of /workspace");
-        assertTrue(Files.isSymbolicLink(linkOut));
+        Cli.Result out = SharedWorkspace.cli("workspace", "export", ws, "outlink", "--output", linkOut.toString());
+        assertEquals(2, out.exitCode(), "a symlink out of /workspace is neither followed nor exported: " + out);
+        assertTrue(out.stderr().contains("outlink"), out.toString());
+        assertFalse(Files.exists(linkOut, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        Path inside = SharedWorkspace.state().resolve("inside-link");
+        Map<String, Object> ex = SharedWorkspace.json("workspace", "export", ws, "link-to-readme", "--output", inside.toString(), "--json");
+        assertEquals("symlink", ex.get("artifact_type"));
+        assertEquals("README.md", Files.readSymbolicLink(inside).toString());
     }
 
     @Test
@@ -118,7 +123,8 @@ class WorkspaceTest {
     void twoCallsAtOnceBothComplete() {
         String ws = SharedWorkspace.id();
         CompletableFuture<Cli.Result> slow = CompletableFuture.supplyAsync(
-                () -> SharedWorkspace.cli("workspace", "exec", ws, "--", "sh", "-c", "sleep 10; echo slow-done"));
+                () -> SharedWorkspace.cli("workspace", "exec", ws, "--", "sh", "-c", "sleep 10; echo slow-done"),
+                Cli.VIRTUAL);
         try {
             Thread.sleep(2500);
         } catch (InterruptedException e) {

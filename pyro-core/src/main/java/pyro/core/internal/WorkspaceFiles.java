@@ -288,6 +288,9 @@ final class WorkspaceFiles {
             Files.move(produced, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
             return new ExportResult(id, guestPath, out.toString(), type, bytes);
+        } catch (pyro.core.archive.ArchiveException e) {
+            // the host never writes what would point or lead outside --output
+            throw PyroException.invalid("export of " + guestPath + " refused: " + e.getMessage());
         } catch (IOException e) {
             throw PyroException.guest("export of " + guestPath + " from " + id + " failed: " + e.getMessage() + ".");
         } finally {

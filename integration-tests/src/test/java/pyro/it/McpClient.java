@@ -1,0 +1,89 @@
+package pyro.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import pyro.core.internal.Json;
+
+/** A minimal MCP client over real stdio against the packaged {@code pyro mcp serve}. */
+final class McpClient implements AutoCloseable {
+    private final Process process;
+    private final OutputStream in;
+    private final BufferedReader out;
+    private int nextId = 1;
+
+    McpClient(Path stateDir) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(Cli.dist().resolve("bin/pyro").toString(), "mcp", "serve")
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        Cli.env(pb.environment(), stateDir);
+        process = pb.start();
+        in = process.getOutputStream();
+        out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        Map<String, Object> init = request("initialize", Map.of("protocolVersion", "2025-06-18",
+                "capabilities", Map.of(), "clientInfo", Map.of("name", "pyro-it", "version", "1")));
+        if (!init.containsKey("result")) {
+            throw new IOException("initialize failed: " + init);
+        }
+        send(Map.of("jsonrpc", "2.0", "method", "notifications/initialized"));
+    }
+
+    private void send(Map<String, Object> msg) throws IOException {
+        in.write((Json.writeCompact(msg) + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
+    }
+
+    Map<String, Object> request(String method, Map<String, Object> params) throws IOException {
+        int id = nextId++;
+        Map<String, Object> msg = new LinkedHashMap<>();
+        msg.put("jsonrpc", "2.0");
+        msg.put("id", id);
+        msg.put("method", method);
+        msg.put("params", params);
+        send(msg);
+        while (true) {
+            String line = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return out.readLine();
+                } catch (IOException e) {
+                    return null;
+                }
+            }).orTimeout(600, TimeUnit.SECONDS).join();
+            if (line == null) {
+                throw new IOException("the MCP server closed stdout");
+            }
+            Map<String, Object> reply = Json.readMap(line);
+            if (reply.get("id") instanceof Number n && n.intValue() == id) {
+                return reply;
+            }
+        }
+    }
+
+    /** tools/call; returns the result object (content, isError, structuredContent). */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> call(String tool, Map<String, Object> args) throws IOException {
+        Map<String, Object> r = request("tools/call", Map.of("name", tool, "arguments", args));
+        return (Map<String, Object>) r.get("result");
+    }
+
+    @SuppressWarnings("unchecked")
+    static String text(Map<String, Object> result) {
+        List<Map<String, Object>> content = (List<Map<String, Object>>) result.get("content");
+        return content.getFirst().get("text").toString();
+    }
+
+    @Override
+    public void close() throws Exception {
+        in.close();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}

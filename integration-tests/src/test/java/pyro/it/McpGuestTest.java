@@ -1,0 +1,54 @@
+package pyro.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import pyro.core.internal.Json;
+
+/** The packaged {@code pyro mcp serve} over real stdio JSON-RPC, against real guests. */
+class McpGuestTest {
+    @Test
+    @SuppressWarnings("unchecked")
+    void toolsListHasSchemasAndVmRunRunsInAGuest() throws Exception {
+        Guests.requireGuests();
+        try (McpClient mcp = new McpClient(Guests.newStateDir("mcp"))) {
+            Map<String, Object> list = mcp.request("tools/list", Map.of());
+            List<Map<String, Object>> tools = (List<Map<String, Object>>) ((Map<String, Object>) list.get("result")).get("tools");
+            List<String> names = tools.stream().map(t -> t.get("name").toString()).toList();
+            for (String n : List.of("vm_run", "vm_list_environments", "workspace_create", "workspace_exec",
+                    "service_start", "service_list", "service_status", "service_logs", "service_stop",
+                    "shell_open", "shell_read", "shell_write", "shell_signal", "shell_close")) {
+                assertTrue(names.contains(n), n + " missing from " + names);
+            }
+            for (Map<String, Object> t : tools) {
+                Map<String, Object> schema = (Map<String, Object>) t.get("inputSchema");
+                assertEquals("object", schema.get("type"), t.get("name").toString());
+                assertTrue(t.get("description").toString().length() > 20);
+            }
+            Map<String, Object> run = mcp.call("vm_run", Map.of("environment", Guests.ENV,
+                    "command", "uname -r && echo $((6*7))"));
+            assertNotEquals(Boolean.TRUE, run.get("isError"), run.toString());
+            Map<String, Object> rec = Json.readMap(McpClient.text(run));
+            String[] lines = rec.get("stdout").toString().strip().split("\n");
+            assertNotEquals(System.getProperty("os.version"), lines[0]);
+            assertEquals("42", lines[1]);
+        }
+    }
+
+    @Test
+    void anMcpServerStartedLaterCanExecInAWorkspaceTheCliCreated() throws Exception {
+        String ws = SharedWorkspace.id();
+        try (McpClient mcp = new McpClient(SharedWorkspace.state())) {
+            Map<String, Object> r = mcp.call("workspace_exec", Map.of("workspace_id", ws, "command", "cat README.md | head -1"));
+            assertNotEquals(Boolean.TRUE, r.get("isError"), r.toString());
+            assertEquals("# seeded", Json.readMap(McpClient.text(r)).get("stdout").toString().strip());
+            Map<String, Object> bad = mcp.call("workspace_exec", Map.of("workspace_id", "ws-000000000000", "command", "true"));
+            assertEquals(Boolean.TRUE, bad.get("isError"));
+            assertTrue(McpClient.text(bad).contains("'ws-000000000000'"), bad.toString());
+        }
+    }
+}
