@@ -37,7 +37,7 @@ public final class Tools {
             .mandatory();
     static final Param VM_ID = Param.string("vm_id", "The VM id returned by vm_create (vm-...).").mandatory();
     static final Param WORKSPACE_ID = Param.string("workspace_id",
-            "The workspace id returned by workspace_create (ws-...), or its unique name; workspace_list shows them.")
+            "The workspace id returned by workspace_create (ws- and 12 hex digits); workspace_list shows them.")
             .mandatory();
     static final Param CWD = Param.string("cwd",
             "Working directory inside /workspace (absolute, or relative to /workspace). Default: /workspace.");
@@ -88,7 +88,7 @@ public final class Tools {
                 ToolDef.named("vm_delete", "Stop a VM if needed and delete it and its disk for good.")
                         .param(VM_ID)
                         .call((pyro, a) -> pyro.deleteVm(a.string("vm_id"))),
-                ToolDef.named("vm_status", "Show a VM's state, resources, expiry and last command.")
+                ToolDef.named("vm_status", "Show a VM's state, accel, resources, boot time, expiry, and why it failed if it did.")
                         .param(VM_ID)
                         .call((pyro, a) -> pyro.statusVm(a.string("vm_id"))),
                 ToolDef.named("vm_reap_expired",

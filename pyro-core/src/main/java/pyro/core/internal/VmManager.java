@@ -73,7 +73,7 @@ public final class VmManager {
         backend.inspectEnvironment(environment); // unknown names fail here, before anything is written
         backend.requireUsable();
         requireCapacity();
-        backend.pullEnvironment(environment, progress);
+        backend.ensureEnvironment(environment, progress);
         Instant created = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", newId(kind));
@@ -307,11 +307,13 @@ public final class VmManager {
         return new DeleteResult(id, true, inst.expired() ? "expired" : inst.state());
     }
 
+    /** Releases and deletes every instance whose TTL has passed (also ones the supervisor already stopped). */
     public ReapResult reapExpired() {
         List<String> reaped = new ArrayList<>();
         for (Instance inst : store.list()) {
-            if (!inst.expired() && Instant.now().isAfter(inst.expiresAt())) {
-                refresh(inst);
+            if (inst.expired() || Instant.now().isAfter(inst.expiresAt())) {
+                release(inst);
+                store.delete(inst.id());
                 reaped.add(inst.id());
             }
         }

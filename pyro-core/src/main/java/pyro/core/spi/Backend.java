@@ -27,8 +27,16 @@ public interface Backend {
 
     EnvironmentInfo inspectEnvironment(String name);
 
-    /** Builds the environment if it is missing or broken. Progress lines go to {@code progress}. */
+    /**
+     * Builds the environment if it is missing or broken, checking every file's digest (an explicit
+     * {@code env pull}). Progress lines go to {@code progress}.
+     */
     EnvironmentInfo pullEnvironment(String name, ProgressSink progress);
+
+    /** Like {@link #pullEnvironment} but trusts a complete entry whose file sizes match (every boot). */
+    default EnvironmentInfo ensureEnvironment(String name, ProgressSink progress) {
+        return pullEnvironment(name, progress);
+    }
 
     PruneResult pruneEnvironments();
 

@@ -83,6 +83,42 @@ public final class ImageStore {
         }
     }
 
+    /** Full check: every file's sha256 against env.json (seconds for a 2.4 GB sparse rootfs). */
+    public boolean digestsMatch(Catalog.Entry e, ProgressSink progress) {
+        Map<String, Object> m = verified(e);
+        if (m == null) {
+            return false;
+        }
+        progress.line("verifying " + e.name() + " (sha256 of each file)");
+        Map<?, ?> files = (Map<?, ?>) m.get("files");
+        for (String f : FILES) {
+            String want = String.valueOf(((Map<?, ?>) files.get(f)).get("sha256"));
+            try (InputStream in = Files.newInputStream(dir(e).resolve(f))) {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                byte[] buf = new byte[1 << 20];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    md.update(buf, 0, n);
+                }
+                if (!HexFormat.of().formatHex(md.digest()).equals(want)) {
+                    return false;
+                }
+            } catch (IOException | java.security.NoSuchAlgorithmException ex) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Marks an entry broken (removes env.json) so the next pull rebuilds it. */
+    public void invalidate(Catalog.Entry e) {
+        try {
+            Files.deleteIfExists(dir(e).resolve("env.json"));
+        } catch (IOException ex) {
+            throw PyroException.host("cannot update the image cache " + dir(e) + ": " + ex.getMessage() + ".");
+        }
+    }
+
     public EnvironmentInfo info(Catalog.Entry e) {
         Map<String, Object> m = verified(e);
         long size = 0;

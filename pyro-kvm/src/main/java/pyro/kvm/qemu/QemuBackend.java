@@ -115,6 +115,16 @@ public final class QemuBackend implements Backend {
     @Override
     public EnvironmentInfo pullEnvironment(String name, ProgressSink progress) {
         Catalog.Entry e = ImageStore.entry(name);
+        if (images.verified(e) != null && !images.digestsMatch(e, progress)) {
+            progress.line("environment " + name + " is corrupt (a file does not match its recorded sha256): rebuilding");
+            images.invalidate(e);
+        }
+        return ensureEnvironment(name, progress);
+    }
+
+    @Override
+    public EnvironmentInfo ensureEnvironment(String name, ProgressSink progress) {
+        Catalog.Entry e = ImageStore.entry(name);
         if (images.verified(e) == null) {
             for (String tool : List.of("debootstrap", "mkfs.ext4", "apt-get", "dpkg-deb", "cpio", "xz")) {
                 if (HostProbe.which(tool) == null) {
@@ -139,7 +149,7 @@ public final class QemuBackend implements Backend {
     @Override
     public long launch(LaunchSpec spec, Duration bootTimeout, ProgressSink progress) {
         Catalog.Entry e = ImageStore.entry(spec.environment());
-        images.pull(e, progress);
+        ensureEnvironment(spec.environment(), progress);
         Path envDir = images.dir(e);
         Path dir = spec.instanceDir();
         Path agentSock = dir.resolve("agent.sock");
