@@ -35,8 +35,15 @@ aot=""
 if [ -f "$home/runtime/pyro.aot" ] && [ "$(cat "$home/runtime/pyro.aot.home" 2>/dev/null)" = "$home" ]; then
   aot="-XX:AOTCache=$home/runtime/pyro.aot"
 fi
+modules=""
+if [ "${1:-}" = mcp ] && [ "${2:-}" = serve ]; then
+  # the MCP server and its libraries join the boot layer only for this command; every other
+  # command starts without them (and with the AOT cache, which was trained without them)
+  modules="--add-modules ALL-MODULE-PATH"
+  aot=""
+fi
 exec "$home/runtime/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss1m \
-  -Xlog:disable -Xlog:all=warning:stderr $aot \
+  -Xlog:disable -Xlog:all=warning:stderr $aot $modules \
   -Dpyro.home="$home" -p "$home/modules" -m pyro.cli/pyro.cli.Main "$@"
 LAUNCHER
 chmod 0755 "$out/bin/pyro"

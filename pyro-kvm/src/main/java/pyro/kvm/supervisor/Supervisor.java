@@ -345,9 +345,9 @@ public final class Supervisor {
                 h.put("id", r.clientId());
                 r.conn().send(new Frame(h, f.payload()));
             }
-            fail("the guest agent closed its channel");
+            fail(vmmDeathOr("the guest agent closed its channel"));
         } catch (IOException e) {
-            fail("the guest agent channel broke: " + e.getMessage());
+            fail(vmmDeathOr("the guest agent channel broke: " + e.getMessage()));
         }
     }
 
@@ -365,12 +365,28 @@ public final class Supervisor {
         routes.clear();
     }
 
+    /** When the channel ends because the VMM died, say that (the channel usually notices first). */
+    private String vmmDeathOr(String reason) {
+        try {
+            if (vmm.waitFor(2, TimeUnit.SECONDS)) {
+                return vmmDeath(vmm.exitValue());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return reason;
+    }
+
+    private String vmmDeath(int status) {
+        String how = status > 128 ? "killed by signal " + (status - 128) : "exit status " + status;
+        return "the VM process (pid " + vmm.pid() + ") exited unexpectedly (" + how + ")";
+    }
+
     private void watchVmm() {
         try {
             int status = vmm.waitFor();
             if (!stopping) {
-                String how = status > 128 ? "killed by signal " + (status - 128) : "exit status " + status;
-                fail("the VM process (pid " + vmm.pid() + ") exited unexpectedly (" + how + ")");
+                fail(vmmDeath(status));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
