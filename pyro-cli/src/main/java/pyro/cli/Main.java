@@ -36,12 +36,19 @@ public final class Main implements Runnable {
         }
     }
 
+    /** Every command and subcommand answers --help (and -h). */
+    private static void addHelp(CommandLine cl) {
+        cl.getCommandSpec().mixinStandardHelpOptions(true);
+        cl.getSubcommands().values().forEach(Main::addHelp);
+    }
+
     public static void main(String[] args) {
         System.exit(execute(args));
     }
 
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        addHelp(cl);
         cl.setExecutionExceptionHandler(Output::handleException);
         cl.setParameterExceptionHandler(Output::handleUsageError);
         cl.setErr(new PrintWriter(System.err, true));
