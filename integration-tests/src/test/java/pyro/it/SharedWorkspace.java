@@ -17,6 +17,7 @@ final class SharedWorkspace {
     private static String id;
     private static Path state;
     private static Path seed;
+    static final String NAME = "it-shared-" + Long.toHexString(System.nanoTime());
 
     private SharedWorkspace() {}
 
@@ -26,7 +27,7 @@ final class SharedWorkspace {
             state = Guests.newStateDir("shared");
             Guests.pull(state);
             seed = makeSeed();
-            Cli.Result r = Cli.run(state, "workspace", "create", Guests.ENV, "--seed-path", seed.toString(),
+            Cli.Result r = Cli.run(state, "workspace", "create", Guests.ENV, "--name", NAME, "--seed-path", seed.toString(),
                     "--ttl-seconds", "3600", "--json");
             assertEquals(0, r.exitCode(), r.toString());
             id = Json.readMap(r.stdout()).get("workspace_id").toString();

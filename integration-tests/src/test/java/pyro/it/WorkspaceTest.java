@@ -113,6 +113,24 @@ class WorkspaceTest {
     }
 
     @Test
+    void theNameWorksWhereTheIdDoesAndMustBeUnique() {
+        String ws = SharedWorkspace.id();
+        Cli.Result byName = SharedWorkspace.cli("workspace", "exec", SharedWorkspace.NAME, "--", "cat", "README.md");
+        assertEquals(0, byName.exitCode(), byName.toString());
+        Map<String, Object> status = SharedWorkspace.json("workspace", "status", SharedWorkspace.NAME, "--json");
+        assertEquals(ws, status.get("workspace_id"));
+        assertEquals(SharedWorkspace.NAME, status.get("name"));
+        Cli.Result dup = SharedWorkspace.cli("workspace", "create", Guests.ENV, "--name", SharedWorkspace.NAME);
+        assertEquals(2, dup.exitCode(), dup.toString());
+        assertTrue(dup.stderr().contains("'" + SharedWorkspace.NAME + "' is already used by " + ws), dup.toString());
+        Cli.Result bad = SharedWorkspace.cli("workspace", "create", Guests.ENV, "--name", "bad name!");
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.stderr().contains("'bad name!'"), bad.toString());
+        Cli.Result unknown = SharedWorkspace.cli("workspace", "status", "no-such-name");
+        assertEquals(3, unknown.exitCode(), unknown.toString());
+    }
+
+    @Test
     void unknownWorkspaceIsExitThreeWithTheIdNamed() {
         Cli.Result r = Cli.run(SharedWorkspace.state(), "workspace", "status", "ws-0123456789ab");
         assertEquals(3, r.exitCode(), r.toString());

@@ -19,7 +19,7 @@ import pyro.core.model.WorkspaceInfo;
 final class WorkspaceCommand {
     static String line(WorkspaceInfo w) {
         var c = w.serviceCounts();
-        return w.workspaceId() + "  " + w.state() + "  " + w.environment() + "  " + w.accel() + "  commands "
+        return w.workspaceId() + (w.name() != null ? " (" + w.name() + ")" : "") + "  " + w.state() + "  " + w.environment() + "  " + w.accel() + "  commands "
                 + w.commandCount() + "  services " + c.total() + " (" + c.running() + " running)  expires "
                 + w.expiresAt() + (w.stateReason() != null ? "  (" + w.stateReason() + ")" : "");
     }
@@ -27,6 +27,7 @@ final class WorkspaceCommand {
     @Command(name = "create", description = "Create and boot a workspace; --seed-path fills /workspace and sets the diff baseline.")
     static final class Create implements Callable<Integer> {
         @Parameters(paramLabel = "ENV", description = "debian:12, debian:12-base or debian:12-build") String env;
+        @Option(names = "--name", description = "A unique name to use instead of the id in later calls.") String name;
         @Option(names = "--seed-path", paramLabel = "DIR|TAR", description = "A folder or a .tar/.tar.gz to unpack into /workspace.") Path seed;
         @Option(names = "--vcpu-count", defaultValue = "1") int vcpus;
         @Option(names = "--mem-mib", defaultValue = "1024") int memMib;
@@ -37,7 +38,7 @@ final class WorkspaceCommand {
 
         @Override
         public Integer call() {
-            WorkspaceInfo w = Clients.pyro().createWorkspace(env, seed, vcpus, memMib, ttl, network);
+            WorkspaceInfo w = Clients.pyro().createWorkspace(env, name, seed, vcpus, memMib, ttl, network);
             if (idOnly && !json) {
                 System.out.println(w.workspaceId());
                 return 0;

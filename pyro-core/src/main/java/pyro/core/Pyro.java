@@ -264,7 +264,16 @@ public final class Pyro {
      */
     public WorkspaceInfo createWorkspace(
             String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds, boolean network) {
-        return workspaces.create(environment, seedPath, vcpus, memMib, ttlSeconds, network, progress);
+        return createWorkspace(environment, null, seedPath, vcpus, memMib, ttlSeconds, network);
+    }
+
+    /**
+     * As above with a unique {@code name} (1-64 chars, first a letter or digit, then letters, digits,
+     * '.', '_' or '-'); every workspace call then accepts the name where it takes the id.
+     */
+    public WorkspaceInfo createWorkspace(
+            String environment, String name, Path seedPath, int vcpus, int memMib, long ttlSeconds, boolean network) {
+        return workspaces.create(name, environment, seedPath, vcpus, memMib, ttlSeconds, network, progress);
     }
 
     public WorkspaceList listWorkspaces() {

@@ -37,7 +37,8 @@ public final class Tools {
             .mandatory();
     static final Param VM_ID = Param.string("vm_id", "The VM id returned by vm_create (vm-...).").mandatory();
     static final Param WORKSPACE_ID = Param.string("workspace_id",
-            "The workspace id returned by workspace_create (ws- and 12 hex digits); workspace_list shows them.")
+            "The workspace id returned by workspace_create (ws- and 12 hex digits), or the name given to "
+                    + "workspace_create; workspace_list shows both.")
             .mandatory();
     static final Param CWD = Param.string("cwd",
             "Working directory inside /workspace (absolute, or relative to /workspace). Default: /workspace.");
@@ -109,8 +110,12 @@ public final class Tools {
                                         "Host path of a folder or a .tar/.tar.gz archive to copy into /workspace "
                                                 + "(absolute, or relative to the server's working directory). "
                                                 + "Default: an empty /workspace."),
+                                Param.string("name",
+                                        "Optional unique name (1-64 chars: a letter or digit, then letters, digits, "
+                                                + "'.', '_' or '-') usable instead of the id in later calls."),
                                 VCPU_COUNT, MEM_MIB, TTL_SECONDS, NETWORK)
-                        .call((pyro, a) -> pyro.createWorkspace(a.string("environment"), a.path("seed_path"),
+                        .call((pyro, a) -> pyro.createWorkspace(a.string("environment"), a.string("name"),
+                                a.path("seed_path"),
                                 a.intValue("vcpu_count"), a.intValue("mem_mib"), a.longValue("ttl_seconds"),
                                 a.bool("network"))),
                 ToolDef.named("workspace_list", "List the workspaces with their ids, states, expiry and command counts.")

@@ -107,7 +107,7 @@ public final class Instance {
     @SuppressWarnings("unchecked")
     public WorkspaceInfo toWorkspaceInfo(ServiceCounts counts) {
         return new WorkspaceInfo(
-                id(), environment(), state(), str("backend"), str("accel"), vcpuCount(), memMib(), ttlSeconds(),
+                id(), str("name"), environment(), state(), str("backend"), str("accel"), vcpuCount(), memMib(), ttlSeconds(),
                 network(), str("created_at"), str("expires_at"), str("last_activity_at"),
                 SeedInfo.fromMap((Map<?, ?>) map.get("workspace_seed")), commandCount(), lastCommand(), counts,
                 stateReason());

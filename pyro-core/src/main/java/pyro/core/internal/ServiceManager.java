@@ -29,6 +29,7 @@ public final class ServiceManager {
 
     public ServiceInfo start(String id, String name, List<String> argv, String cwd, Map<String, String> env,
             Readiness readiness) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
         Validate.command(argv);
         String guestCwd = WorkspacePaths.guestPath(cwd, "service cwd");
@@ -148,6 +149,7 @@ public final class ServiceManager {
     }
 
     public ServiceList list(String id) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         Frame f = call(inst, "service_list", Map.of());
         List<ServiceInfo> out = new ArrayList<>();
@@ -160,12 +162,14 @@ public final class ServiceManager {
     }
 
     public ServiceInfo status(String id, String name) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         return new ServiceInfo(id, service(call(inst, "service_status", Map.of("name", name)).header()));
     }
 
     public ServiceLogs logs(String id, String name, Integer tailLines, String stream, String after) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
         Map<String, Object> req = new LinkedHashMap<>();
         req.put("name", name);
@@ -203,6 +207,7 @@ public final class ServiceManager {
     }
 
     public ServiceInfo stop(String id, String name, long graceSeconds) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
         if (graceSeconds < 0 || graceSeconds > 3600) {
             throw PyroException.invalid("grace " + graceSeconds + " seconds is out of range: use 0 to 3600.");

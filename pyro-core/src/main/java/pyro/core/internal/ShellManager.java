@@ -20,6 +20,7 @@ public final class ShellManager {
     }
 
     public ShellInfo open(String id, String cwd, int cols, int rows) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         if (cols < 1 || cols > 1000) {
             throw PyroException.invalid("cols " + cols + " is out of range: use 1 to 1000.");
         }
@@ -34,6 +35,7 @@ public final class ShellManager {
     }
 
     public ShellRead read(String id, String shellId, long cursor, int maxChars) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         requireShellId(shellId);
         if (cursor < 0) {
             throw PyroException.invalid("cursor " + cursor + " is negative: pass 0 or a next_cursor from a previous read.");
@@ -45,6 +47,7 @@ public final class ShellManager {
     }
 
     public ShellAck write(String id, String shellId, String input, boolean newline) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         requireShellId(shellId);
         if (input == null) {
             throw PyroException.invalid("input is required: pass --input TEXT.");
@@ -53,6 +56,7 @@ public final class ShellManager {
     }
 
     public ShellAck signal(String id, String shellId, String signal) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         requireShellId(shellId);
         String s = signal == null ? "INT" : signal.toUpperCase(java.util.Locale.ROOT).replaceFirst("^SIG", "");
         if (!SIGNALS.contains(s)) {
@@ -62,6 +66,7 @@ public final class ShellManager {
     }
 
     public ShellInfo close(String id, String shellId) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         requireShellId(shellId);
         return new ShellInfo(id, shell(call(id, "shell_close", Map.of("shell_id", shellId))));
     }

@@ -67,6 +67,23 @@ public final class VmManager {
     public Instance create(
             String kind, String environment, int vcpus, int memMib, long ttlSeconds, boolean network,
             ProgressSink progress) {
+        return create(kind, null, environment, vcpus, memMib, ttlSeconds, network, progress);
+    }
+
+    /** As above, with an optional unique name (workspaces) that calls may use instead of the id. */
+    public Instance create(
+            String kind, String name, String environment, int vcpus, int memMib, long ttlSeconds, boolean network,
+            ProgressSink progress) {
+        if (name != null) {
+            Validate.name("workspace", name);
+            if (Validate.looksLikeId(name)) {
+                throw PyroException.invalid("workspace name '" + name + "' looks like an id: choose another name.");
+            }
+            store.list().stream().filter(i -> name.equals(i.str("name"))).findFirst().ifPresent(i -> {
+                throw new PyroException(ErrorCode.CONFLICT,
+                        "workspace name '" + name + "' is already used by " + i.id() + ": choose another or delete it.");
+            });
+        }
         Validate.vcpus(vcpus);
         Validate.memMib(memMib);
         Validate.ttlSeconds(ttlSeconds);
@@ -78,6 +95,7 @@ public final class VmManager {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", newId(kind));
         m.put("kind", kind);
+        m.put("name", name);
         m.put("environment", environment);
         m.put("state", VmState.CREATED.wire());
         m.put("state_reason", null);
@@ -155,12 +173,24 @@ public final class VmManager {
     }
 
     public Instance require(String id, String kind) {
-        Optional<Instance> inst = Validate.looksLikeId(id) ? store.load(id) : Optional.empty();
+        Optional<Instance> inst = Validate.looksLikeId(id) ? store.load(id) : byName(id, kind);
         if (inst.isEmpty() || !kind.equals(inst.get().kind())) {
             throw PyroException.notFound("no " + (Instance.KIND_WORKSPACE.equals(kind) ? "workspace" : "VM")
-                    + " with id '" + id + "'.");
+                    + " with id " + (Instance.KIND_WORKSPACE.equals(kind) ? "or name " : "") + "'" + id + "'.");
         }
         return inst.get();
+    }
+
+    private Optional<Instance> byName(String name, String kind) {
+        if (name == null || !Instance.KIND_WORKSPACE.equals(kind)) {
+            return Optional.empty();
+        }
+        return store.list().stream().filter(i -> name.equals(i.str("name")) && kind.equals(i.kind())).findFirst();
+    }
+
+    /** The id for a workspace id or name (names are resolved once, at the edge of each call). */
+    public String resolveId(String idOrName, String kind) {
+        return require(idOrName, kind).id();
     }
 
     /**

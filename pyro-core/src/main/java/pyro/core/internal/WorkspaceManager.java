@@ -33,10 +33,11 @@ public final class WorkspaceManager {
     }
 
     public WorkspaceInfo create(
-            String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds, boolean network,
+            String name, String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds, boolean network,
             ProgressSink progress) {
         SeedSource seed = seedPath == null ? null : SeedSource.of(seedPath); // bad seed fails before any VM
-        Instance inst = vms.create(Instance.KIND_WORKSPACE, environment, vcpus, memMib, ttlSeconds, network, progress);
+        Instance inst = vms.create(Instance.KIND_WORKSPACE, name, environment, vcpus, memMib, ttlSeconds, network,
+                progress);
         String id = inst.id();
         try {
             vms.start(id, progress);
@@ -65,6 +66,7 @@ public final class WorkspaceManager {
     }
 
     public WorkspaceInfo status(String id) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         return info(vms.refresh(vms.require(id, Instance.KIND_WORKSPACE)));
     }
 
@@ -77,11 +79,13 @@ public final class WorkspaceManager {
     }
 
     public ExecResult exec(String id, List<String> argv, String cwd, long timeoutSeconds) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         return vms.exec(id, Instance.KIND_WORKSPACE, argv, WorkspacePaths.guestPath(cwd, "cwd"), Map.of(),
                 timeoutSeconds, true);
     }
 
     public WorkspaceLogs logs(String id) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         vms.require(id, Instance.KIND_WORKSPACE);
         List<Map<String, Object>> entries = new ArrayList<>();
         for (String line : vms.store().journal(id)) {
@@ -93,6 +97,7 @@ public final class WorkspaceManager {
     }
 
     public SyncResult push(String id, Path source, String dest) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         SeedSource src = SeedSource.of(source);
         String guestDest = WorkspacePaths.guestPath(dest, "--dest");
         vms.requireLive(id, Instance.KIND_WORKSPACE);
@@ -100,11 +105,13 @@ public final class WorkspaceManager {
     }
 
     public DiffResult diff(String id) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         vms.requireLive(id, Instance.KIND_WORKSPACE);
         return files.diff(id);
     }
 
     public ExportResult export(String id, String path, Path output) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         if (output == null) {
             throw PyroException.invalid("an output path is required: pass --output HOST_PATH.");
         }
@@ -114,6 +121,7 @@ public final class WorkspaceManager {
     }
 
     public DeleteResult delete(String id) {
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         return vms.delete(id, Instance.KIND_WORKSPACE);
     }
 }

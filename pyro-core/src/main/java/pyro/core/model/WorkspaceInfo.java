@@ -6,6 +6,7 @@ import java.util.Map;
 /** A persistent workspace. Field names are the contract's (CONTRACT.md, records: workspace). */
 public record WorkspaceInfo(
         String workspaceId,
+        String name,
         String environment,
         String state,
         String backend,
@@ -30,6 +31,7 @@ public record WorkspaceInfo(
     public Map<String, Object> toMap() {
         return Fields.of()
                 .put("workspace_id", workspaceId)
+                .put("name", name)
                 .put("environment", environment)
                 .put("state", state)
                 .put("backend", backend)

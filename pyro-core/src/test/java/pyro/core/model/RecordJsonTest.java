@@ -12,7 +12,7 @@ import pyro.core.internal.Json;
 class RecordJsonTest {
     @Test
     void workspaceRecordHasEveryContractFieldEvenWhenNull() {
-        WorkspaceInfo w = new WorkspaceInfo("ws-0123456789ab", "debian:12", "started", "qemu", "tcg", 1, 1024, 600,
+        WorkspaceInfo w = new WorkspaceInfo("ws-0123456789ab", null, "debian:12", "started", "qemu", "tcg", 1, 1024, 600,
                 false, "2026-11-25T00:00:00Z", "2026-11-25T00:10:00Z", "2026-11-25T00:00:00Z", SeedInfo.EMPTY, 0,
                 null, ServiceCounts.NONE, null);
         Map<String, Object> m = Json.readMap(w.toJson());
