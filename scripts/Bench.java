@@ -68,8 +68,19 @@ public class Bench {
             t0 = System.nanoTime();
             var push = pyro.pushWorkspaceSync(id, tar, "/workspace/again");
             long pushMs = (System.nanoTime() - t0) / 1_000_000;
+            double importMBs = Files.size(tar) / 1e6 / (pushMs / 1000.0);
             System.out.printf("seed import (sync push of the same tree): %5d ms = %.1f MB/s (%d files)%n", pushMs,
-                    Files.size(tar) / 1e6 / (pushMs / 1000.0), push.files());
+                    importMBs, push.files());
+            Path sock = state.resolve("instances").resolve(id).resolve("supervisor.sock");
+            t0 = System.nanoTime();
+            try (var c = pyro.core.internal.SupervisorClient.connect(sock);
+                    var in = Files.newInputStream(tar)) {
+                c.upload("discard", java.util.Map.of(), in);
+            }
+            long rawMs = (System.nanoTime() - t0) / 1_000_000;
+            double rawMBs = Files.size(tar) / 1e6 / (rawMs / 1000.0);
+            System.out.printf("raw copy of the same bytes, same channel:  %5d ms = %.1f MB/s; import/raw = %.2f%n",
+                    rawMs, rawMBs, importMBs / rawMBs);
             List<Long> sdk = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 long s = System.nanoTime();

@@ -127,7 +127,7 @@ final class Agent {
             return;
         }
         Upload upload = null;
-        if (type.equals("import")) {
+        if (type.equals("import") || type.equals("discard")) {
             upload = new Upload();
             uploads.put(id, upload);
         }
@@ -146,6 +146,7 @@ final class Agent {
                 case "import" -> workspace.importArchive(f, upload);
                 case "export" -> workspace.export(f, new ChunkedOutput(this, id), this);
                 case "snapshot" -> workspace.snapshot(f);
+                case "discard" -> discard(upload);
                 case "shell_open", "shell_read", "shell_write", "shell_signal", "shell_close", "shell_list" ->
                     shells.handle(f);
                 case "service_start", "service_list", "service_status", "service_logs", "service_stop" ->
@@ -177,6 +178,20 @@ final class Agent {
         if (f.type().equals("shutdown") && !"error".equals(reply.get("type"))) {
             shutdown();
         }
+    }
+
+    /** Reads an upload and throws it away: the bench's raw channel throughput, without tar or disk. */
+    private static Map<String, Object> discard(Upload upload) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        long total = 0;
+        int n;
+        while ((n = upload.read(buf, 0, buf.length)) > 0) {
+            total += n;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "discard_result");
+        m.put("bytes", total);
+        return m;
     }
 
     private static Map<String, Object> error(ErrorCode code, String message) {

@@ -178,6 +178,15 @@ class AgentHostProcessTest {
     }
 
     @Test
+    void discardCountsEveryUploadedByteAndWritesNothing() throws Exception {
+        byte[] data = new byte[5_000_003];
+        new java.util.Random(7).nextBytes(data);
+        AgentProcess.Reply r = agent.upload(Map.of("type", "discard"), data, 300_000);
+        assertEquals("discard_result", r.type(), r.frame().toString());
+        assertEquals(5_000_003L, ((Number) r.get("bytes")).longValue());
+    }
+
+    @Test
     void importGoodArchivePlainAndGzip() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarWriter w = new TarWriter(new GZIPOutputStream(bytes))) {

@@ -271,7 +271,7 @@ public final class Supervisor {
                 switch (f.type()) {
                     case "status" -> c.send(reply(clientId, "status_result", statusFields()));
                     case "stop" -> {
-                        stopVm();
+                        stopVm(f.bool("graceful"));
                         c.send(reply(clientId, "stop_result", Map.of()));
                         done.countDown();
                         return;
@@ -397,7 +397,7 @@ public final class Supervisor {
         while (!stopping) {
             var inst = store.load(instanceId);
             if (inst.isEmpty()) {
-                stopVm();
+                stopVm(false);
                 done.countDown();
                 return;
             }
@@ -405,7 +405,7 @@ public final class Supervisor {
             long waitMs = expires.toEpochMilli() - System.currentTimeMillis();
             if (waitMs <= 0) {
                 log("ttl passed: releasing the VM");
-                stopVm();
+                stopVm(false);
                 store.update(instanceId, i -> i.set("expired", true)
                         .set("state", "stopped")
                         .set("state_reason", "expired: the ttl of " + i.ttlSeconds() + " s passed"));
@@ -431,13 +431,20 @@ public final class Supervisor {
         done.countDown();
     }
 
-    private void stopVm() {
+    /**
+     * Ends the VM. The disk overlay is thrown away with the VM, so by default there is nothing to
+     * flush and the VMM is simply killed (a guest shutdown under TCG costs seconds); {@code graceful}
+     * asks the agent to sync and power off first.
+     */
+    private void stopVm(boolean graceful) {
         stopping = true;
         if (vmm != null && vmm.isAlive()) {
-            long id = agentIds.getAndIncrement();
-            toAgent(new Frame(Map.of("id", id, "type", "shutdown")));
+            if (graceful) {
+                long id = agentIds.getAndIncrement();
+                toAgent(new Frame(Map.of("id", id, "type", "shutdown")));
+            }
             try {
-                if (!vmm.waitFor(3, TimeUnit.SECONDS)) {
+                if (!vmm.waitFor(graceful ? 3 : 0, TimeUnit.SECONDS)) {
                     vmm.destroy();
                     if (!vmm.waitFor(2, TimeUnit.SECONDS)) {
                         vmm.destroyForcibly();
