@@ -11,6 +11,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import pyro.core.Pyro;
+import pyro.core.internal.SupervisorClient;
+import pyro.core.model.Readiness;
 import pyro.core.PyroConfig;
 import pyro.core.spi.LaunchSpec;
 import pyro.kvm.qemu.QemuBackend;
@@ -63,6 +65,7 @@ public class Bench {
         String id = ws.workspaceId();
         System.out.printf("workspace create, seed 50 MB/5000 files: %5d ms%n", createMs);
         try {
+            pyro.execWorkspace(id, List.of("mkdir", "-p", "svcbench"), null, 30);
             Path tar = state.resolve("seed.tar");
             new ProcessBuilder("tar", "-cf", tar.toString(), "-C", seed.toString(), ".").inheritIO().start().waitFor();
             t0 = System.nanoTime();
@@ -73,7 +76,7 @@ public class Bench {
                     importMBs, push.files());
             Path sock = state.resolve("instances").resolve(id).resolve("supervisor.sock");
             t0 = System.nanoTime();
-            try (var c = pyro.core.internal.SupervisorClient.connect(sock);
+            try (var c = SupervisorClient.connect(sock);
                     var in = Files.newInputStream(tar)) {
                 c.upload("discard", java.util.Map.of(), in);
             }
@@ -95,9 +98,62 @@ public class Bench {
             }
             System.out.printf("workspace exec -- true, fresh CLI:      median %5d ms  (min %d, n=10)%n", median(fresh),
                     Collections.min(fresh));
+            services(pyro, id);
         } finally {
             pyro.deleteWorkspace(id);
         }
+    }
+
+    /**
+     * Readiness detection: the service writes its own ready time (guest clock) and the agent records
+     * when its probe passed (same clock), so their difference is the probe's latency; the start
+     * call's extra time on the host adds the reply's way back. Then log capture against a file.
+     */
+    static void services(Pyro pyro, String id) {
+        int n = Integer.parseInt(System.getenv().getOrDefault("BENCH_SERVICE_RUNS", "20"));
+        for (String kind : List.of("file", "tcp")) {
+            List<Long> detect = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String name = kind + "-" + i;
+                int port = 9000 + i;
+                String cmd = kind.equals("file")
+                        ? "sleep 0.2; date +%s%3N > .t; mv .t " + name + ".ready; exec sleep 1000"
+                        : "exec python3 -c \"import socket,time\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+                                + "s.bind(('127.0.0.1'," + port + "));s.listen()\nopen('" + name + ".ready','w').write(str(int(time.time()*1000)))\n"
+                                + "time.sleep(1000)\"";
+                Readiness probe = kind.equals("file")
+                        ? Readiness.file(name + ".ready").withTimeout(60, 500)
+                        : Readiness.tcp("127.0.0.1", port).withTimeout(60, 500);
+                var s = pyro.startService(id, name, List.of("sh", "-c", cmd), "svcbench", java.util.Map.of(), probe);
+                long readyAt = java.time.Instant.parse(s.string("ready_at")).toEpochMilli();
+                long trulyReady = Long.parseLong(pyro.execWorkspace(id, List.of("sh", "-c",
+                        "for i in $(seq 50); do [ -s " + name + ".ready ] && break; sleep 0.1; done; cat " + name + ".ready"),
+                        "svcbench", 30).stdout().strip());
+                detect.add(readyAt - trulyReady);
+                pyro.stopService(id, name, 1);
+            }
+            System.out.printf("service start, %-4s probe: detection after true readiness median %4d ms (min %d, max %d, n=%d; interval 500 ms)%n",
+                    kind, median(detect), Collections.min(detect), Collections.max(detect), n);
+        }
+        long bytes = 20_000_000;
+        long t0 = System.nanoTime();
+        pyro.execWorkspace(id, List.of("sh", "-c", "head -c " + bytes + " /dev/zero | tr '\\0' a > /tmp/bench.out"), "svcbench", 300);
+        long fileMs = (System.nanoTime() - t0) / 1_000_000;
+        t0 = System.nanoTime();
+        pyro.startService(id, "flood", List.of("sh", "-c", "head -c " + bytes + " /dev/zero | tr '\\0' a; exec sleep 1000"),
+                "svcbench", java.util.Map.of(), Readiness.none());
+        while (pyro.logsService(id, "flood", 0, "stdout", null).stdoutOffset() < bytes) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        long logMs = (System.nanoTime() - t0) / 1_000_000;
+        System.out.printf("log capture of 20 MB: %d ms = %.1f MB/s; the same bytes to a file: %d ms = %.1f MB/s; ratio %.2f%n",
+                logMs, bytes / 1e3 / logMs, fileMs, bytes / 1e3 / fileMs, (double) logMs / fileMs);
+        pyro.stopService(id, "flood", 1);
     }
 
     static long cli(String... args) throws Exception {
