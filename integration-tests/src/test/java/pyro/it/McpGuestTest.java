@@ -46,6 +46,14 @@ class McpGuestTest {
             Map<String, Object> r = mcp.call("workspace_exec", Map.of("workspace_id", ws, "command", "cat README.md | head -1"));
             assertNotEquals(Boolean.TRUE, r.get("isError"), r.toString());
             assertEquals("# seeded", Json.readMap(McpClient.text(r)).get("stdout").toString().strip());
+            Map<String, Object> started = mcp.call("service_start", Map.of("workspace_id", ws, "service_name", "mcp-svc",
+                    "command", "sleep 1000", "ready_command", "true"));
+            assertNotEquals(Boolean.TRUE, started.get("isError"), started.toString());
+            Cli.Result fromCli = SharedWorkspace.cli("workspace", "service", "status", ws, "mcp-svc", "--json");
+            assertEquals("running", Json.readMap(fromCli.stdout()).get("state"), fromCli.toString());
+            Map<String, Object> stopped = mcp.call("service_stop", Map.of("workspace_id", ws, "service_name", "mcp-svc",
+                    "grace_seconds", 1));
+            assertEquals("stopped", Json.readMap(McpClient.text(stopped)).get("state"), stopped.toString());
             Map<String, Object> bad = mcp.call("workspace_exec", Map.of("workspace_id", "ws-000000000000", "command", "true"));
             assertEquals(Boolean.TRUE, bad.get("isError"));
             assertTrue(McpClient.text(bad).contains("'ws-000000000000'"), bad.toString());

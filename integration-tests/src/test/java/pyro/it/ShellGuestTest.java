@@ -47,6 +47,8 @@ class ShellGuestTest {
         assertEquals(0, SharedWorkspace.cli("workspace", "shell", "write", ws, shell, "--input", "cd /tmp").exitCode());
         assertEquals(0, SharedWorkspace.cli("workspace", "shell", "write", ws, shell, "--input", "echo PWD=$(pwd)").exitCode());
         readUntil(shell, new long[] {0}, "PWD=/tmp");
+        java.util.Map<String, Object> status = SharedWorkspace.json("workspace", "status", ws, "--json");
+        assertTrue(status.get("shells").toString().contains(shell), "shells are listed in workspace status: " + status);
         assertEquals(0, SharedWorkspace.cli("workspace", "shell", "close", ws, shell).exitCode());
     }
 

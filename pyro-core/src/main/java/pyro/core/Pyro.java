@@ -68,7 +68,7 @@ public final class Pyro {
         this.vms = new VmManager(new StateStore(config.stateDir()), backend, config.maxActiveVms());
         this.services = new ServiceManager(vms);
         this.shells = new ShellManager(vms);
-        this.workspaces = new WorkspaceManager(vms, services);
+        this.workspaces = new WorkspaceManager(vms, services, shells);
     }
 
     /** A client with the default folders ({@link PyroConfig#defaults()}) and the best backend for this host. */

@@ -105,11 +105,11 @@ public final class Instance {
     }
 
     @SuppressWarnings("unchecked")
-    public WorkspaceInfo toWorkspaceInfo(ServiceCounts counts) {
+    public WorkspaceInfo toWorkspaceInfo(ServiceCounts counts, List<Map<String, Object>> shells) {
         return new WorkspaceInfo(
                 id(), str("name"), environment(), state(), str("backend"), str("accel"), vcpuCount(), memMib(), ttlSeconds(),
                 network(), str("created_at"), str("expires_at"), str("last_activity_at"),
                 SeedInfo.fromMap((Map<?, ?>) map.get("workspace_seed")), commandCount(), lastCommand(), counts,
-                stateReason());
+                shells, stateReason());
     }
 }

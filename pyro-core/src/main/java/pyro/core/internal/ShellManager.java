@@ -71,6 +71,29 @@ public final class ShellManager {
         return new ShellInfo(id, shell(call(id, "shell_close", Map.of("shell_id", shellId))));
     }
 
+    /** {@code shell_id, state} of each shell the agent knows, for workspace status; none when down. */
+    List<Map<String, Object>> summaries(Instance inst) {
+        if (!"started".equals(inst.state()) || inst.expired()) {
+            return List.of();
+        }
+        try (SupervisorClient c = SupervisorClient.connect(vms.backend().supervisorSocket(vms.store().dir(inst.id())))) {
+            Frame f = c.call("shell_list", Map.of());
+            List<Map<String, Object>> out = new java.util.ArrayList<>();
+            if (f.header().get("shells") instanceof List<?> l) {
+                for (Object o : l) {
+                    Map<?, ?> m = (Map<?, ?>) o;
+                    Map<String, Object> s = new LinkedHashMap<>();
+                    s.put("shell_id", m.get("shell_id"));
+                    s.put("state", m.get("state"));
+                    out.add(s);
+                }
+            }
+            return out;
+        } catch (IOException | PyroException e) {
+            return List.of();
+        }
+    }
+
     private static void requireShellId(String shellId) {
         if (shellId == null || !shellId.matches("[A-Za-z0-9._-]{1,64}")) {
             throw PyroException.notFound("no shell with id '" + shellId + "'.");

@@ -25,10 +25,12 @@ public final class WorkspaceManager {
     private final VmManager vms;
     private final WorkspaceFiles files;
     private final ServiceManager services;
+    private final ShellManager shells;
 
-    public WorkspaceManager(VmManager vms, ServiceManager services) {
+    public WorkspaceManager(VmManager vms, ServiceManager services, ShellManager shells) {
         this.vms = vms;
         this.services = services;
+        this.shells = shells;
         this.files = new WorkspaceFiles(vms);
     }
 
@@ -71,7 +73,7 @@ public final class WorkspaceManager {
     }
 
     WorkspaceInfo info(Instance i) {
-        return i.toWorkspaceInfo(serviceCounts(i));
+        return i.toWorkspaceInfo(serviceCounts(i), shells.summaries(i));
     }
 
     ServiceCounts serviceCounts(Instance i) {

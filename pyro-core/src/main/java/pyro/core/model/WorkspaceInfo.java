@@ -22,10 +22,15 @@ public record WorkspaceInfo(
         long commandCount,
         List<String> lastCommand,
         ServiceCounts serviceCounts,
+        List<Map<String, Object>> shells,
         String stateReason)
         implements JsonRecord {
 
     public static final String WORKSPACE_PATH = "/workspace";
+
+    public WorkspaceInfo {
+        shells = shells == null ? List.of() : List.copyOf(shells);
+    }
 
     @Override
     public Map<String, Object> toMap() {
@@ -50,6 +55,7 @@ public record WorkspaceInfo(
                 .put("service_count", serviceCounts.total())
                 .put("running_service_count", serviceCounts.running())
                 .put("service_counts", serviceCounts)
+                .put("shells", shells)
                 .put("state_reason", stateReason)
                 .map();
     }

@@ -14,7 +14,7 @@ class RecordJsonTest {
     void workspaceRecordHasEveryContractFieldEvenWhenNull() {
         WorkspaceInfo w = new WorkspaceInfo("ws-0123456789ab", null, "debian:12", "started", "qemu", "tcg", 1, 1024, 600,
                 false, "2026-11-25T00:00:00Z", "2026-11-25T00:10:00Z", "2026-11-25T00:00:00Z", SeedInfo.EMPTY, 0,
-                null, ServiceCounts.NONE, null);
+                null, ServiceCounts.NONE, List.of(), null);
         Map<String, Object> m = Json.readMap(w.toJson());
         for (String f : List.of("workspace_id", "environment", "state", "backend", "accel", "vcpu_count", "mem_mib",
                 "ttl_seconds", "created_at", "expires_at", "last_activity_at", "workspace_path", "workspace_seed",
