@@ -50,6 +50,31 @@ class RunInGuestTest {
     }
 
     @Test
+    void ctrlCOnRunLeavesNoVmBehind() throws Exception {
+        Path own = Guests.newStateDir("ctrlc");
+        ProcessBuilder pb = new ProcessBuilder(Cli.dist().resolve("bin/pyro").toString(), "run", Guests.ENV, "--",
+                "sleep", "120");
+        Cli.env(pb.environment(), own);
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (Guests.qemuProcesses(own.toString()).isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        assertFalse(Guests.qemuProcesses(own.toString()).isEmpty(), "the VM never started");
+        Thread.sleep(3000);
+        new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "pyro run must end after Ctrl-C");
+        for (int i = 0; i < 50 && !Guests.qemuProcesses(own.toString()).isEmpty(); i++) {
+            Thread.sleep(200);
+        }
+        assertTrue(Guests.qemuProcesses(own.toString()).isEmpty(), "Ctrl-C must not leave a VM running");
+        try (var s = Files.list(own.resolve("instances"))) {
+            assertEquals(0, s.count(), "Ctrl-C must not leave instance state");
+        }
+    }
+
+    @Test
     void timeoutKillsTheCommandAndLeavesNoVm() {
         Cli.Result r = Cli.run(state, "run", Guests.ENV, "--timeout-seconds", "2", "--", "sleep", "60");
         assertEquals(5, r.exitCode(), r.toString());
