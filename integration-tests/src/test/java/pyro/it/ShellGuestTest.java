@@ -56,6 +56,13 @@ class ShellGuestTest {
     void interruptReturnsThePrompt() throws Exception {
         ShellInfo s = pyro.openShell(ws, null, 120, 30);
         long[] cursor = {0};
+        long idle = pyro.readShell(ws, s.shellId(), 0, 1 << 20).nextCursor();
+        long w0 = System.nanoTime();
+        pyro.writeShell(ws, s.shellId(), "sleep 1; echo WAITED-$((2*3))", true);
+        ShellRead waited = pyro.readShell(ws, s.shellId(), idle, 1 << 20, 20_000);
+        assertTrue(!waited.output().isEmpty() && (System.nanoTime() - w0) / 1_000_000 < 20_000,
+                "a waiting read returns once output arrives: " + waited.output());
+        readUntil(s.shellId(), cursor, "WAITED-6");
         pyro.writeShell(ws, s.shellId(), "sleep 100", true);
         Thread.sleep(1500);
         long t0 = System.nanoTime();

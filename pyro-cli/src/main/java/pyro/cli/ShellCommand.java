@@ -42,11 +42,12 @@ final class ShellCommand {
         @Parameters(index = "1", paramLabel = "SHELL") String shell;
         @Option(names = "--cursor", defaultValue = "0") long cursor;
         @Option(names = "--max-chars", defaultValue = "65536") int maxChars;
+        @Option(names = "--wait-ms", defaultValue = "0", description = "Wait up to this long for new output (0-60000).") int waitMs;
         @Option(names = "--json") boolean json;
 
         @Override
         public Integer call() {
-            ShellRead r = Clients.pyro().readShell(id, shell, cursor, maxChars);
+            ShellRead r = Clients.pyro().readShell(id, shell, cursor, maxChars, waitMs);
             if (json) {
                 Output.json(r);
             } else {

@@ -361,7 +361,12 @@ public final class Pyro {
     }
 
     public ShellRead readShell(String workspaceId, String shellId, long cursor, int maxChars) {
-        return shells.read(workspaceId, shellId, cursor, maxChars);
+        return readShell(workspaceId, shellId, cursor, maxChars, 0);
+    }
+
+    /** As above; when nothing is new at {@code cursor}, waits up to {@code waitMs} for output. */
+    public ShellRead readShell(String workspaceId, String shellId, long cursor, int maxChars, int waitMs) {
+        return shells.read(workspaceId, shellId, cursor, maxChars, waitMs);
     }
 
     public ShellAck writeShell(String workspaceId, String shellId, String input, boolean newline) {

@@ -189,9 +189,11 @@ public final class Tools {
                                 Param.integer("cursor", "Byte offset in the shell's output to read from; use the "
                                         + "previous read's next_cursor.").withDefault(0),
                                 Param.integer("max_chars", "At most this many characters are returned; "
-                                        + "truncated says whether more is waiting.").withDefault(65536))
+                                        + "truncated says whether more is waiting.").withDefault(65536),
+                                Param.integer("wait_ms", "When nothing new is there yet, wait up to this many "
+                                        + "milliseconds (0-60000) for output instead of returning empty.").withDefault(0))
                         .call((pyro, a) -> pyro.readShell(a.string("workspace_id"), a.string("shell_id"),
-                                a.longValue("cursor"), a.intValue("max_chars"))),
+                                a.longValue("cursor"), a.intValue("max_chars"), a.intValue("wait_ms"))),
                 ToolDef.named("shell_write",
                         "Type input into a shell opened by shell_open (a newline is added, i.e. Enter is "
                                 + "pressed, unless newline is false). Read the result with shell_read.")

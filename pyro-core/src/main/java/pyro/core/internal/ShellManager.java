@@ -34,7 +34,7 @@ public final class ShellManager {
         return new ShellInfo(id, shell(call(id, "shell_open", req)));
     }
 
-    public ShellRead read(String id, String shellId, long cursor, int maxChars) {
+    public ShellRead read(String id, String shellId, long cursor, int maxChars, int waitMs) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         requireShellId(shellId);
         if (cursor < 0) {
@@ -43,7 +43,11 @@ public final class ShellManager {
         if (maxChars < 1 || maxChars > 1 << 20) {
             throw PyroException.invalid("max chars " + maxChars + " is out of range: use 1 to 1048576.");
         }
-        return new ShellRead(id, call(id, "shell_read", Map.of("shell_id", shellId, "cursor", cursor, "max_chars", maxChars)));
+        if (waitMs < 0 || waitMs > 60_000) {
+            throw PyroException.invalid("wait " + waitMs + " ms is out of range: use 0 to 60000.");
+        }
+        return new ShellRead(id, call(id, "shell_read",
+                Map.of("shell_id", shellId, "cursor", cursor, "max_chars", maxChars, "wait_ms", waitMs)));
     }
 
     public ShellAck write(String id, String shellId, String input, boolean newline) {
