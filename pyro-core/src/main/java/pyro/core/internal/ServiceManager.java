@@ -1,6 +1,5 @@
 package pyro.core.internal;
 
-import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -219,11 +218,7 @@ public final class ServiceManager {
 
     /** Counts per state for workspace status; none when the VM is not running. */
     ServiceCounts counts(Instance inst) {
-        if (!"started".equals(inst.state()) || inst.expired()) {
-            return ServiceCounts.NONE;
-        }
-        try (SupervisorClient c = SupervisorClient.connect(vms.backend().supervisorSocket(vms.store().dir(inst.id())))) {
-            Frame f = c.call("service_list", Map.of());
+        return vms.query(inst, "service_list").map(f -> {
             int[] n = new int[5];
             if (f.header().get("services") instanceof List<?> l) {
                 for (Object o : l) {
@@ -238,17 +233,11 @@ public final class ServiceManager {
                 }
             }
             return new ServiceCounts(n[0], n[1], n[2], n[3], n[4]);
-        } catch (IOException | PyroException e) {
-            return ServiceCounts.NONE;
-        }
+        }).orElse(ServiceCounts.NONE);
     }
 
     private Frame call(Instance inst, String type, Map<String, Object> req) {
-        try (SupervisorClient c = vms.connect(inst)) {
-            return c.call(type, req);
-        } catch (IOException e) {
-            throw PyroException.guest(type.replace('_', ' ') + " in " + inst.id() + " was cut off: " + e.getMessage() + ".");
-        }
+        return vms.call(inst, type, req);
     }
 
     @SuppressWarnings("unchecked")

@@ -1,6 +1,5 @@
 package pyro.core.internal;
 
-import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,11 +76,7 @@ public final class ShellManager {
 
     /** {@code shell_id, state} of each shell the agent knows, for workspace status; none when down. */
     List<Map<String, Object>> summaries(Instance inst) {
-        if (!"started".equals(inst.state()) || inst.expired()) {
-            return List.of();
-        }
-        try (SupervisorClient c = SupervisorClient.connect(vms.backend().supervisorSocket(vms.store().dir(inst.id())))) {
-            Frame f = c.call("shell_list", Map.of());
+        return vms.query(inst, "shell_list").map(f -> {
             List<Map<String, Object>> out = new java.util.ArrayList<>();
             if (f.header().get("shells") instanceof List<?> l) {
                 for (Object o : l) {
@@ -93,9 +88,7 @@ public final class ShellManager {
                 }
             }
             return out;
-        } catch (IOException | PyroException e) {
-            return List.of();
-        }
+        }).orElse(List.of());
     }
 
     private static void requireShellId(String shellId) {
@@ -105,14 +98,9 @@ public final class ShellManager {
     }
 
     private Map<String, Object> call(String id, String type, Map<String, Object> req) {
-        Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        try (SupervisorClient c = vms.connect(inst)) {
-            Frame f = c.call(type, req);
-            vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
-            return f.header();
-        } catch (IOException e) {
-            throw PyroException.guest(type.replace('_', ' ') + " in " + id + " was cut off: " + e.getMessage() + ".");
-        }
+        Frame f = vms.call(vms.requireLive(id, Instance.KIND_WORKSPACE), type, req);
+        vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
+        return f.header();
     }
 
     @SuppressWarnings("unchecked")

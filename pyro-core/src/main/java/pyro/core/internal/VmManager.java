@@ -272,6 +272,30 @@ public final class VmManager {
         }
     }
 
+    /** One request to the instance's agent; a broken connection is a guest failure naming the call. */
+    public Frame call(Instance inst, String type, Map<String, Object> req) {
+        try (SupervisorClient c = connect(inst)) {
+            return c.call(type, req);
+        } catch (IOException e) {
+            throw PyroException.guest(type.replace('_', ' ') + " in " + inst.id() + " was cut off: " + e.getMessage() + ".");
+        }
+    }
+
+    /**
+     * A best-effort read for status displays: empty when the VM is not running or does not answer,
+     * and never marks the instance failed (status must not change state as a side effect).
+     */
+    public Optional<Frame> query(Instance inst, String type) {
+        if (!VmState.STARTED.wire().equals(inst.state()) || inst.expired()) {
+            return Optional.empty();
+        }
+        try (SupervisorClient c = SupervisorClient.connect(backend.supervisorSocket(store.dir(inst.id())))) {
+            return Optional.of(c.call(type, Map.of()));
+        } catch (IOException | PyroException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Runs argv in the guest. {@code journal} records it in the exec journal (workspaces). */
     public ExecResult exec(
             String id, String kind, List<String> argv, String cwd, Map<String, String> env, long timeoutSeconds,

@@ -141,11 +141,7 @@ final class WorkspaceFiles {
 
     private Map<String, Object> snapshot(String id) {
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        try (SupervisorClient c = vms.connect(inst)) {
-            return new LinkedHashMap<>(c.call("snapshot", Map.of("path", WorkspaceInfo.WORKSPACE_PATH)).header());
-        } catch (IOException e) {
-            throw PyroException.guest("cannot list /workspace of " + id + ": " + e.getMessage() + ".");
-        }
+        return new LinkedHashMap<>(vms.call(inst, "snapshot", Map.of("path", WorkspaceInfo.WORKSPACE_PATH)).header());
     }
 
     DiffResult diff(String id) {

@@ -168,7 +168,7 @@ public final class ImageStore {
 
     private void build(Catalog.Entry e, ProgressSink progress) throws IOException {
         Path agent = agentDir.get();
-        String fingerprint = agentFingerprint(agent);
+        String stamp = agentFingerprint(agent);
         Path dir = dir(e);
         Path scripts = Files.createTempDirectory(root, ".scripts-");
         try {
@@ -204,7 +204,7 @@ public final class ImageStore {
                 throw PyroException.host("building environment " + e.name() + " failed (exit " + rc + "): "
                         + String.join(" | ", tail.subList(Math.max(0, tail.size() - 3), tail.size())));
             }
-            Files2.writeAtomically(dir.resolve("agent.sha256"), (fingerprint + "\n").getBytes(StandardCharsets.UTF_8));
+            Files2.writeAtomically(dir.resolve("agent.sha256"), (stamp + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw PyroException.host("building environment " + e.name() + " was interrupted.");
@@ -213,12 +213,23 @@ public final class ImageStore {
         }
     }
 
+    private volatile String fingerprint;
+
+    /**
+     * The installed agent's fingerprint, hashed once per process: every boot checks the entry
+     * several times (inspect, ensure, launch) and the agent's jars do not change under a running pyro.
+     */
     private String agentFingerprintOrNull() {
-        try {
-            return agentFingerprint(agentDir.get());
-        } catch (RuntimeException | IOException e) {
-            return null;
+        String f = fingerprint;
+        if (f == null) {
+            try {
+                f = agentFingerprint(agentDir.get());
+            } catch (RuntimeException | IOException e) {
+                return null;
+            }
+            fingerprint = f;
         }
+        return f;
     }
 
     /** sha256 over the agent's jars and the image scripts, so an image built by another pyro is refreshed. */
