@@ -16,9 +16,9 @@ class RecordJsonTest {
                 false, "2026-11-25T00:00:00Z", "2026-11-25T00:10:00Z", "2026-11-25T00:00:00Z", SeedInfo.EMPTY, 0,
                 null, ServiceCounts.NONE, List.of(), null);
         Map<String, Object> m = Json.readMap(w.toJson());
-        for (String f : List.of("workspace_id", "environment", "state", "backend", "accel", "vcpu_count", "mem_mib",
+        for (String f : List.of("workspace_id", "name", "environment", "state", "backend", "accel", "vcpu_count", "mem_mib",
                 "ttl_seconds", "created_at", "expires_at", "last_activity_at", "workspace_path", "workspace_seed",
-                "command_count", "last_command", "service_count", "running_service_count", "service_counts")) {
+                "command_count", "last_command", "service_count", "running_service_count", "service_counts", "shells")) {
             assertTrue(m.containsKey(f), "missing " + f + " in " + w.toJson());
         }
         assertEquals(null, m.get("last_command"));
