@@ -78,7 +78,7 @@ public class Bench {
             t0 = System.nanoTime();
             try (var c = SupervisorClient.connect(sock);
                     var in = Files.newInputStream(tar)) {
-                c.upload("discard", java.util.Map.of(), in);
+                c.upload(new pyro.core.protocol.Request.Discard(), pyro.core.protocol.Reply.DiscardResult.class, in);
             }
             long rawMs = (System.nanoTime() - t0) / 1_000_000;
             double rawMBs = Files.size(tar) / 1e6 / (rawMs / 1000.0);

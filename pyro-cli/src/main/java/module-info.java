@@ -1,7 +1,6 @@
 /** The {@code pyro} command line: picocli commands over the {@link pyro.core.Pyro} SDK. */
 module pyro.cli {
     requires pyro.core;
-    requires pyro.kvm;
     requires info.picocli;
 
     opens pyro.cli to info.picocli;

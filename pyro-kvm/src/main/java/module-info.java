@@ -7,7 +7,6 @@ module pyro.kvm {
     requires pyro.core;
 
     exports pyro.kvm;
-    exports pyro.kvm.supervisor to pyro.cli;
 
     provides pyro.core.spi.BackendProvider with
             pyro.kvm.FirecrackerBackendProvider,

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +16,10 @@ import pyro.core.ErrorCode;
 import pyro.core.archive.ArchiveException;
 import pyro.core.protocol.Frame;
 import pyro.core.protocol.FrameCodec;
+import pyro.core.protocol.Messages;
+import pyro.core.protocol.ProtocolException;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
 
 /**
  * The request loop. One reader (this thread) parses frames; each request runs on its own virtual thread;
@@ -48,31 +51,25 @@ final class Agent {
         this.shells = new pyro.agent.shell.Shells(root);
     }
 
-    void send(Map<String, Object> header, byte[] payload) throws IOException {
+    void send(Frame frame) throws IOException {
         synchronized (writeLock) {
-            FrameCodec.write(out, new Frame(header, payload));
+            FrameCodec.write(out, frame);
         }
     }
 
-    void send(Map<String, Object> header) throws IOException {
-        send(header, null);
+    private void send(long id, Reply reply) throws IOException {
+        send(Messages.frame(id, reply));
     }
 
-    static Map<String, Object> hello() {
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("id", 0);
-        h.put("type", "hello");
-        h.put("version", Frame.PROTOCOL_VERSION);
-        h.put("agent_version", VERSION);
-        h.put("kernel_release", readFirstLine("/proc/sys/kernel/osrelease", "unknown"));
+    static Reply.Hello hello() {
         long uptime = 0;
         try {
             uptime = (long) (Double.parseDouble(readFirstLine("/proc/uptime", "0").split(" ")[0]) * 1000);
         } catch (NumberFormatException ignored) {
             // leave 0
         }
-        h.put("uptime_ms", uptime);
-        return h;
+        return new Reply.Hello((long) Frame.PROTOCOL_VERSION, VERSION,
+                readFirstLine("/proc/sys/kernel/osrelease", "unknown"), uptime);
     }
 
     private static String readFirstLine(String file, String fallback) {
@@ -87,7 +84,7 @@ final class Agent {
 
     /** Sends hello, then serves requests until the channel ends (or forever, when reconnecting). */
     void serve() throws IOException {
-        send(hello());
+        send(0, hello());
         while (true) {
             Frame f;
             try {
@@ -109,11 +106,10 @@ final class Agent {
 
     private void dispatch(Frame f) {
         long id = f.id();
-        String type = f.type();
-        if (type.equals("data") || type.equals("data_end")) {
+        if (Messages.isData(f) || Messages.isDataEnd(f)) {
             Upload u = uploads.get(id);
             if (u == null) {
-                Log.info("dropping " + type + " frame for unknown upload id " + id);
+                Log.info("dropping " + f.type() + " frame for unknown upload id " + id);
                 return;
             }
             try {
@@ -121,45 +117,60 @@ final class Agent {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            if (type.equals("data_end")) {
+            if (Messages.isDataEnd(f)) {
                 uploads.remove(id, u);
             }
             return;
         }
+        Request request;
+        try {
+            request = Messages.request(f);
+        } catch (ProtocolException e) {
+            reply(id, new Reply.Error(ErrorCode.INVALID_INPUT, e.getMessage()));
+            return;
+        }
         Upload upload = null;
-        if (type.equals("import") || type.equals("discard")) {
+        if (request instanceof Request.Import || request instanceof Request.Discard) {
             upload = new Upload();
             uploads.put(id, upload);
         }
         Upload finalUpload = upload;
-        Thread.ofVirtual().name("request-" + id + "-" + type).start(() -> handle(f, finalUpload));
+        Thread.ofVirtual().name("request-" + id + "-" + f.type()).start(() -> handle(id, request, finalUpload));
     }
 
-    private void handle(Frame f, Upload upload) {
-        long id = f.id();
-        Map<String, Object> reply;
+    private void handle(long id, Request request, Upload upload) {
+        Reply reply;
         try {
-            reply = switch (f.type()) {
-                case "ping" -> new LinkedHashMap<>(Map.of("type", "pong", "agent_version", VERSION));
-                case "shutdown" -> new LinkedHashMap<>(Map.of("type", "shutdown_result"));
-                case "exec" -> Exec.run(parseExec(f));
-                case "import" -> workspace.importArchive(f, upload);
-                case "export" -> workspace.export(f, new ChunkedOutput(this, id), this);
-                case "snapshot" -> workspace.snapshot(f);
-                case "discard" -> discard(upload);
-                case "shell_open", "shell_read", "shell_write", "shell_signal", "shell_close", "shell_list" ->
-                    shells.handle(f);
-                case "service_start", "service_list", "service_status", "service_logs", "service_stop" ->
-                    pyro.agent.service.Services.get().handle(f);
-                default -> throw AgentException.invalid("unknown request type '" + f.type() + "'");
+            reply = switch (request) {
+                case Request.Ping p -> new Reply.Pong(VERSION);
+                case Request.Shutdown s -> new Reply.ShutdownResult();
+                case Request.Exec e -> Exec.run(execSpec(e));
+                case Request.Import i -> workspace.importArchive(i, upload);
+                case Request.Export e -> workspace.export(e, id, new ChunkedOutput(this, id), this);
+                case Request.Snapshot s -> workspace.snapshot(s);
+                case Request.Discard d -> discard(upload);
+                case Request.ShellOpen r -> shells.handle(r);
+                case Request.ShellRead r -> shells.handle(r);
+                case Request.ShellWrite r -> shells.handle(r);
+                case Request.ShellSignal r -> shells.handle(r);
+                case Request.ShellClose r -> shells.handle(r);
+                case Request.ShellList r -> shells.handle(r);
+                case Request.ServiceStart r -> pyro.agent.service.Services.get().handle(r);
+                case Request.ServiceList r -> pyro.agent.service.Services.get().handle(r);
+                case Request.ServiceStatus r -> pyro.agent.service.Services.get().handle(r);
+                case Request.ServiceLogs r -> pyro.agent.service.Services.get().handle(r);
+                case Request.ServiceStop r -> pyro.agent.service.Services.get().handle(r);
+                case Request.VmStatus r -> throw AgentException.invalid("status is answered by the VM's supervisor");
+                case Request.VmStop r -> throw AgentException.invalid("stop is answered by the VM's supervisor");
             };
         } catch (AgentException e) {
-            reply = error(e.code(), e.getMessage());
+            reply = new Reply.Error(e.code(), e.getMessage());
         } catch (ArchiveException e) {
-            reply = error(ErrorCode.INVALID_INPUT, e.getMessage());
+            reply = new Reply.Error(ErrorCode.INVALID_INPUT, e.getMessage());
         } catch (IOException | RuntimeException e) {
-            Log.error("request " + id + " (" + f.type() + ") failed", e);
-            reply = error(ErrorCode.GUEST_FAILURE, f.type() + " failed in the guest: " + e.getMessage());
+            String type = Messages.typeName((Record) request);
+            Log.error("request " + id + " (" + type + ") failed", e);
+            reply = new Reply.Error(ErrorCode.GUEST_FAILURE, type + " failed in the guest: " + e.getMessage());
         }
         if (upload != null) {
             try {
@@ -169,37 +180,29 @@ final class Agent {
             }
             uploads.remove(id, upload);
         }
-        reply.put("id", id);
-        try {
-            send(reply);
-        } catch (IOException e) {
-            Log.error("cannot send reply to request " + id, e);
-        }
-        if (f.type().equals("shutdown") && !"error".equals(reply.get("type"))) {
+        reply(id, reply);
+        if (request instanceof Request.Shutdown && !(reply instanceof Reply.Error)) {
             shutdown();
         }
     }
 
+    private void reply(long id, Reply reply) {
+        try {
+            send(id, reply);
+        } catch (IOException e) {
+            Log.error("cannot send reply to request " + id, e);
+        }
+    }
+
     /** Reads an upload and throws it away: the bench's raw channel throughput, without tar or disk. */
-    private static Map<String, Object> discard(Upload upload) throws IOException {
+    private static Reply.DiscardResult discard(Upload upload) throws IOException {
         byte[] buf = new byte[1 << 16];
         long total = 0;
         int n;
         while ((n = upload.read(buf, 0, buf.length)) > 0) {
             total += n;
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "discard_result");
-        m.put("bytes", total);
-        return m;
-    }
-
-    private static Map<String, Object> error(ErrorCode code, String message) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "error");
-        m.put("code", code.wireName());
-        m.put("message", message);
-        return m;
+        return new Reply.DiscardResult(total);
     }
 
     private void shutdown() {
@@ -220,48 +223,37 @@ final class Agent {
         System.exit(0);
     }
 
-    private Exec.Request parseExec(Frame f) throws AgentException {
-        Object argvValue = f.header().get("argv");
-        if (!(argvValue instanceof List<?> list) || list.isEmpty()) {
-            throw AgentException.invalid("exec argv must be a non-empty list of strings, got " + argvValue);
-        }
-        List<String> argv = new ArrayList<>();
-        for (Object o : list) {
-            if (!(o instanceof String s)) {
-                throw AgentException.invalid("exec argv element " + o + " is not a string");
-            }
-            argv.add(s);
+    private Exec.Spec execSpec(Request.Exec req) throws AgentException {
+        List<String> argv = req.argv();
+        if (argv == null || argv.isEmpty()) {
+            throw AgentException.invalid("exec argv must be a non-empty list of strings, got " + argv);
         }
         if (argv.get(0).isEmpty()) {
             throw AgentException.invalid("exec argv[0] is empty");
         }
-        String cwdText = f.string("cwd");
+        String cwdText = req.cwd();
         Path cwd = cwdText == null || cwdText.isEmpty() ? workspace.root() : workspace.guestPath(cwdText);
         if (!Files.isDirectory(cwd)) {
             throw AgentException.invalid("exec cwd '" + cwdText + "' does not exist or is not a directory");
         }
         Map<String, String> env = new LinkedHashMap<>();
-        Object envValue = f.header().get("env");
-        if (envValue instanceof Map<?, ?> m) {
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (!(e.getValue() instanceof String v) || e.getKey().toString().isEmpty()
-                        || e.getKey().toString().contains("=")) {
+        if (req.env() != null) {
+            for (Map.Entry<String, String> e : req.env().entrySet()) {
+                if (e.getKey().isEmpty() || e.getKey().contains("=")) {
                     throw AgentException.invalid("exec env entry '" + e.getKey() + "' must map a name to a string");
                 }
-                env.put(e.getKey().toString(), v);
+                env.put(e.getKey(), e.getValue());
             }
-        } else if (envValue != null) {
-            throw AgentException.invalid("exec env must be an object of strings, got " + envValue);
         }
-        long timeout = f.longValue("timeout_ms", Exec.DEFAULT_TIMEOUT_MS);
+        long timeout = req.timeoutMs() == null ? Exec.DEFAULT_TIMEOUT_MS : req.timeoutMs();
         if (timeout <= 0) {
             throw AgentException.invalid("exec timeout_ms must be positive, got " + timeout);
         }
-        long limit = f.longValue("output_limit_bytes", Exec.DEFAULT_OUTPUT_LIMIT);
+        long limit = req.outputLimitBytes() == null ? Exec.DEFAULT_OUTPUT_LIMIT : req.outputLimitBytes();
         if (limit < 0 || limit > 64L * 1024 * 1024) {
             throw AgentException.invalid("exec output_limit_bytes must be between 0 and 67108864, got " + limit);
         }
-        return new Exec.Request(argv, cwd, env, timeout, limit);
+        return new Exec.Spec(argv, cwd, env, timeout, limit);
     }
 
     private static void sleep(long ms) {

@@ -3,7 +3,7 @@ package pyro.agent;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Arrays;
-import java.util.Map;
+import pyro.core.protocol.Messages;
 
 /** An output stream that sends what is written as {@code data} frames of at most {@link #CHUNK} bytes. */
 final class ChunkedOutput extends OutputStream {
@@ -48,7 +48,7 @@ final class ChunkedOutput extends OutputStream {
     }
 
     private void sendChunk() throws IOException {
-        agent.send(Map.of("id", id, "type", "data"), Arrays.copyOf(buf, len));
+        agent.send(Messages.data(id, Arrays.copyOf(buf, len)));
         len = 0;
     }
 }

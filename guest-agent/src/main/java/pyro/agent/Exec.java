@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import pyro.core.protocol.Reply;
 
 /**
  * Runs one command: its own session and process group (via {@code setsid} when present), stdin from
@@ -31,7 +32,7 @@ final class Exec {
     private static final String SETSID = findSetsid();
 
     /** Validated request parameters. */
-    record Request(List<String> argv, Path cwd, Map<String, String> env, long timeoutMs, long outputLimit) {}
+    record Spec(List<String> argv, Path cwd, Map<String, String> env, long timeoutMs, long outputLimit) {}
 
     private Exec() {}
 
@@ -44,7 +45,7 @@ final class Exec {
         return null;
     }
 
-    static Map<String, Object> run(Request req) throws IOException {
+    static Reply.ExecResult run(Spec req) throws IOException {
         long start = System.nanoTime();
         Map<String, String> env = new LinkedHashMap<>(System.getenv());
         env.putIfAbsent("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -99,23 +100,13 @@ final class Exec {
             killTree(p, true);
         }
         int code = timedOut ? TIMEOUT_EXIT_CODE : p.isAlive() ? -1 : p.exitValue();
-        Map<String, Object> r = result(code, out, null, start, timedOut);
-        r.put("stderr", err.text());
-        r.put("stderr_truncated", err.truncated());
-        return r;
+        return new Reply.ExecResult(code, out.text(), err.text(), out.truncated(), err.truncated(),
+                (System.nanoTime() - start) / 1_000_000, timedOut);
     }
 
-    private static Map<String, Object> result(int code, Capture out, String stderr, long start, boolean timedOut) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("type", "exec_result");
-        r.put("exit_code", code);
-        r.put("stdout", out.text());
-        r.put("stderr", stderr == null ? "" : stderr);
-        r.put("stdout_truncated", out.truncated());
-        r.put("stderr_truncated", false);
-        r.put("duration_ms", (System.nanoTime() - start) / 1_000_000);
-        r.put("timed_out", timedOut);
-        return r;
+    private static Reply.ExecResult result(int code, Capture out, String stderr, long start, boolean timedOut) {
+        return new Reply.ExecResult(code, out.text(), stderr == null ? "" : stderr, out.truncated(), false,
+                (System.nanoTime() - start) / 1_000_000, timedOut);
     }
 
     /** SIGTERM (or SIGKILL) to the child's process group and to every descendant we can still see. */

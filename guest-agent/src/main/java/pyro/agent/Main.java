@@ -27,8 +27,10 @@ import pyro.core.archive.ArchivePaths;
 import pyro.core.archive.TarEntry;
 import pyro.core.archive.TarReader;
 import pyro.core.archive.TarWriter;
-import pyro.core.protocol.Frame;
 import pyro.core.protocol.FrameCodec;
+import pyro.core.protocol.Messages;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
 
 /**
  * The guest agent's entry point.
@@ -176,14 +178,16 @@ public final class Main {
                 }
             }
             ByteArrayOutputStream frames = new ByteArrayOutputStream();
-            FrameCodec.write(frames, new Frame(Agent.hello()));
-            FrameCodec.write(frames, new Frame(Map.of("id", 1, "type", "data"), tar.toByteArray()));
+            FrameCodec.write(frames, Messages.frame(0, Agent.hello()));
+            FrameCodec.write(frames, Messages.frame(1, new Request.Exec(List.of("true"), null, Map.of(), 5_000L, null)));
+            FrameCodec.write(frames, Messages.data(1, tar.toByteArray()));
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(frames.toByteArray()));
-            FrameCodec.read(in);
+            Messages.reply(FrameCodec.read(in), Reply.Hello.class);
+            boolean decoded = Messages.request(FrameCodec.read(in)) instanceof Request.Exec;
             FrameCodec.read(in);
             Path cwd = Files.isDirectory(root) ? root : Path.of("/");
-            Map<String, Object> r = Exec.run(new Exec.Request(List.of("true"), cwd, Map.of(), 5_000, 1024));
-            boolean ok = entries == 3 && Integer.valueOf(0).equals(r.get("exit_code"));
+            Reply.ExecResult r = Exec.run(new Exec.Spec(List.of("true"), cwd, Map.of(), 5_000, 1024));
+            boolean ok = entries == 3 && decoded && Integer.valueOf(0).equals(r.exitCode());
             Log.info("self-test " + (ok ? "passed" : "failed: " + r));
             return ok;
         } catch (IOException | RuntimeException e) {

@@ -6,6 +6,7 @@ import java.io.InterruptedIOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import pyro.core.protocol.Frame;
+import pyro.core.protocol.Messages;
 
 /**
  * The {@code data} frames of one in-progress upload, routed here by request id and read as a stream that
@@ -45,7 +46,7 @@ final class Upload extends InputStream {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("upload interrupted");
             }
-            if ("data_end".equals(f.type())) {
+            if (Messages.isDataEnd(f)) {
                 ended = true;
                 return -1;
             }

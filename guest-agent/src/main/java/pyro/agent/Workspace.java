@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Map;
 import pyro.core.archive.SafeExtractor;
 import pyro.core.archive.TarWriter;
-import pyro.core.protocol.Frame;
+import pyro.core.protocol.Messages;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
 
 /**
  * File operations on the workspace root: import (safe, all-or-nothing tar extraction), export (tar of a
@@ -120,24 +122,20 @@ final class Workspace {
         return p.equals(staging());
     }
 
-    Map<String, Object> importArchive(Frame f, Upload upload) throws IOException, AgentException {
-        String destText = f.string("dest");
+    Reply.ImportResult importArchive(Request.Import req, Upload upload) throws IOException, AgentException {
+        String destText = req.dest();
         Path dest = inside("import dest", destText == null ? GUEST_ROOT : destText, false);
         if (Agent.exists(dest) && !Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
             throw AgentException.invalid("import dest '" + destText + "' exists and is not a directory");
         }
         Files.createDirectories(root);
         SafeExtractor.Result r = SafeExtractor.extract(upload, dest, staging());
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "import_result");
-        m.put("files", r.files());
-        m.put("bytes", r.bytes());
-        m.put("dest", dest.toString());
-        return m;
+        return new Reply.ImportResult(r.files(), r.bytes(), dest.toString());
     }
 
-    Map<String, Object> export(Frame f, ChunkedOutput out, Agent agent) throws IOException, AgentException {
-        String text = f.string("path");
+    Reply.ExportResult export(Request.Export req, long id, ChunkedOutput out, Agent agent)
+            throws IOException, AgentException {
+        String text = req.path();
         Path p = inside("export path", text, true);
         if (!Agent.exists(p)) {
             throw AgentException.notFound("export path '" + text + "' does not exist in the workspace");
@@ -148,18 +146,13 @@ final class Workspace {
         String kind = w.writeTree(p, name, this::excluded);
         w.finish();
         out.flush();
-        agent.send(Map.of("id", f.id(), "type", "data_end"));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "export_result");
-        m.put("artifact_type", kind);
-        m.put("bytes", kind.equals("directory") ? w.contentBytes() : kind.equals("file") ? w.contentBytes() : 0L);
-        m.put("tar_bytes", w.bytesWritten());
-        m.put("path", p.toString());
-        return m;
+        agent.send(Messages.dataEnd(id));
+        long bytes = kind.equals("directory") || kind.equals("file") ? w.contentBytes() : 0L;
+        return new Reply.ExportResult(kind, bytes, w.bytesWritten(), p.toString());
     }
 
-    Map<String, Object> snapshot(Frame f) throws IOException, AgentException {
-        String text = f.string("path");
+    Reply.SnapshotResult snapshot(Request.Snapshot req) throws IOException, AgentException {
+        String text = req.path();
         Path p = inside("snapshot path", text, false);
         if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             throw AgentException.notFound("snapshot path '" + text + "' is not a directory in the workspace");
@@ -167,12 +160,7 @@ final class Workspace {
         List<Map<String, Object>> entries = new ArrayList<>();
         walk(p, "", entries);
         entries.sort((a, b) -> ((String) a.get("path")).compareTo((String) b.get("path")));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "snapshot_result");
-        m.put("path", p.toString());
-        m.put("count", entries.size());
-        m.put("entries", entries);
-        return m;
+        return new Reply.SnapshotResult(p.toString(), (long) entries.size(), entries);
     }
 
     private void walk(Path dir, String prefix, List<Map<String, Object>> out) throws IOException {

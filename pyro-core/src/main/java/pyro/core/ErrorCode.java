@@ -33,6 +33,19 @@ public enum ErrorCode {
         return wireName;
     }
 
+    /**
+     * The code for a wire name; a name this version does not know (a newer peer) is a guest
+     * failure, so nothing a peer sends is lost as "no error".
+     */
+    public static ErrorCode fromWire(String wireName) {
+        for (ErrorCode c : values()) {
+            if (c.wireName.equals(wireName)) {
+                return c;
+            }
+        }
+        return GUEST_FAILURE;
+    }
+
     /** The CLI exit status for this class of failure. */
     public int exitStatus() {
         return exitStatus;

@@ -2,12 +2,11 @@ package pyro.agent.service;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import pyro.core.protocol.Frame;
+import pyro.core.protocol.Request;
 
 /**
  * A validated {@code service_start} request. Everything is checked here, before anything is spawned, so
@@ -29,68 +28,46 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
         return s;
     }
 
-    static ServiceSpec parse(Frame f, Path workspaceRoot) throws ServiceException {
-        Map<String, Object> h = f.header();
-        String name = checkName(h.get("name"));
-        List<String> argv = argv(h.get("argv"));
-        Object cwdValue = h.get("cwd");
-        if (cwdValue != null && !(cwdValue instanceof String)) {
-            throw ServiceException.invalid("service cwd must be a string, got " + cwdValue + ".");
+    static ServiceSpec parse(Request.ServiceStart r, Path workspaceRoot) throws ServiceException {
+        String name = checkName(r.name());
+        List<String> argv = r.argv();
+        if (argv == null || argv.isEmpty()) {
+            throw ServiceException.invalid("service argv must be a non-empty list of strings, got " + argv + ".");
         }
-        String cwdText = (String) cwdValue;
+        if (argv.get(0).isEmpty()) {
+            throw ServiceException.invalid("service argv[0] is empty.");
+        }
+        String cwdText = r.cwd();
         Path cwd = cwdText == null || cwdText.isEmpty() ? workspaceRoot : guestPath(cwdText, workspaceRoot);
         if (!Files.isDirectory(cwd)) {
             throw ServiceException.invalid("service cwd '" + cwdText + "' does not exist or is not a directory.");
         }
         Map<String, String> env = baseEnv();
-        env.putAll(env(h.get("env")));
+        env.putAll(env(r.env()));
         if (resolveExecutable(argv.get(0), env.get("PATH"), cwd) == null) {
             throw ServiceException.invalid("service command '" + argv.get(0) + "' was not found or is not executable.");
         }
-        Object r = h.get("readiness");
+        Request.Probe m = r.readiness();
         Probe probe = null;
         long timeout = DEFAULT_TIMEOUT_MS;
         long interval = DEFAULT_INTERVAL_MS;
-        if (r != null) {
-            if (!(r instanceof Map<?, ?> m)) {
-                throw ServiceException.invalid("readiness must be an object or null, got " + r + ".");
-            }
-            timeout = longField(m, "timeout_ms", DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
-            interval = longField(m, "interval_ms", DEFAULT_INTERVAL_MS, 10, 60_000);
+        if (m != null) {
+            timeout = longField("timeout_ms", m.timeoutMs(), DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+            interval = longField("interval_ms", m.intervalMs(), DEFAULT_INTERVAL_MS, 10, 60_000);
             probe = probe(m, cwd, workspaceRoot, env);
         }
-        return new ServiceSpec(name, argv, cwd, env, probe, timeout, interval);
+        return new ServiceSpec(name, List.copyOf(argv), cwd, env, probe, timeout, interval);
     }
 
-    private static List<String> argv(Object value) throws ServiceException {
-        if (!(value instanceof List<?> list) || list.isEmpty()) {
-            throw ServiceException.invalid("service argv must be a non-empty list of strings, got " + value + ".");
-        }
-        List<String> argv = new ArrayList<>();
-        for (Object o : list) {
-            if (!(o instanceof String s)) {
-                throw ServiceException.invalid("service argv element " + o + " is not a string.");
-            }
-            argv.add(s);
-        }
-        if (argv.get(0).isEmpty()) {
-            throw ServiceException.invalid("service argv[0] is empty.");
-        }
-        return List.copyOf(argv);
-    }
-
-    private static Map<String, String> env(Object value) throws ServiceException {
+    private static Map<String, String> env(Map<String, String> m) throws ServiceException {
         Map<String, String> env = new LinkedHashMap<>();
-        if (value == null) {
+        if (m == null) {
             return env;
         }
-        if (!(value instanceof Map<?, ?> m)) {
-            throw ServiceException.invalid("service env must be an object of strings, got " + value + ".");
-        }
-        for (Map.Entry<?, ?> e : m.entrySet()) {
-            String k = String.valueOf(e.getKey());
-            if (!(e.getValue() instanceof String v) || k.isEmpty() || k.contains("=") || k.indexOf('\0') >= 0
-                    || v.indexOf('\0') >= 0) {
+        for (Map.Entry<String, String> e : m.entrySet()) {
+            String k = e.getKey();
+            String v = e.getValue();
+            if (k.isEmpty() || k.contains("=") || k.indexOf('\0') >= 0 || v.indexOf('\0') >= 0) {
                 throw ServiceException.invalid("service env entry '" + k + "' must map a name to a string.");
             }
             env.put(k, v);
@@ -105,14 +82,14 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
         return env;
     }
 
-    private static Probe probe(Map<?, ?> m, Path cwd, Path root, Map<String, String> env) throws ServiceException {
-        Object type = m.get("type");
+    private static Probe probe(Request.Probe m, Path cwd, Path root, Map<String, String> env) throws ServiceException {
+        String type = m.type();
         if (type == null || "none".equals(type)) {
             return null;
         }
         switch (String.valueOf(type)) {
             case "file" -> {
-                String path = string(m, "path", "the file probe needs a path");
+                String path = string(m.path(), "the file probe needs a path");
                 Path p = Path.of(path);
                 Path file;
                 if (p.isAbsolute()) {
@@ -130,49 +107,40 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
                 return new FileProbe(path, file);
             }
             case "tcp" -> {
-                Object hostValue = m.get("host");
-                if (hostValue != null && !(hostValue instanceof String)) {
-                    throw ServiceException.invalid("readiness host must be a string, got " + hostValue + ".");
+                String hostValue = m.host();
+                String host = hostValue == null || hostValue.isBlank() ? "127.0.0.1" : hostValue.strip();
+                Integer port = m.port();
+                if (port == null || port < 1 || port > 65535) {
+                    throw ServiceException.invalid("readiness port " + port + " is invalid: use 1 to 65535.");
                 }
-                String host = hostValue == null || ((String) hostValue).isBlank() ? "127.0.0.1" : ((String) hostValue).strip();
-                Object portValue = m.get("port");
-                if (!(portValue instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < 1
-                        || n.longValue() > 65535) {
-                    throw ServiceException.invalid("readiness port " + portValue + " is invalid: use 1 to 65535.");
-                }
-                return new TcpProbe(host, n.intValue());
+                return new TcpProbe(host, port);
             }
             case "http" -> {
-                return HttpProbe.of(string(m, "url", "the http probe needs a url"));
+                return HttpProbe.of(string(m.url(), "the http probe needs a url"));
             }
             case "command" -> {
-                return new CommandProbe(string(m, "command", "the command probe needs a command"), cwd, env);
+                return new CommandProbe(string(m.command(), "the command probe needs a command"), cwd, env);
             }
             default -> throw ServiceException.invalid("readiness type '" + type
                     + "' is unknown: use file, tcp, http or command.");
         }
     }
 
-    private static String string(Map<?, ?> m, String key, String missing) throws ServiceException {
-        Object v = m.get(key);
-        if (v == null || (v instanceof String s && s.isBlank())) {
+    private static String string(String v, String missing) throws ServiceException {
+        if (v == null || v.isBlank()) {
             throw ServiceException.invalid(missing + ".");
         }
-        if (!(v instanceof String s)) {
-            throw ServiceException.invalid("readiness " + key + " must be a string, got " + v + ".");
-        }
-        return s;
+        return v;
     }
 
-    private static long longField(Map<?, ?> m, String key, long fallback, long min, long max) throws ServiceException {
-        Object v = m.get(key);
+    private static long longField(String key, Long v, long fallback, long min, long max) throws ServiceException {
         if (v == null) {
             return fallback;
         }
-        if (!(v instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < min || n.longValue() > max) {
+        if (v < min || v > max) {
             throw ServiceException.invalid("readiness " + key + " " + v + " is invalid: use " + min + " to " + max + ".");
         }
-        return n.longValue();
+        return v;
     }
 
     /** Maps a request path onto the filesystem: {@code /workspace/...} lands on the workspace root. */

@@ -7,13 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import pyro.core.ErrorCode;
-import pyro.core.protocol.Frame;
+import pyro.core.protocol.Messages;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
 
 /**
  * Workspace services: long-lived processes with readiness probes, started, listed, read and stopped by
@@ -24,8 +24,6 @@ import pyro.core.protocol.Frame;
  */
 public final class Services {
     public static final Path DEFAULT_ROOT = Path.of("/var/lib/pyro/services");
-    private static final Set<String> TYPES = Set.of("service_start", "service_list", "service_status",
-            "service_logs", "service_stop");
     private static volatile Services instance;
 
     private final Path root;
@@ -71,54 +69,38 @@ public final class Services {
         return s;
     }
 
-    /** Whether {@code type} is one of the service requests. */
-    public static boolean handles(String type) {
-        return TYPES.contains(type);
-    }
-
     static void log(String message) {
         System.err.println(Instant.now() + " pyro-agent: " + message);
     }
 
-    /** Serves one service request; errors come back as {@code error} replies, never as exceptions. */
-    public Map<String, Object> handle(Frame f) {
+    /** Serves one service request; errors come back as {@link Reply.Error} replies, never as exceptions. */
+    public Reply handle(Request request) {
         try {
-            return switch (f.type()) {
-                case "service_start" -> result(start(f));
-                case "service_list" -> list();
-                case "service_status" -> result(require(f.header().get("name")).record());
-                case "service_logs" -> logs(f);
-                case "service_stop" -> result(stop(f));
-                default -> throw ServiceException.invalid("unknown request type '" + f.type() + "'.");
+            return switch (request) {
+                case Request.ServiceStart r -> new Reply.ServiceResult(start(r));
+                case Request.ServiceList r -> list();
+                case Request.ServiceStatus r -> new Reply.ServiceResult(require(r.name()).record());
+                case Request.ServiceLogs r -> logs(r);
+                case Request.ServiceStop r -> new Reply.ServiceResult(stop(r));
+                default -> throw ServiceException.invalid("not a service request: " + type(request) + ".");
             };
         } catch (ServiceException e) {
-            return error(e.code(), e.getMessage());
+            return new Reply.Error(e.code(), e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return error(ErrorCode.GUEST_FAILURE, f.type() + " was interrupted in the guest.");
+            return new Reply.Error(ErrorCode.GUEST_FAILURE, type(request) + " was interrupted in the guest.");
         } catch (IOException | RuntimeException e) {
-            log(f.type() + " failed: " + e);
-            return error(ErrorCode.GUEST_FAILURE, f.type() + " failed in the guest: " + e.getMessage());
+            log(type(request) + " failed: " + e);
+            return new Reply.Error(ErrorCode.GUEST_FAILURE, type(request) + " failed in the guest: " + e.getMessage());
         }
     }
 
-    private static Map<String, Object> result(Map<String, Object> record) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "service_result");
-        m.put("service", record);
-        return m;
+    private static String type(Request r) {
+        return Messages.typeName((Record) r);
     }
 
-    private static Map<String, Object> error(ErrorCode code, String message) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "error");
-        m.put("code", code.wireName());
-        m.put("message", message);
-        return m;
-    }
-
-    private Map<String, Object> start(Frame f) throws ServiceException, InterruptedException {
-        ServiceSpec spec = ServiceSpec.parse(f, workspaceRoot);
+    private Map<String, Object> start(Request.ServiceStart r) throws ServiceException, InterruptedException {
+        ServiceSpec spec = ServiceSpec.parse(r, workspaceRoot);
         Service svc;
         synchronized (this) {
             Service old = services.get(spec.name());
@@ -135,7 +117,7 @@ public final class Services {
         return svc.start();
     }
 
-    private Map<String, Object> list() {
+    private Reply list() {
         List<Service> all;
         synchronized (this) {
             all = new ArrayList<>(services.values()); // TreeMap: sorted by name
@@ -144,13 +126,10 @@ public final class Services {
         for (Service s : all) {
             records.add(s.record());
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "service_list_result");
-        m.put("services", records);
-        return m;
+        return new Reply.ServiceListResult(records);
     }
 
-    private Service require(Object nameValue) throws ServiceException {
+    private Service require(String nameValue) throws ServiceException {
         String name = ServiceSpec.checkName(nameValue);
         synchronized (this) {
             Service s = services.get(name);
@@ -161,63 +140,46 @@ public final class Services {
         }
     }
 
-    private Map<String, Object> stop(Frame f) throws ServiceException, InterruptedException {
-        Service s = require(f.header().get("name"));
+    private Map<String, Object> stop(Request.ServiceStop r) throws ServiceException, InterruptedException {
+        Service s = require(r.name());
         long grace = 10_000;
-        Object g = f.header().get("grace_ms");
+        Long g = r.graceMs();
         if (g != null) {
-            if (!(g instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < 0
-                    || n.longValue() > 3_600_000) {
+            if (g < 0 || g > 3_600_000) {
                 throw ServiceException.invalid("grace_ms " + g + " is invalid: use 0 to 3600000.");
             }
-            grace = n.longValue();
+            grace = g;
         }
         return s.stop(grace);
     }
 
-    private Map<String, Object> logs(Frame f) throws ServiceException, IOException {
-        Map<String, Object> h = f.header();
-        Service s = require(h.get("name"));
-        Integer tail = null;
-        Object t = h.get("tail_lines");
-        if (t != null) {
-            if (!(t instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < 0
-                    || n.longValue() > 1_000_000) {
-                throw ServiceException.invalid("tail_lines " + t + " is invalid: use 0 to 1000000.");
-            }
-            tail = n.intValue();
+    private Reply logs(Request.ServiceLogs r) throws ServiceException, IOException {
+        Service s = require(r.name());
+        Integer tail = r.tailLines();
+        if (tail != null && (tail < 0 || tail > 1_000_000)) {
+            throw ServiceException.invalid("tail_lines " + tail + " is invalid: use 0 to 1000000.");
         }
-        Object streamValue = h.get("stream");
-        String stream = streamValue == null ? "both" : streamValue.toString();
+        String stream = r.stream() == null ? "both" : r.stream();
         if (!List.of("stdout", "stderr", "both").contains(stream)) {
             throw ServiceException.invalid("stream '" + stream + "' is invalid: use stdout, stderr or both.");
         }
-        Long afterOut = offset(h, "after_stdout");
-        Long afterErr = offset(h, "after_stderr");
+        Long afterOut = offset("after_stdout", r.afterStdout());
+        Long afterErr = offset("after_stderr", r.afterStderr());
         LogFile so = s.stdout();
         LogFile se = s.stderr();
         LogFile.Slice o = stream.equals("stderr") || so == null ? null : so.read(afterOut, tail, LogFile.READ_LIMIT);
         LogFile.Slice e = stream.equals("stdout") || se == null ? null : se.read(afterErr, tail, LogFile.READ_LIMIT);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "service_logs_result");
-        m.put("service_name", s.name);
-        m.put("stdout", o == null ? "" : o.text());
-        m.put("stderr", e == null ? "" : e.text());
-        m.put("stdout_offset", o == null ? (afterOut == null ? 0L : afterOut) : o.offset());
-        m.put("stderr_offset", e == null ? (afterErr == null ? 0L : afterErr) : e.offset());
-        m.put("truncated", (o != null && o.truncated()) || (e != null && e.truncated()));
-        return m;
+        return new Reply.ServiceLogsResult(s.name, o == null ? "" : o.text(), e == null ? "" : e.text(),
+                o == null ? (afterOut == null ? 0L : afterOut) : o.offset(),
+                e == null ? (afterErr == null ? 0L : afterErr) : e.offset(),
+                (o != null && o.truncated()) || (e != null && e.truncated()));
     }
 
-    private static Long offset(Map<String, Object> h, String key) throws ServiceException {
-        Object v = h.get(key);
-        if (v == null) {
-            return null;
-        }
-        if (!(v instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < 0) {
+    private static Long offset(String key, Long v) throws ServiceException {
+        if (v != null && v < 0) {
             throw ServiceException.invalid(key + " " + v + " is invalid: use a byte offset from an earlier logs reply.");
         }
-        return n.longValue();
+        return v;
     }
 
     /** Loads the records an earlier agent process left under the root. */

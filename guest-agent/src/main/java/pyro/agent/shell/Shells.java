@@ -12,10 +12,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import pyro.core.ErrorCode;
-import pyro.core.protocol.Frame;
+import pyro.core.protocol.Messages;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
 
 /**
  * The agent's interactive PTY shells: {@code shell_open, shell_read, shell_write, shell_signal,
@@ -23,10 +24,6 @@ import pyro.core.protocol.Frame;
  * answers with a reply header, an {@code error} one included, so the agent's dispatcher only routes.
  */
 public final class Shells {
-    /** The request types this class answers. */
-    public static final Set<String> TYPES =
-            Set.of("shell_open", "shell_read", "shell_write", "shell_signal", "shell_close", "shell_list");
-
     static final String GUEST_ROOT = "/workspace";
     static final int MAX_ACTIVE = 64;
     static final int MAX_CLOSED_KEPT = 256;
@@ -47,38 +44,31 @@ public final class Shells {
         System.err.println(Instant.now() + " pyro-agent: " + message);
     }
 
-    /** Answers one shell request; never throws. */
-    public Map<String, Object> handle(Frame f) {
+    /** Answers one shell request; never throws (failures are {@link Reply.Error} replies). */
+    public Reply handle(Request request) {
         try {
-            return switch (f.type()) {
-                case "shell_open" -> open(f);
-                case "shell_read" -> read(f);
-                case "shell_write" -> write(f);
-                case "shell_signal" -> signal(f);
-                case "shell_close" -> close(f);
-                case "shell_list" -> list();
-                default -> throw ShellException.invalid("unknown request type '" + f.type() + "'");
+            return switch (request) {
+                case Request.ShellOpen r -> open(r);
+                case Request.ShellRead r -> read(r);
+                case Request.ShellWrite r -> write(r);
+                case Request.ShellSignal r -> signal(r);
+                case Request.ShellClose r -> close(r);
+                case Request.ShellList r -> list();
+                default -> throw ShellException.invalid("not a shell request: " + Messages.typeName((Record) request));
             };
         } catch (ShellException e) {
-            return error(e.code, e.getMessage());
+            return new Reply.Error(e.code, e.getMessage());
         } catch (IOException | RuntimeException | LinkageError e) {
-            log("request " + f.id() + " (" + f.type() + ") failed: " + e);
-            return error(ErrorCode.GUEST_FAILURE, f.type() + " failed in the guest: " + e.getMessage());
+            String type = Messages.typeName((Record) request);
+            log("request " + type + " failed: " + e);
+            return new Reply.Error(ErrorCode.GUEST_FAILURE, type + " failed in the guest: " + e.getMessage());
         }
     }
 
-    private static Map<String, Object> error(ErrorCode code, String message) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "error");
-        m.put("code", code.wireName());
-        m.put("message", message);
-        return m;
-    }
-
-    private Map<String, Object> open(Frame f) throws ShellException, IOException {
-        int cols = (int) number(f, "cols", 120, 1, 1000);
-        int rows = (int) number(f, "rows", 30, 1, 1000);
-        Path cwd = cwd(f.string("cwd"));
+    private Reply open(Request.ShellOpen r) throws ShellException, IOException {
+        int cols = (int) number("shell_open cols", r.cols(), 120, 1, 1000);
+        int rows = (int) number("shell_open rows", r.rows(), 30, 1, 1000);
+        Path cwd = cwd(r.cwd());
         long active = shells.values().stream().filter(s -> s.state() != Shell.State.CLOSED).count();
         if (active >= MAX_ACTIVE) {
             throw new ShellException(ErrorCode.CONFLICT, "there are already " + active
@@ -93,17 +83,14 @@ public final class Shells {
         Shell s = Shell.open(id, cwd, cols, rows, setsid(), loginShell(), environment());
         shells.put(id, s);
         pruneClosed();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "shell_result");
-        m.put("shell", s.record());
-        return m;
+        return new Reply.ShellResult(s.record());
     }
 
-    private Map<String, Object> read(Frame f) throws ShellException {
-        Shell s = shell(f);
-        long cursor = number(f, "cursor", 0, 0, Long.MAX_VALUE);
-        int max = (int) number(f, "max_chars", 65536, 1, 1 << 20);
-        long waitMs = number(f, "wait_ms", 0, 0, MAX_WAIT_MS);
+    private Reply read(Request.ShellRead r) throws ShellException {
+        Shell s = shell(r.shellId());
+        long cursor = number("shell_read cursor", r.cursor(), 0, 0, Long.MAX_VALUE);
+        int max = (int) number("shell_read max_chars", r.maxChars(), 65536, 1, 1 << 20);
+        long waitMs = number("shell_read wait_ms", r.waitMs(), 0, 0, MAX_WAIT_MS);
         if (s.state() == Shell.State.CLOSED) {
             throw closed(s);
         }
@@ -116,44 +103,30 @@ public final class Shells {
             Thread.currentThread().interrupt();
             throw new ShellException(ErrorCode.GUEST_FAILURE, "reading shell " + s.id + " was interrupted");
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "shell_read_result");
-        m.put("shell_id", s.id);
-        m.put("output", new String(c.bytes(), StandardCharsets.UTF_8));
-        m.put("cursor", c.cursor());
-        m.put("next_cursor", c.nextCursor());
-        m.put("truncated", c.truncated());
-        m.put("state", s.state().wire());
-        return m;
+        return new Reply.ShellReadResult(s.id, new String(c.bytes(), StandardCharsets.UTF_8), c.cursor(),
+                c.nextCursor(), c.truncated(), s.state().wire());
     }
 
-    private Map<String, Object> write(Frame f) throws ShellException {
-        Shell s = shell(f);
-        Object input = f.header().get("input");
-        if (!(input instanceof String text)) {
-            throw ShellException.invalid("shell_write input must be a string, got " + input);
+    private Reply write(Request.ShellWrite r) throws ShellException {
+        Shell s = shell(r.shellId());
+        String text = r.input();
+        if (text == null) {
+            throw ShellException.invalid("shell_write input must be a string, got null");
         }
-        Object nl = f.header().get("newline");
-        if (nl != null && !(nl instanceof Boolean)) {
-            throw ShellException.invalid("shell_write newline must be true or false, got " + nl);
-        }
-        byte[] data = (nl == null || (Boolean) nl ? text + "\n" : text).getBytes(StandardCharsets.UTF_8);
+        boolean newline = r.newline() == null || r.newline();
+        byte[] data = (newline ? text + "\n" : text).getBytes(StandardCharsets.UTF_8);
         if (data.length > MAX_INPUT_BYTES) {
             throw ShellException.invalid("shell_write input of " + data.length + " bytes is larger than "
                     + MAX_INPUT_BYTES);
         }
         int n = s.write(data);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "shell_write_result");
-        m.put("shell_id", s.id);
-        m.put("bytes", n);
-        return m;
+        return new Reply.ShellWriteResult(s.id, (long) n);
     }
 
-    private Map<String, Object> signal(Frame f) throws ShellException {
-        Shell s = shell(f);
-        Object v = f.header().get("signal");
-        String name = v == null ? "INT" : v.toString().toUpperCase(Locale.ROOT);
+    private Reply signal(Request.ShellSignal r) throws ShellException {
+        Shell s = shell(r.shellId());
+        String v = r.signal();
+        String name = v == null ? "INT" : v.toUpperCase(Locale.ROOT);
         if (name.startsWith("SIG")) {
             name = name.substring(3);
         }
@@ -162,34 +135,23 @@ public final class Shells {
             throw ShellException.invalid("signal '" + v + "' is not one of INT, TERM, HUP, KILL");
         }
         int pgrp = s.signal(number);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "shell_signal_result");
-        m.put("shell_id", s.id);
-        m.put("signal", name);
-        m.put("pgrp", pgrp);
-        return m;
+        return new Reply.ShellSignalResult(s.id, name, (long) pgrp);
     }
 
-    private Map<String, Object> close(Frame f) throws ShellException {
-        Shell s = shell(f);
+    private Reply close(Request.ShellClose r) throws ShellException {
+        Shell s = shell(r.shellId());
         s.close();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "shell_result");
-        m.put("shell", s.record());
-        return m;
+        return new Reply.ShellResult(s.record());
     }
 
-    private Map<String, Object> list() {
+    private Reply list() {
         List<Shell> all = new ArrayList<>(shells.values());
         all.sort((a, b) -> a.startedAt.equals(b.startedAt) ? a.id.compareTo(b.id) : a.startedAt.compareTo(b.startedAt));
         List<Map<String, Object>> records = new ArrayList<>();
         for (Shell s : all) {
             records.add(s.record());
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "shell_list_result");
-        m.put("shells", records);
-        return m;
+        return new Reply.ShellListResult(records);
     }
 
     private void pruneClosed() {
@@ -207,11 +169,10 @@ public final class Shells {
         }
     }
 
-    private Shell shell(Frame f) throws ShellException {
-        Object v = f.header().get("shell_id");
-        Shell s = v instanceof String id ? shells.get(id) : null;
+    private Shell shell(String id) throws ShellException {
+        Shell s = id == null ? null : shells.get(id);
         if (s == null) {
-            throw new ShellException(ErrorCode.NOT_FOUND, "no shell with id '" + v + "'");
+            throw new ShellException(ErrorCode.NOT_FOUND, "no shell with id '" + id + "'");
         }
         return s;
     }
@@ -220,17 +181,13 @@ public final class Shells {
         return new ShellException(ErrorCode.CONFLICT, "shell " + s.id + " is closed");
     }
 
-    private static long number(Frame f, String key, long fallback, long min, long max) throws ShellException {
-        Object v = f.header().get(key);
+    private static long number(String what, Long v, long fallback, long min, long max) throws ShellException {
         if (v == null) {
             return fallback;
         }
-        if (!(v instanceof Number n) || (v instanceof Double || v instanceof Float) && n.doubleValue() != n.longValue()) {
-            throw ShellException.invalid(f.type() + " " + key + " must be an integer, got " + v);
-        }
-        long x = n.longValue();
+        long x = v;
         if (x < min || x > max) {
-            throw ShellException.invalid(f.type() + " " + key + " " + x + " is out of range: use " + min + " to "
+            throw ShellException.invalid(what + " " + x + " is out of range: use " + min + " to "
                     + (max == Long.MAX_VALUE ? "any larger number" : Long.toString(max)));
         }
         return x;

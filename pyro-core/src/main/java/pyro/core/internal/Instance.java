@@ -7,6 +7,7 @@ import java.util.Map;
 import pyro.core.model.SeedInfo;
 import pyro.core.model.ServiceCounts;
 import pyro.core.model.VmInfo;
+import pyro.core.model.VmState;
 import pyro.core.model.WorkspaceInfo;
 
 /**
@@ -74,6 +75,19 @@ public final class Instance {
     public long commandCount() {
         Number n = num("command_count");
         return n == null ? 0 : n.longValue();
+    }
+
+    /** Sets the lifecycle state and its reason (null clears the reason). */
+    public Instance state(VmState state, String reason) {
+        map.put("state", state.wire());
+        map.put("state_reason", reason);
+        return this;
+    }
+
+    /** Marks the instance expired: its TTL passed and its VM was released. */
+    public Instance expire() {
+        map.put("expired", true);
+        return state(VmState.STOPPED, "expired: the ttl of " + ttlSeconds() + " s passed");
     }
 
     public Instance set(String key, Object value) {

@@ -12,7 +12,9 @@ import pyro.core.model.ServiceCounts;
 import pyro.core.model.ServiceInfo;
 import pyro.core.model.ServiceList;
 import pyro.core.model.ServiceLogs;
-import pyro.core.protocol.Frame;
+import pyro.core.protocol.Messages;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
 
 /**
  * Workspace services. The agent runs them, probes their readiness and keeps their records and logs
@@ -35,22 +37,17 @@ public final class ServiceManager {
         Readiness probe = readiness == null ? Readiness.none() : readiness;
         checkProbe(probe, guestCwd);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        Map<String, Object> req = new LinkedHashMap<>();
-        req.put("name", name);
-        req.put("argv", argv);
-        req.put("cwd", guestCwd);
-        req.put("env", env == null ? Map.of() : env);
-        req.put("readiness", probe.toRequest());
-        Map<String, Object> spec = new LinkedHashMap<>(req);
-        spec.put("readiness", probe.toRequest() == null ? Map.of("type", "none") : probe.toRequest());
+        Request.ServiceStart req = new Request.ServiceStart(name, argv, guestCwd, env == null ? Map.of() : env,
+                probe.toRequest());
+        Map<String, Object> spec = Messages.fields(req);
+        spec.put("readiness", req.readiness() == null ? Map.of("type", "none") : Messages.fields(req.readiness()));
         spec.put("started_at", VmManager.now());
         vms.store().update(id, i -> {
             Map<String, Object> services = specs(i);
             services.put(name, spec);
             return i.set("services", services).set("last_activity_at", VmManager.now());
         });
-        Map<String, Object> record = service(call(inst, "service_start", req).header());
-        ServiceInfo info = new ServiceInfo(id, record);
+        ServiceInfo info = new ServiceInfo(id, vms.call(inst, req, Reply.ServiceResult.class).service());
         if ("failed".equals(info.state())) {
             throw new PyroException(ErrorCode.GUEST_FAILURE, failureMessage(info));
         }
@@ -150,12 +147,9 @@ public final class ServiceManager {
     public ServiceList list(String id) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        Frame f = call(inst, "service_list", Map.of());
         List<ServiceInfo> out = new ArrayList<>();
-        if (f.header().get("services") instanceof List<?> l) {
-            for (Object o : l) {
-                out.add(new ServiceInfo(id, cast(o)));
-            }
+        for (Map<String, Object> s : vms.call(inst, new Request.ServiceList(), Reply.ServiceListResult.class).services()) {
+            out.add(new ServiceInfo(id, s));
         }
         return new ServiceList(id, out);
     }
@@ -164,25 +158,21 @@ public final class ServiceManager {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        return new ServiceInfo(id, service(call(inst, "service_status", Map.of("name", name)).header()));
+        return new ServiceInfo(id, vms.call(inst, new Request.ServiceStatus(name), Reply.ServiceResult.class).service());
     }
 
     public ServiceLogs logs(String id, String name, Integer tailLines, String stream, String after) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
-        Map<String, Object> req = new LinkedHashMap<>();
-        req.put("name", name);
-        if (tailLines != null) {
-            if (tailLines < 0 || tailLines > 100_000) {
-                throw PyroException.invalid("tail lines " + tailLines + " is out of range: use 0 to 100000.");
-            }
-            req.put("tail_lines", tailLines);
+        if (tailLines != null && (tailLines < 0 || tailLines > 100_000)) {
+            throw PyroException.invalid("tail lines " + tailLines + " is out of range: use 0 to 100000.");
         }
+        Long afterStdout = null;
+        Long afterStderr = null;
         String s = stream == null ? "both" : stream;
         if (!List.of("stdout", "stderr", "both").contains(s)) {
             throw PyroException.invalid("stream '" + stream + "' is invalid: use stdout, stderr or both.");
         }
-        req.put("stream", s);
         if (after != null && !after.isBlank()) {
             String[] parts = after.split(":", -1);
             try {
@@ -194,15 +184,16 @@ public final class ServiceManager {
                 if (so < 0 || se < 0) {
                     throw new NumberFormatException();
                 }
-                req.put("after_stdout", so);
-                req.put("after_stderr", se);
+                afterStdout = so;
+                afterStderr = se;
             } catch (NumberFormatException e) {
                 throw PyroException.invalid("--after '" + after
                         + "' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.");
             }
         }
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        return new ServiceLogs(id, call(inst, "service_logs", req).header());
+        Request.ServiceLogs req = new Request.ServiceLogs(name, tailLines, s, afterStdout, afterStderr);
+        return new ServiceLogs(id, Messages.fields(vms.call(inst, req, Reply.ServiceLogsResult.class)));
     }
 
     public ServiceInfo stop(String id, String name, long graceSeconds) {
@@ -212,17 +203,17 @@ public final class ServiceManager {
             throw PyroException.invalid("grace " + graceSeconds + " seconds is out of range: use 0 to 3600.");
         }
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        return new ServiceInfo(id, service(call(inst, "service_stop",
-                Map.of("name", name, "grace_ms", graceSeconds * 1000)).header()));
+        return new ServiceInfo(id, vms.call(inst, new Request.ServiceStop(name, graceSeconds * 1000),
+                Reply.ServiceResult.class).service());
     }
 
     /** Counts per state for workspace status; none when the VM is not running. */
     ServiceCounts counts(Instance inst) {
-        return vms.query(inst, "service_list").map(f -> {
+        return vms.query(inst, new Request.ServiceList(), Reply.ServiceListResult.class).map(f -> {
             int[] n = new int[5];
-            if (f.header().get("services") instanceof List<?> l) {
-                for (Object o : l) {
-                    switch (String.valueOf(cast(o).get("state"))) {
+            if (f.services() != null) {
+                for (Map<String, Object> o : f.services()) {
+                    switch (String.valueOf(o.get("state"))) {
                         case "starting" -> n[0]++;
                         case "running" -> n[1]++;
                         case "stopped" -> n[2]++;
@@ -236,16 +227,4 @@ public final class ServiceManager {
         }).orElse(ServiceCounts.NONE);
     }
 
-    private Frame call(Instance inst, String type, Map<String, Object> req) {
-        return vms.call(inst, type, req);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> cast(Object o) {
-        return (Map<String, Object>) o;
-    }
-
-    private static Map<String, Object> service(Map<String, Object> header) {
-        return header.get("service") instanceof Map<?, ?> m ? cast(m) : header;
-    }
 }

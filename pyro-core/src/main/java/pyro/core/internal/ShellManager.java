@@ -7,7 +7,9 @@ import pyro.core.PyroException;
 import pyro.core.model.ShellAck;
 import pyro.core.model.ShellInfo;
 import pyro.core.model.ShellRead;
-import pyro.core.protocol.Frame;
+import pyro.core.protocol.Messages;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
 
 /** Interactive PTY shells: the agent owns the PTY and an append-only output buffer per shell. */
 public final class ShellManager {
@@ -26,11 +28,8 @@ public final class ShellManager {
         if (rows < 1 || rows > 1000) {
             throw PyroException.invalid("rows " + rows + " is out of range: use 1 to 1000.");
         }
-        Map<String, Object> req = new LinkedHashMap<>();
-        req.put("cwd", WorkspacePaths.guestPath(cwd, "shell cwd"));
-        req.put("cols", cols);
-        req.put("rows", rows);
-        return new ShellInfo(id, shell(call(id, "shell_open", req)));
+        Request.ShellOpen req = new Request.ShellOpen(WorkspacePaths.guestPath(cwd, "shell cwd"), (long) cols, (long) rows);
+        return new ShellInfo(id, call(id, req, Reply.ShellResult.class).shell());
     }
 
     public ShellRead read(String id, String shellId, long cursor, int maxChars, int waitMs) {
@@ -45,8 +44,8 @@ public final class ShellManager {
         if (waitMs < 0 || waitMs > 60_000) {
             throw PyroException.invalid("wait " + waitMs + " ms is out of range: use 0 to 60000.");
         }
-        return new ShellRead(id, call(id, "shell_read",
-                Map.of("shell_id", shellId, "cursor", cursor, "max_chars", maxChars, "wait_ms", waitMs)));
+        return new ShellRead(id, Messages.fields(call(id,
+                new Request.ShellRead(shellId, cursor, (long) maxChars, (long) waitMs), Reply.ShellReadResult.class)));
     }
 
     public ShellAck write(String id, String shellId, String input, boolean newline) {
@@ -55,7 +54,8 @@ public final class ShellManager {
         if (input == null) {
             throw PyroException.invalid("input is required: pass --input TEXT.");
         }
-        return new ShellAck(id, call(id, "shell_write", Map.of("shell_id", shellId, "input", input, "newline", newline)));
+        return new ShellAck(id, Messages.fields(call(id, new Request.ShellWrite(shellId, input, newline),
+                Reply.ShellWriteResult.class)));
     }
 
     public ShellAck signal(String id, String shellId, String signal) {
@@ -65,22 +65,22 @@ public final class ShellManager {
         if (!SIGNALS.contains(s)) {
             throw PyroException.invalid("signal '" + signal + "' is invalid: use INT, TERM, HUP or KILL.");
         }
-        return new ShellAck(id, call(id, "shell_signal", Map.of("shell_id", shellId, "signal", s)));
+        return new ShellAck(id, Messages.fields(call(id, new Request.ShellSignal(shellId, s),
+                Reply.ShellSignalResult.class)));
     }
 
     public ShellInfo close(String id, String shellId) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         requireShellId(shellId);
-        return new ShellInfo(id, shell(call(id, "shell_close", Map.of("shell_id", shellId))));
+        return new ShellInfo(id, call(id, new Request.ShellClose(shellId), Reply.ShellResult.class).shell());
     }
 
     /** {@code shell_id, state} of each shell the agent knows, for workspace status; none when down. */
     List<Map<String, Object>> summaries(Instance inst) {
-        return vms.query(inst, "shell_list").map(f -> {
+        return vms.query(inst, new Request.ShellList(), Reply.ShellListResult.class).map(f -> {
             List<Map<String, Object>> out = new java.util.ArrayList<>();
-            if (f.header().get("shells") instanceof List<?> l) {
-                for (Object o : l) {
-                    Map<?, ?> m = (Map<?, ?>) o;
+            if (f.shells() != null) {
+                for (Map<String, Object> m : f.shells()) {
                     Map<String, Object> s = new LinkedHashMap<>();
                     s.put("shell_id", m.get("shell_id"));
                     s.put("state", m.get("state"));
@@ -97,14 +97,9 @@ public final class ShellManager {
         }
     }
 
-    private Map<String, Object> call(String id, String type, Map<String, Object> req) {
-        Frame f = vms.call(vms.requireLive(id, Instance.KIND_WORKSPACE), type, req);
+    private <T extends Reply> T call(String id, Request req, Class<T> expected) {
+        T reply = vms.call(vms.requireLive(id, Instance.KIND_WORKSPACE), req, expected);
         vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
-        return f.header();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> shell(Map<String, Object> header) {
-        return header.get("shell") instanceof Map<?, ?> m ? (Map<String, Object>) m : header;
+        return reply;
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import pyro.core.spi.InstancePaths;
 
 /**
  * One private folder per VM or workspace under {@code STATE/instances/ID/}, holding
@@ -21,12 +22,17 @@ import java.util.stream.Stream;
  * lose each other's changes), the exec journal, sockets and the disk overlay.
  */
 public final class StateStore {
-    public static final String RECORD = "record.json";
-    public static final String JOURNAL = "journal.jsonl";
+    private final Path stateDir;
     private final Path root;
 
     public StateStore(Path stateDir) {
+        this.stateDir = stateDir;
         this.root = stateDir.resolve("instances");
+    }
+
+    /** pyro's state folder (the parent of {@link #root()}). */
+    public Path stateDir() {
+        return stateDir;
     }
 
     public Path root() {
@@ -35,6 +41,11 @@ public final class StateStore {
 
     public Path dir(String id) {
         return root.resolve(id);
+    }
+
+    /** The files of one instance's folder. */
+    public InstancePaths paths(String id) {
+        return new InstancePaths(dir(id));
     }
 
     /** Creates the folder (0700) and writes the first record. */
@@ -53,7 +64,7 @@ public final class StateStore {
     }
 
     public Optional<Instance> load(String id) {
-        Path file = dir(id).resolve(RECORD);
+        Path file = paths(id).record();
         try {
             return Optional.of(new Instance(Json.readMap(Files.readString(file))));
         } catch (NoSuchFileException e) {
@@ -86,7 +97,7 @@ public final class StateStore {
             return Optional.empty();
         }
         try (FileChannel ch = FileChannel.open(
-                        dir.resolve("record.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                        new InstancePaths(dir).recordLock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock ignored = ch.lock()) {
             Optional<Instance> current = load(id);
             if (current.isEmpty()) {
@@ -103,11 +114,11 @@ public final class StateStore {
     }
 
     private static void write(Path dir, Instance instance) throws IOException {
-        Files2.writeAtomically(dir.resolve(RECORD), Json.write(instance.map()).getBytes(StandardCharsets.UTF_8));
+        Files2.writeAtomically(new InstancePaths(dir).record(), Json.write(instance.map()).getBytes(StandardCharsets.UTF_8));
     }
 
     public void appendJournal(String id, String jsonLine) {
-        Path file = dir(id).resolve(JOURNAL);
+        Path file = paths(id).journal();
         try (FileChannel ch = FileChannel.open(
                         file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
                 FileLock ignored = ch.lock()) {
@@ -118,7 +129,7 @@ public final class StateStore {
     }
 
     public List<String> journal(String id) {
-        Path file = dir(id).resolve(JOURNAL);
+        Path file = paths(id).journal();
         try {
             return Files.exists(file) ? Files.readAllLines(file) : List.of();
         } catch (IOException e) {

@@ -10,13 +10,15 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import pyro.core.ErrorCode;
 import pyro.core.PyroException;
 import pyro.core.protocol.Frame;
 import pyro.core.protocol.FrameCodec;
+import pyro.core.protocol.Messages;
+import pyro.core.protocol.ProtocolException;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
 
 /**
  * A client connection to a VM's supervisor socket. Requests other than the supervisor's own
@@ -42,39 +44,40 @@ public final class SupervisorClient implements Closeable {
         return new SupervisorClient(ch);
     }
 
-    private Map<String, Object> header(String type, Map<String, Object> fields, long id) {
-        Map<String, Object> h = new LinkedHashMap<>(fields);
-        h.put("id", id);
-        h.put("type", type);
-        return h;
-    }
-
-    /** Sends one request and returns its terminal reply; error replies become PyroExceptions. */
-    public Frame call(String type, Map<String, Object> fields) throws IOException {
+    /** Sends one request and returns its terminal reply as {@code expected}; error replies become PyroExceptions. */
+    public <T extends Reply> T call(Request request, Class<T> expected) throws IOException {
         long id = IDS.getAndIncrement();
-        FrameCodec.write(out, new Frame(header(type, fields, id)));
-        return awaitTerminal(id, null);
+        FrameCodec.write(out, Messages.frame(id, request));
+        return decode(awaitTerminal(id, null), expected);
     }
 
     /** Sends a request followed by {@code data} as a stream of chunks, then returns the terminal reply. */
-    public Frame upload(String type, Map<String, Object> fields, InputStream data) throws IOException {
+    public <T extends Reply> T upload(Request request, Class<T> expected, InputStream data) throws IOException {
         long id = IDS.getAndIncrement();
-        FrameCodec.write(out, new Frame(header(type, fields, id)));
+        FrameCodec.write(out, Messages.frame(id, request));
         byte[] buf = new byte[CHUNK];
         int n;
         while ((n = data.readNBytes(buf, 0, buf.length)) > 0) {
             byte[] chunk = n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
-            FrameCodec.write(out, new Frame(Map.of("id", id, "type", "data"), chunk));
+            FrameCodec.write(out, Messages.data(id, chunk));
         }
-        FrameCodec.write(out, new Frame(Map.of("id", id, "type", "data_end")));
-        return awaitTerminal(id, null);
+        FrameCodec.write(out, Messages.dataEnd(id));
+        return decode(awaitTerminal(id, null), expected);
     }
 
     /** Sends a request whose reply streams {@code data} frames into {@code sink}, then returns the terminal reply. */
-    public Frame download(String type, Map<String, Object> fields, OutputStream sink) throws IOException {
+    public <T extends Reply> T download(Request request, Class<T> expected, OutputStream sink) throws IOException {
         long id = IDS.getAndIncrement();
-        FrameCodec.write(out, new Frame(header(type, fields, id)));
-        return awaitTerminal(id, sink);
+        FrameCodec.write(out, Messages.frame(id, request));
+        return decode(awaitTerminal(id, sink), expected);
+    }
+
+    private static <T extends Reply> T decode(Frame f, Class<T> expected) {
+        try {
+            return Messages.reply(f, expected);
+        } catch (ProtocolException e) {
+            throw PyroException.guest("the guest agent sent a malformed reply: " + e.getMessage() + ".");
+        }
     }
 
     private Frame awaitTerminal(long id, OutputStream sink) throws IOException {
@@ -86,31 +89,27 @@ public final class SupervisorClient implements Closeable {
             if (f.id() != id) {
                 continue;
             }
-            switch (f.type()) {
-                case "data" -> {
-                    if (sink != null) {
-                        sink.write(f.payload());
-                    }
+            if (Messages.isData(f)) {
+                if (sink != null) {
+                    sink.write(f.payload());
                 }
-                case "data_end" -> {}
-                case "error" -> throw toException(f);
-                default -> {
-                    return f;
-                }
+            } else if (Messages.isError(f)) {
+                throw toException(f);
+            } else if (!Messages.isDataEnd(f)) {
+                return f;
             }
         }
     }
 
+    /** An {@code error} frame as the exception every face reports; the code is mapped with {@link ErrorCode#fromWire}. */
     public static PyroException toException(Frame f) {
-        String code = String.valueOf(f.string("code"));
-        ErrorCode ec = switch (code) {
-            case "invalid_input" -> ErrorCode.INVALID_INPUT;
-            case "not_found" -> ErrorCode.NOT_FOUND;
-            case "timeout" -> ErrorCode.TIMEOUT;
-            case "conflict" -> ErrorCode.CONFLICT;
-            default -> ErrorCode.GUEST_FAILURE;
-        };
-        return new PyroException(ec, String.valueOf(f.string("message")));
+        try {
+            Reply.Error e = Messages.reply(f, Reply.Error.class);
+            ErrorCode code = e.code() == null ? ErrorCode.GUEST_FAILURE : e.code();
+            return new PyroException(code, String.valueOf(e.message()));
+        } catch (ProtocolException bad) {
+            return PyroException.guest("the guest agent sent a malformed error: " + bad.getMessage() + ".");
+        }
     }
 
     @Override

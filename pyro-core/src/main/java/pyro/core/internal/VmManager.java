@@ -19,8 +19,13 @@ import pyro.core.model.DeleteResult;
 import pyro.core.model.ExecResult;
 import pyro.core.model.ReapResult;
 import pyro.core.model.VmState;
-import pyro.core.protocol.Frame;
+import pyro.core.protocol.Messages;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
 import pyro.core.spi.Backend;
+import pyro.core.spi.InstancePaths;
+import pyro.core.spi.LaunchPlan;
+import pyro.core.supervisor.SupervisorLauncher;
 import pyro.core.spi.LaunchSpec;
 import pyro.core.spi.ProgressSink;
 
@@ -124,7 +129,7 @@ public final class VmManager {
         long active = store.list().stream()
                 .filter(i -> VmState.STARTED.wire().equals(i.state()) || VmState.STARTING.wire().equals(i.state()))
                 .filter(i -> !i.expired())
-                .filter(i -> Files.exists(backend.supervisorSocket(store.dir(i.id()))))
+                .filter(i -> Files.exists(store.paths(i.id()).supervisorSocket()))
                 .count();
         if (active >= maxActive) {
             throw new PyroException(ErrorCode.CONFLICT, "this host user already has " + active
@@ -144,20 +149,21 @@ public final class VmManager {
             throw PyroException.guest(label(inst) + " " + id + " has failed (" + inst.stateReason()
                     + "): delete it and create a new one.");
         }
-        store.update(id, i -> i.set("state", VmState.STARTING.wire()).set("state_reason", null));
+        store.update(id, i -> i.state(VmState.STARTING, null));
         LaunchSpec spec = new LaunchSpec(
                 id, inst.environment(), inst.vcpuCount(), inst.memMib(), inst.network(), store.dir(id));
         try {
-            long bootMs = backend.launch(spec, BOOT_TIMEOUT, progress);
+            LaunchPlan plan = backend.plan(spec, progress);
+            long bootMs = SupervisorLauncher.launch(id, store.stateDir(), spec.paths(), plan, BOOT_TIMEOUT);
             return store.update(id, i -> i.set("state", VmState.STARTED.wire())
                             .set("boot_ms", bootMs)
                             .set("started_at", now()))
                     .orElseThrow();
         } catch (PyroException e) {
-            store.update(id, i -> i.set("state", VmState.FAILED.wire()).set("state_reason", e.getMessage()));
+            store.update(id, i -> i.state(VmState.FAILED, e.getMessage()));
             throw e;
         } catch (RuntimeException e) {
-            store.update(id, i -> i.set("state", VmState.FAILED.wire()).set("state_reason", String.valueOf(e)));
+            store.update(id, i -> i.state(VmState.FAILED, String.valueOf(e)));
             throw PyroException.guest("the VM of " + id + " failed to boot: " + e.getMessage(), e);
         }
     }
@@ -219,17 +225,14 @@ public final class VmManager {
         String id = inst.id();
         if (!inst.expired() && Instant.now().isAfter(inst.expiresAt())) {
             release(inst);
-            return store.update(id, i -> i.set("expired", true)
-                            .set("state", VmState.STOPPED.wire())
-                            .set("state_reason", "expired: the ttl of " + i.ttlSeconds() + " s passed"))
-                    .orElse(inst);
+            return store.update(id, Instance::expire).orElse(inst);
         }
         if (VmState.STARTED.wire().equals(inst.state())) {
-            Path sock = backend.supervisorSocket(store.dir(id));
+            Path sock = store.paths(id).supervisorSocket();
             try (SupervisorClient c = SupervisorClient.connect(sock)) {
-                Frame status = c.call("status", Map.of());
-                if ("failed".equals(status.string("vm_state"))) {
-                    return markFailed(id, status.string("reason"));
+                Reply.VmStatusResult status = c.call(new Request.VmStatus(), Reply.VmStatusResult.class);
+                if (VmState.FAILED.wire().equals(status.vmState())) {
+                    return markFailed(id, status.reason());
                 }
             } catch (IOException e) {
                 // The supervisor may have recorded why before it went away; re-read first.
@@ -244,28 +247,27 @@ public final class VmManager {
     }
 
     private Instance markFailed(String id, String reason) {
-        backend.kill(store.dir(id));
-        return store.update(id, i -> i.set("state", VmState.FAILED.wire()).set("state_reason", reason))
-                .orElseThrow();
+        SupervisorLauncher.kill(store.paths(id));
+        return store.update(id, i -> i.state(VmState.FAILED, reason)).orElseThrow();
     }
 
     /** Stops the VM process tree of an instance, gracefully if it answers, forcefully otherwise. */
     void release(Instance inst) {
-        Path dir = store.dir(inst.id());
-        Path sock = backend.supervisorSocket(dir);
+        InstancePaths paths = store.paths(inst.id());
+        Path sock = paths.supervisorSocket();
         if (Files.exists(sock)) {
             try (SupervisorClient c = SupervisorClient.connect(sock)) {
-                c.call("stop", Map.of());
+                c.call(new Request.VmStop(false), Reply.VmStopResult.class);
             } catch (IOException | PyroException e) {
                 // fall through to kill
             }
         }
-        backend.kill(dir);
+        SupervisorLauncher.kill(paths);
     }
 
     public SupervisorClient connect(Instance inst) {
         try {
-            return SupervisorClient.connect(backend.supervisorSocket(store.dir(inst.id())));
+            return SupervisorClient.connect(store.paths(inst.id()).supervisorSocket());
         } catch (IOException e) {
             Instance failed = markFailed(inst.id(), "the VM's supervisor is gone (" + e.getMessage() + ")");
             throw PyroException.guest(label(inst) + " " + inst.id() + " has failed: " + failed.stateReason());
@@ -273,11 +275,12 @@ public final class VmManager {
     }
 
     /** One request to the instance's agent; a broken connection is a guest failure naming the call. */
-    public Frame call(Instance inst, String type, Map<String, Object> req) {
+    public <T extends Reply> T call(Instance inst, Request req, Class<T> expected) {
         try (SupervisorClient c = connect(inst)) {
-            return c.call(type, req);
+            return c.call(req, expected);
         } catch (IOException e) {
-            throw PyroException.guest(type.replace('_', ' ') + " in " + inst.id() + " was cut off: " + e.getMessage() + ".");
+            throw PyroException.guest(Messages.typeName((Record) req).replace('_', ' ') + " in " + inst.id()
+                    + " was cut off: " + e.getMessage() + ".");
         }
     }
 
@@ -285,12 +288,12 @@ public final class VmManager {
      * A best-effort read for status displays: empty when the VM is not running or does not answer,
      * and never marks the instance failed (status must not change state as a side effect).
      */
-    public Optional<Frame> query(Instance inst, String type) {
+    public <T extends Reply> Optional<T> query(Instance inst, Request req, Class<T> expected) {
         if (!VmState.STARTED.wire().equals(inst.state()) || inst.expired()) {
             return Optional.empty();
         }
-        try (SupervisorClient c = SupervisorClient.connect(backend.supervisorSocket(store.dir(inst.id())))) {
-            return Optional.of(c.call(type, Map.of()));
+        try (SupervisorClient c = SupervisorClient.connect(store.paths(inst.id()).supervisorSocket())) {
+            return Optional.of(c.call(req, expected));
         } catch (IOException | PyroException e) {
             return Optional.empty();
         }
@@ -303,17 +306,11 @@ public final class VmManager {
         Validate.command(argv);
         Validate.timeoutSeconds(timeoutSeconds);
         Instance inst = requireLive(id, kind);
-        Map<String, Object> req = new LinkedHashMap<>();
-        req.put("argv", argv);
-        if (cwd != null) {
-            req.put("cwd", cwd);
-        }
-        req.put("env", env == null ? Map.of() : env);
-        req.put("timeout_ms", timeoutSeconds * 1000);
+        Request.Exec req = new Request.Exec(argv, cwd, env == null ? Map.of() : env, timeoutSeconds * 1000, null);
         String startedAt = now();
-        Frame f;
+        Reply.ExecResult f;
         try (SupervisorClient c = connect(inst)) {
-            f = c.call("exec", req);
+            f = c.call(req, Reply.ExecResult.class);
         } catch (IOException e) {
             Instance after = refresh(store.load(id).orElse(inst));
             throw PyroException.guest("the exec in " + id + " was cut off: " + e.getMessage()
@@ -325,10 +322,11 @@ public final class VmManager {
                 .orElse(inst);
         long seq = updated.commandCount();
         ExecResult result = new ExecResult(
-                id, seq, argv, f.string("cwd") != null ? f.string("cwd") : cwd,
-                (int) f.longValue("exit_code", -1), String.valueOf(f.header().getOrDefault("stdout", "")),
-                String.valueOf(f.header().getOrDefault("stderr", "")), f.longValue("duration_ms", 0),
-                f.bool("timed_out"), f.bool("stdout_truncated"), f.bool("stderr_truncated"));
+                id, seq, argv, cwd,
+                f.exitCode() == null ? -1 : f.exitCode(), f.stdout() == null ? "" : f.stdout(),
+                f.stderr() == null ? "" : f.stderr(), f.durationMs() == null ? 0 : f.durationMs(),
+                Boolean.TRUE.equals(f.timedOut()), Boolean.TRUE.equals(f.stdoutTruncated()),
+                Boolean.TRUE.equals(f.stderrTruncated()));
         if (journal) {
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("sequence", seq);

@@ -31,7 +31,9 @@ import pyro.core.model.ExportResult;
 import pyro.core.model.SeedInfo;
 import pyro.core.model.SyncResult;
 import pyro.core.model.WorkspaceInfo;
-import pyro.core.protocol.Frame;
+import pyro.core.protocol.Messages;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
 import pyro.core.spi.ProgressSink;
 
 /**
@@ -51,7 +53,7 @@ final class WorkspaceFiles {
         this.vms = vms;
     }
 
-    private record Streamed(long files, long bytes, Frame result) {}
+    private record Streamed(long files, long bytes, Reply.ImportResult result) {}
 
     SeedInfo seed(String id, SeedSource seed, ProgressSink progress) {
         Path dir = vms.store().dir(id);
@@ -107,9 +109,9 @@ final class WorkspaceFiles {
                 }
                 data = Files.newInputStream(src.path());
             }
-            Frame result;
+            Reply.ImportResult result;
             try (InputStream d = data) {
-                result = c.upload("import", Map.of("dest", dest), d);
+                result = c.upload(new Request.Import(dest), Reply.ImportResult.class, d);
             }
             if (writer != null) {
                 writer.join();
@@ -117,8 +119,8 @@ final class WorkspaceFiles {
             if (writerError.get() != null) {
                 throw PyroException.invalid("cannot read " + src.path() + ": " + writerError.get().getMessage() + ".");
             }
-            long files = result.longValue("files", counts[0]);
-            long bytes = result.longValue("bytes", counts[1]);
+            long files = result.files() != null ? result.files() : counts[0];
+            long bytes = result.bytes() != null ? result.bytes() : counts[1];
             return new Streamed(files, bytes, result);
         } catch (IOException e) {
             throw PyroException.guest("streaming " + src.path() + " into " + id + " failed: " + e.getMessage() + ".");
@@ -141,7 +143,8 @@ final class WorkspaceFiles {
 
     private Map<String, Object> snapshot(String id) {
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        return new LinkedHashMap<>(vms.call(inst, "snapshot", Map.of("path", WorkspaceInfo.WORKSPACE_PATH)).header());
+        return Messages.fields(vms.call(inst, new Request.Snapshot(WorkspaceInfo.WORKSPACE_PATH),
+                Reply.SnapshotResult.class));
     }
 
     DiffResult diff(String id) {
@@ -214,7 +217,7 @@ final class WorkspaceFiles {
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         ByteArrayOutputStream tar = new ByteArrayOutputStream();
         try (SupervisorClient c = vms.connect(inst)) {
-            c.download("export", Map.of("path", WorkspaceInfo.WORKSPACE_PATH + "/" + relPath), tar);
+            c.download(new Request.Export(WorkspaceInfo.WORKSPACE_PATH + "/" + relPath), Reply.ExportResult.class, tar);
         } catch (IOException | PyroException e) {
             return null;
         }
@@ -264,11 +267,11 @@ final class WorkspaceFiles {
         }
         try {
             Path tar = staging.resolve("export.tar");
-            Frame result;
+            Reply.ExportResult result;
             try (SupervisorClient c = vms.connect(inst); OutputStream o = Files.newOutputStream(tar)) {
-                result = c.download("export", Map.of("path", guestPath), o);
+                result = c.download(new Request.Export(guestPath), Reply.ExportResult.class, o);
             }
-            String type = String.valueOf(result.string("artifact_type"));
+            String type = String.valueOf(result.artifactType());
             Path tree = staging.resolve("tree");
             try (InputStream in = Files.newInputStream(tar)) {
                 SafeExtractor.extract(in, tree, staging);
@@ -280,7 +283,7 @@ final class WorkspaceFiles {
                 // exports of a directory may be rooted at the tree itself
                 produced = tree;
             }
-            long bytes = result.longValue("bytes", Files.size(tar));
+            long bytes = result.bytes() != null ? result.bytes() : Files.size(tar);
             Files.move(produced, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
             return new ExportResult(id, guestPath, out.toString(), type, bytes);

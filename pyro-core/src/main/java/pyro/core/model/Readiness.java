@@ -1,7 +1,6 @@
 package pyro.core.model;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import pyro.core.protocol.Request;
 
 /**
  * A service's readiness probe, run inside the guest: a file appears (path relative to the service's
@@ -38,24 +37,20 @@ public record Readiness(String type, String path, String host, Integer port, Str
     }
 
     /** The probe as the agent's {@code readiness} request field (null for none). */
-    public Map<String, Object> toRequest() {
+    public Request.Probe toRequest() {
         if ("none".equals(type)) {
             return null;
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", type);
-        switch (type) {
-            case "file" -> m.put("path", path);
-            case "tcp" -> {
-                m.put("host", host == null ? "127.0.0.1" : host);
-                m.put("port", port);
-            }
-            case "http" -> m.put("url", url);
-            case "command" -> m.put("command", command);
+        return switch (type) {
+            case "file" -> probe(path, null, null, null, null);
+            case "tcp" -> probe(null, host == null ? "127.0.0.1" : host, port, null, null);
+            case "http" -> probe(null, null, null, url, null);
+            case "command" -> probe(null, null, null, null, command);
             default -> throw new IllegalStateException(type);
-        }
-        m.put("timeout_ms", timeoutSeconds * 1000);
-        m.put("interval_ms", intervalMs);
-        return m;
+        };
+    }
+
+    private Request.Probe probe(String path, String host, Integer port, String url, String command) {
+        return new Request.Probe(type, path, host, port, url, command, timeoutSeconds * 1000, intervalMs);
     }
 }

@@ -1,15 +1,13 @@
 package pyro.core.spi;
 
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import pyro.core.model.EnvironmentInfo;
 import pyro.core.model.PruneResult;
 
 /**
- * A VM backend (QEMU, Firecracker). It builds and caches environments, and boots a VM under a
- * detached supervisor that owns the VMM process and the agent channel and serves clients on
- * {@link #supervisorSocket(Path)}.
+ * A VM backend (QEMU, Firecracker). It builds and caches environments and describes how to run one
+ * VM as a {@link LaunchPlan}; core's supervisor carries the plan out, owns the agent channel,
+ * applies the TTL and keeps the record, the same for every backend.
  */
 public interface Backend {
     String name();
@@ -41,16 +39,8 @@ public interface Backend {
     PruneResult pruneEnvironments();
 
     /**
-     * Boots a VM under a new detached supervisor and returns once the guest agent has said hello,
-     * with the boot time in milliseconds. On failure nothing is left running.
+     * Prepares one VM (its environment built, its disk overlay made in {@code spec.paths()}) and
+     * returns the plan that runs it. Throws a PyroException naming what is wrong; nothing runs yet.
      */
-    long launch(LaunchSpec spec, Duration bootTimeout, ProgressSink progress);
-
-    /** The unix socket the supervisor of a VM serves on. */
-    default Path supervisorSocket(Path instanceDir) {
-        return instanceDir.resolve("supervisor.sock");
-    }
-
-    /** Forcefully ends the supervisor and VMM of an instance (used when they no longer answer). */
-    void kill(Path instanceDir);
+    LaunchPlan plan(LaunchSpec spec, ProgressSink progress);
 }

@@ -7,4 +7,9 @@ import java.nio.file.Path;
  * that holds its state, sockets, disk overlay and console log.
  */
 public record LaunchSpec(
-        String instanceId, String environment, int vcpuCount, int memMib, boolean network, Path instanceDir) {}
+        String instanceId, String environment, int vcpuCount, int memMib, boolean network, Path instanceDir) {
+    /** The files of the instance folder. */
+    public InstancePaths paths() {
+        return new InstancePaths(instanceDir);
+    }
+}

@@ -3,7 +3,6 @@ package pyro.kvm.qemu;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,12 +13,13 @@ import pyro.core.PyroException;
 import pyro.core.model.EnvironmentInfo;
 import pyro.core.model.PruneResult;
 import pyro.core.spi.Backend;
+import pyro.core.spi.InstancePaths;
+import pyro.core.spi.LaunchPlan;
 import pyro.core.spi.LaunchSpec;
 import pyro.core.spi.ProgressSink;
 import pyro.kvm.HostProbe;
 import pyro.kvm.image.Catalog;
 import pyro.kvm.image.ImageStore;
-import pyro.kvm.supervisor.SupervisorLauncher;
 
 /**
  * QEMU {@code microvm} with Debian's kernel booted directly (PVH {@code vmlinux}), the root disk a
@@ -147,32 +147,19 @@ public final class QemuBackend implements Backend {
     }
 
     @Override
-    public long launch(LaunchSpec spec, Duration bootTimeout, ProgressSink progress) {
+    public LaunchPlan plan(LaunchSpec spec, ProgressSink progress) {
         Catalog.Entry e = ImageStore.entry(spec.environment());
         ensureEnvironment(spec.environment(), progress);
         Path envDir = images.dir(e);
-        Path dir = spec.instanceDir();
-        Path agentSock = dir.resolve("agent.sock");
-        if (dir.resolve("supervisor.sock").toString().length() > 100) {
-            throw PyroException.host("the state folder path " + dir
-                    + " is too long for a unix socket: set PYRO_STATE_DIR to a shorter path.");
-        }
-        Path overlay = dir.resolve("overlay.qcow2");
-        createOverlay(envDir.resolve("rootfs.ext4"), overlay);
-        List<String> argv = argv(spec, envDir, overlay, agentSock);
-        Map<String, Object> launch = new LinkedHashMap<>();
-        launch.put("instance_id", spec.instanceId());
-        launch.put("state_dir", dir.getParent().getParent().toString());
-        launch.put("vmm_argv", argv);
-        launch.put("agent_socket", agentSock.toString());
-        launch.put("boot_timeout_ms", bootTimeout.toMillis());
+        InstancePaths paths = spec.paths();
+        createOverlay(envDir.resolve("rootfs.ext4"), paths.overlay());
         progress.line("booting " + spec.environment() + " (" + accel.accel() + ")");
-        return SupervisorLauncher.launch(dir, launch, bootTimeout);
+        return LaunchPlan.of(argv(spec, envDir, paths.overlay(), paths.agentSocket()));
     }
 
     /** The VMM command line for one VM; public so the bench can boot the same VM by hand as the floor. */
     public List<String> argv(LaunchSpec spec, Path envDir, Path overlay, Path agentSock) {
-        Path dir = spec.instanceDir();
+        InstancePaths paths = spec.paths();
         List<String> argv = new ArrayList<>();
         argv.add(HostProbe.which("qemu-system-x86_64").toString());
         argv.addAll(List.of("-M", "microvm", "-name", spec.instanceId()));
@@ -183,7 +170,7 @@ public final class QemuBackend implements Backend {
         }
         argv.addAll(List.of("-no-reboot", "-nodefaults", "-no-user-config", "-display", "none",
                 "-m", String.valueOf(spec.memMib()), "-smp", String.valueOf(spec.vcpuCount()),
-                "-serial", "file:" + dir.resolve("console.log"),
+                "-serial", "file:" + paths.consoleLog(),
                 "-kernel", envDir.resolve("vmlinux").toString(),
                 "-initrd", envDir.resolve("initrd.img").toString(),
                 "-append", kernelArgs(spec),
@@ -224,10 +211,5 @@ public final class QemuBackend implements Backend {
             Thread.currentThread().interrupt();
             throw PyroException.host("interrupted while creating the disk overlay");
         }
-    }
-
-    @Override
-    public void kill(Path instanceDir) {
-        SupervisorLauncher.kill(instanceDir);
     }
 }

@@ -1,4 +1,4 @@
-package pyro.kvm.supervisor;
+package pyro.core.supervisor;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -9,15 +9,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import pyro.core.PyroException;
-import pyro.core.internal.Files2;
-import pyro.core.internal.Json;
-import pyro.kvm.HostProbe;
+import pyro.core.spi.InstancePaths;
+import pyro.core.spi.LaunchPlan;
 
 /**
  * Starts a {@link Supervisor} as a detached process (its own session, so a Ctrl-C or the exit of the
@@ -26,16 +24,24 @@ import pyro.kvm.HostProbe;
 public final class SupervisorLauncher {
     private SupervisorLauncher() {}
 
-    /** Writes {@code launch.json}, starts the supervisor and returns the boot time in ms. */
-    public static long launch(Path instanceDir, Map<String, Object> launch, Duration bootTimeout) {
+    /**
+     * Writes {@code launch.json}, starts the supervisor on a backend's plan and returns the boot time
+     * in ms. On failure nothing is left running.
+     */
+    public static long launch(String instanceId, Path stateDir, InstancePaths paths, LaunchPlan plan,
+            Duration bootTimeout) {
+        Path instanceDir = paths.dir();
+        if (paths.supervisorSocket().toString().length() > 100) {
+            throw PyroException.host("the state folder path " + instanceDir
+                    + " is too long for a unix socket: set PYRO_STATE_DIR to a shorter path.");
+        }
         try {
-            Files2.writeAtomically(instanceDir.resolve("launch.json"),
-                    Json.write(launch).getBytes(StandardCharsets.UTF_8));
+            new LaunchFile(instanceId, stateDir, bootTimeout.toMillis(), plan).write(paths.launchFile());
         } catch (IOException e) {
-            throw PyroException.host("cannot write " + instanceDir.resolve("launch.json") + ": " + e.getMessage());
+            throw PyroException.host("cannot write " + paths.launchFile() + ": " + e.getMessage());
         }
         List<String> cmd = new ArrayList<>();
-        Path setsid = HostProbe.which("setsid");
+        Path setsid = which("setsid");
         if (setsid != null) {
             cmd.add(setsid.toString());
         }
@@ -53,8 +59,7 @@ public final class SupervisorLauncher {
         CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String l = r.readLine();
-                return l == null ? "FAILED the supervisor exited before reporting (see " + instanceDir
-                        .resolve("supervisor.log") + ")" : l;
+                return l == null ? "FAILED the supervisor exited before reporting (see " + paths.supervisorLog() + ")" : l;
             } catch (IOException e) {
                 return "FAILED " + e.getMessage();
             }
@@ -70,7 +75,7 @@ public final class SupervisorLauncher {
         if (result.startsWith("READY ")) {
             return Long.parseLong(result.substring(6).trim());
         }
-        kill(instanceDir);
+        kill(paths);
         p.destroyForcibly();
         throw PyroException.guest("the VM failed to boot: " + result.substring(Math.min(result.length(), 7)));
     }
@@ -94,7 +99,7 @@ public final class SupervisorLauncher {
             cmd.add("--module-path");
             cmd.add(mp);
             cmd.add("-m");
-            cmd.add("pyro.kvm/" + Supervisor.class.getName());
+            cmd.add(Supervisor.class.getModule().getName() + "/" + Supervisor.class.getName());
         } else {
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
@@ -103,10 +108,14 @@ public final class SupervisorLauncher {
         return cmd;
     }
 
-    /** Kills the supervisor and VMM of an instance by their pid files, checking the pids are still theirs. */
-    public static void kill(Path instanceDir) {
-        for (String f : List.of("vmm.pid", "supervisor.pid")) {
-            pid(instanceDir.resolve(f)).flatMap(ProcessHandle::of).ifPresent(h -> {
+    /**
+     * Kills the supervisor and VMM of an instance by their pid files, checking the pids are still
+     * theirs (the command line names the instance folder or its files).
+     */
+    public static void kill(InstancePaths paths) {
+        Path instanceDir = paths.dir();
+        for (Path f : List.of(paths.vmmPid(), paths.supervisorPid())) {
+            pid(f).flatMap(ProcessHandle::of).ifPresent(h -> {
                 String cmdline = h.info().commandLine().orElse("");
                 if (cmdline.contains(instanceDir.toString())) {
                     h.destroyForcibly();
@@ -119,11 +128,21 @@ public final class SupervisorLauncher {
             });
         }
         try {
-            Files.deleteIfExists(instanceDir.resolve("supervisor.sock"));
-            Files.deleteIfExists(instanceDir.resolve("agent.sock"));
+            Files.deleteIfExists(paths.supervisorSocket());
+            Files.deleteIfExists(paths.agentSocket());
         } catch (IOException ignored) {
             // best effort
         }
+    }
+
+    private static Path which(String program) {
+        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path p = d.isEmpty() ? null : Path.of(d, program);
+            if (p != null && Files.isExecutable(p) && !Files.isDirectory(p)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     private static Optional<Long> pid(Path file) {

@@ -1,4 +1,4 @@
-package pyro.kvm.supervisor;
+package pyro.core.supervisor;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -16,20 +16,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import pyro.core.internal.Json;
+import pyro.core.ErrorCode;
+import pyro.core.internal.Instance;
 import pyro.core.internal.StateStore;
+import pyro.core.model.VmState;
 import pyro.core.protocol.Frame;
 import pyro.core.protocol.FrameCodec;
+import pyro.core.protocol.Messages;
+import pyro.core.protocol.ProtocolException;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
+import pyro.core.spi.InstancePaths;
 
 /**
- * The per-VM supervisor: a small detached process that starts the VMM, owns the one agent channel,
+ * The per-VM supervisor, the same for every backend: a small detached process that runs a backend's
+ * {@link pyro.core.spi.LaunchPlan} (starts the VMM), owns the one agent channel,
  * and serves any number of clients on {@code supervisor.sock} (0600, in a 0700 folder). Client
  * requests are relayed to the agent with fresh ids and replies are routed back, so calls from
  * separate pyro processes run at the same time. It records a VMM death as the instance's failure,
@@ -39,8 +46,8 @@ import pyro.core.protocol.FrameCodec;
  * {@code FAILED <reason>}, then detaches stdout.
  */
 public final class Supervisor {
-    private final Path dir;
-    private final Map<String, Object> launch;
+    private final InstancePaths paths;
+    private final LaunchFile launch;
     private final StateStore store;
     private final String instanceId;
     private final AtomicLong agentIds = new AtomicLong(1);
@@ -56,21 +63,21 @@ public final class Supervisor {
     /** Where a relayed request's replies go. */
     private record Route(ClientConn conn, long clientId) {}
 
-    private Supervisor(Path dir) throws IOException {
-        this.dir = dir;
-        this.launch = Json.readMap(Files.readString(dir.resolve("launch.json")));
-        this.store = new StateStore(Path.of(launch.get("state_dir").toString()));
-        this.instanceId = launch.get("instance_id").toString();
+    private Supervisor(InstancePaths paths) throws IOException {
+        this.paths = paths;
+        this.launch = LaunchFile.read(paths.launchFile());
+        this.store = new StateStore(launch.stateDir());
+        this.instanceId = launch.instanceId();
     }
 
     public static void main(String[] args) throws Exception {
         PrintStream handshake = System.out;
-        Path dir = Path.of(args[0]);
-        System.setOut(new PrintStream(Files.newOutputStream(dir.resolve("supervisor.log")), true));
+        InstancePaths paths = new InstancePaths(Path.of(args[0]));
+        System.setOut(new PrintStream(Files.newOutputStream(paths.supervisorLog()), true));
         System.setErr(System.out);
         Supervisor s;
         try {
-            s = new Supervisor(dir);
+            s = new Supervisor(paths);
         } catch (IOException | RuntimeException e) {
             handshake.println("FAILED cannot read launch.json: " + e.getMessage());
             handshake.close();
@@ -84,33 +91,33 @@ public final class Supervisor {
         System.out.println(Instant.now() + " " + msg);
     }
 
-    @SuppressWarnings("unchecked")
     private void run(PrintStream handshake) {
         long t0 = System.nanoTime();
-        long bootTimeoutMs = ((Number) launch.get("boot_timeout_ms")).longValue();
-        Path agentSock = Path.of(launch.get("agent_socket").toString());
+        long bootTimeoutMs = launch.bootTimeoutMs();
+        Path agentSock = paths.agentSocket();
         ServerSocketChannel agentServer = null;
         try {
-            Files.writeString(dir.resolve("supervisor.pid"), ProcessHandle.current().pid() + "\n");
+            Files.writeString(paths.supervisorPid(), ProcessHandle.current().pid() + "\n");
             Files.deleteIfExists(agentSock);
             agentServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             agentServer.bind(UnixDomainSocketAddress.of(agentSock));
-            List<String> argv = (List<String>) launch.get("vmm_argv");
+            List<String> argv = launch.plan().vmmArgv();
             ProcessBuilder pb = new ProcessBuilder(argv)
+                    .directory(paths.dir().toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("vmm.log").toFile())
+                    .redirectOutput(paths.vmmLog().toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             log("starting " + String.join(" ", argv));
             vmm = pb.start();
-            Files.writeString(dir.resolve("vmm.pid"), vmm.pid() + "\n");
-            // QEMU connects to us as soon as it starts; the hello frame comes when the guest agent is up.
-            SocketChannel agent = acceptWithin(agentServer, 30_000);
+            Files.writeString(paths.vmmPid(), vmm.pid() + "\n");
+            // The VMM connects to us as soon as it starts; the hello frame comes when the guest agent is up.
+            SocketChannel agent = acceptWithin(agentServer, launch.plan().channelConnectTimeoutMs());
             InputStream in = new BufferedInputStream(Channels.newInputStream(agent), 1 << 16);
             agentOut = new BufferedOutputStream(Channels.newOutputStream(agent), 1 << 16);
-            Frame hello = readHelloWithin(in, bootTimeoutMs - (System.nanoTime() - t0) / 1_000_000);
+            Reply.Hello hello = readHelloWithin(in, bootTimeoutMs - (System.nanoTime() - t0) / 1_000_000);
             long bootMs = (System.nanoTime() - t0) / 1_000_000;
-            log("agent hello after " + bootMs + " ms: " + hello.header());
-            Files.writeString(dir.resolve("hello.json"), Json.write(hello.header()));
+            log("agent hello after " + bootMs + " ms: " + hello);
+            Files.writeString(paths.hello(), pyro.core.internal.Json.write(Messages.fields(hello)));
             startClientServer();
             Thread.ofPlatform().name("agent-reader").daemon().start(() -> pumpAgent(in));
             Thread.ofPlatform().name("vmm-watch").daemon().start(this::watchVmm);
@@ -157,14 +164,14 @@ public final class Supervisor {
             }
             if (!vmm.isAlive()) {
                 throw new IOException("the VM process exited at start (status " + vmm.exitValue() + "): "
-                        + tail(dir.resolve("vmm.log")));
+                        + tail(paths.vmmLog()));
             }
             sleep(5);
         }
         throw new IOException("the VM process did not connect its agent channel within " + ms + " ms");
     }
 
-    private Frame readHelloWithin(InputStream in, long ms) throws IOException {
+    private Reply.Hello readHelloWithin(InputStream in, long ms) throws IOException {
         CountDownLatch got = new CountDownLatch(1);
         Frame[] box = new Frame[1];
         IOException[] err = new IOException[1];
@@ -181,12 +188,12 @@ public final class Supervisor {
             while (!got.await(50, TimeUnit.MILLISECONDS)) {
                 if (!vmm.isAlive()) {
                     throw new IOException("the VM exited during boot (status " + vmm.exitValue() + "); console: "
-                            + tail(dir.resolve("console.log")));
+                            + tail(paths.consoleLog()));
                 }
                 if (System.currentTimeMillis() > deadline) {
                     t.interrupt();
                     throw new IOException("the guest agent did not answer within " + ms / 1000
-                            + " s of boot; console: " + tail(dir.resolve("console.log")));
+                            + " s of boot; console: " + tail(paths.consoleLog()));
                 }
             }
         } catch (InterruptedException e) {
@@ -196,15 +203,16 @@ public final class Supervisor {
         if (err[0] != null) {
             throw new IOException("the agent channel broke during boot: " + err[0].getMessage());
         }
-        if (box[0] == null || !"hello".equals(box[0].type())) {
+        if (box[0] == null || !Messages.isHello(box[0])) {
             throw new IOException("the guest agent sent " + box[0] + " instead of hello");
         }
-        long v = box[0].longValue("version", -1);
+        Reply.Hello hello = Messages.reply(box[0], Reply.Hello.class);
+        long v = hello.version() == null ? -1 : hello.version();
         if (v != Frame.PROTOCOL_VERSION) {
             throw new IOException("the guest agent speaks protocol version " + v + ", this pyro speaks "
                     + Frame.PROTOCOL_VERSION + ": rebuild the environment with 'pyro env prune' and pull it again");
         }
-        return box[0];
+        return hello;
     }
 
     static String tail(Path file) {
@@ -222,7 +230,7 @@ public final class Supervisor {
     }
 
     private void startClientServer() throws IOException {
-        Path sock = dir.resolve("supervisor.sock");
+        Path sock = paths.supervisorSocket();
         Files.deleteIfExists(sock);
         clients = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         clients.bind(UnixDomainSocketAddress.of(sock));
@@ -268,24 +276,30 @@ public final class Supervisor {
             Frame f;
             while ((f = FrameCodec.read(c.in)) != null) {
                 long clientId = f.id();
-                switch (f.type()) {
-                    case "status" -> c.send(reply(clientId, "status_result", statusFields()));
-                    case "stop" -> {
-                        stopVm(f.bool("graceful"));
-                        c.send(reply(clientId, "stop_result", Map.of()));
+                if (Messages.isData(f) || Messages.isDataEnd(f)) {
+                    Long agentId = c.uploads.get(clientId);
+                    if (agentId != null) {
+                        toAgent(Messages.withId(f, agentId));
+                        if (Messages.isDataEnd(f)) {
+                            c.uploads.remove(clientId);
+                        }
+                    }
+                    continue;
+                }
+                Request request;
+                try {
+                    request = Messages.request(f);
+                } catch (ProtocolException e) {
+                    c.send(error(clientId, ErrorCode.INVALID_INPUT, e.getMessage()));
+                    continue;
+                }
+                switch (request) {
+                    case Request.VmStatus s -> c.send(Messages.frame(clientId, status()));
+                    case Request.VmStop s -> {
+                        stopVm(Boolean.TRUE.equals(s.graceful()));
+                        c.send(Messages.frame(clientId, new Reply.VmStopResult()));
                         done.countDown();
                         return;
-                    }
-                    case "data", "data_end" -> {
-                        Long agentId = c.uploads.get(clientId);
-                        if (agentId != null) {
-                            Map<String, Object> h = new LinkedHashMap<>(f.header());
-                            h.put("id", agentId);
-                            toAgent(new Frame(h, f.payload()));
-                            if ("data_end".equals(f.type())) {
-                                c.uploads.remove(clientId);
-                            }
-                        }
                     }
                     default -> relay(c, f);
                 }
@@ -299,17 +313,15 @@ public final class Supervisor {
 
     private void relay(ClientConn c, Frame f) {
         if (failure != null) {
-            c.send(error(f.id(), "guest_failure", failure));
+            c.send(error(f.id(), ErrorCode.GUEST_FAILURE, failure));
             return;
         }
         long agentId = agentIds.getAndIncrement();
         routes.put(agentId, new Route(c, f.id()));
         c.uploads.put(f.id(), agentId);
-        Map<String, Object> h = new LinkedHashMap<>(f.header());
-        h.put("id", agentId);
-        if (!toAgent(new Frame(h, f.payload()))) {
+        if (!toAgent(Messages.withId(f, agentId))) {
             routes.remove(agentId);
-            c.send(error(f.id(), "guest_failure", failure != null ? failure : "the agent channel is closed"));
+            c.send(error(f.id(), ErrorCode.GUEST_FAILURE, failure != null ? failure : "the agent channel is closed"));
         }
     }
 
@@ -328,7 +340,7 @@ public final class Supervisor {
         try {
             Frame f;
             while ((f = FrameCodec.read(in)) != null) {
-                if ("hello".equals(f.type())) {
+                if (Messages.isHello(f)) {
                     agentRestarted();
                     continue;
                 }
@@ -336,14 +348,11 @@ public final class Supervisor {
                 if (r == null) {
                     continue;
                 }
-                String type = f.type();
-                if (!"data".equals(type) && !"data_end".equals(type)) {
+                if (!Messages.isData(f) && !Messages.isDataEnd(f)) {
                     routes.remove(f.id());
                     r.conn().uploads.remove(r.clientId());
                 }
-                Map<String, Object> h = new LinkedHashMap<>(f.header());
-                h.put("id", r.clientId());
-                r.conn().send(new Frame(h, f.payload()));
+                r.conn().send(Messages.withId(f, r.clientId()));
             }
             fail(vmmDeathOr("the guest agent closed its channel"));
         } catch (IOException e) {
@@ -360,7 +369,7 @@ public final class Supervisor {
                 + "/var/log/pyro-agent.log in the guest)";
         log("agent hello again: failing " + routes.size() + " pending requests");
         for (var e : routes.entrySet()) {
-            e.getValue().conn().send(error(e.getValue().clientId(), "guest_failure", reason));
+            e.getValue().conn().send(error(e.getValue().clientId(), ErrorCode.GUEST_FAILURE, reason));
         }
         routes.clear();
     }
@@ -406,9 +415,7 @@ public final class Supervisor {
             if (waitMs <= 0) {
                 log("ttl passed: releasing the VM");
                 stopVm(false);
-                store.update(instanceId, i -> i.set("expired", true)
-                        .set("state", "stopped")
-                        .set("state_reason", "expired: the ttl of " + i.ttlSeconds() + " s passed"));
+                store.update(instanceId, Instance::expire);
                 done.countDown();
                 return;
             }
@@ -423,9 +430,9 @@ public final class Supervisor {
         }
         failure = reason;
         log("failure: " + reason);
-        store.update(instanceId, i -> i.set("state", "failed").set("state_reason", reason));
+        store.update(instanceId, i -> i.state(VmState.FAILED, reason));
         for (var e : routes.entrySet()) {
-            e.getValue().conn().send(error(e.getValue().clientId(), "guest_failure", reason));
+            e.getValue().conn().send(error(e.getValue().clientId(), ErrorCode.GUEST_FAILURE, reason));
         }
         routes.clear();
         done.countDown();
@@ -441,10 +448,10 @@ public final class Supervisor {
         if (vmm != null && vmm.isAlive()) {
             if (graceful) {
                 long id = agentIds.getAndIncrement();
-                toAgent(new Frame(Map.of("id", id, "type", "shutdown")));
+                toAgent(Messages.frame(id, new Request.Shutdown()));
             }
             try {
-                if (!vmm.waitFor(graceful ? 3 : 0, TimeUnit.SECONDS)) {
+                if (!vmm.waitFor(graceful ? launch.plan().gracefulStopMs() : 0, TimeUnit.MILLISECONDS)) {
                     vmm.destroy();
                     if (!vmm.waitFor(2, TimeUnit.SECONDS)) {
                         vmm.destroyForcibly();
@@ -472,30 +479,19 @@ public final class Supervisor {
             if (clients != null) {
                 clients.close();
             }
-            Files.deleteIfExists(dir.resolve("supervisor.sock"));
+            Files.deleteIfExists(paths.supervisorSocket());
         } catch (IOException ignored) {
             // best effort
         }
     }
 
-    private Map<String, Object> statusFields() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("vm_state", failure != null ? "failed" : "running");
-        m.put("reason", failure);
-        m.put("vmm_pid", vmm == null ? null : vmm.pid());
-        m.put("pending_requests", routes.size());
-        return m;
+    private Reply.VmStatusResult status() {
+        return new Reply.VmStatusResult(failure != null ? VmState.FAILED.wire() : "running", failure,
+                vmm == null ? null : vmm.pid(), (long) routes.size());
     }
 
-    private static Frame reply(long id, String type, Map<String, Object> fields) {
-        Map<String, Object> h = new LinkedHashMap<>(fields);
-        h.put("id", id);
-        h.put("type", type);
-        return new Frame(h);
-    }
-
-    private static Frame error(long id, String code, String message) {
-        return reply(id, "error", Map.of("code", code, "message", message));
+    private static Frame error(long id, ErrorCode code, String message) {
+        return Messages.frame(id, new Reply.Error(code, message));
     }
 
     private static void sleep(long ms) {

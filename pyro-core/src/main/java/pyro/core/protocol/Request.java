@@ -1,0 +1,77 @@
+package pyro.core.protocol;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every request a host sends down an agent channel, one record each. The agent dispatches on this
+ * sealed type with a {@code switch}; the host managers build these records instead of maps. Field
+ * names on the wire are the components' names in snake_case ({@link Messages}); a {@code null}
+ * component is a field the sender left out (the receiver applies its default).
+ *
+ * <p>{@link VmStatus} and {@link VmStop} are answered by the VM's supervisor itself; every other
+ * request is relayed to the guest agent.
+ */
+public sealed interface Request {
+    /** Liveness check; answered by {@link Reply.Pong}. */
+    record Ping() implements Request {}
+
+    /** Sync the guest's disks and power it off. */
+    record Shutdown() implements Request {}
+
+    /** Run argv in the guest (cwd defaults to /workspace); answered by {@link Reply.ExecResult}. */
+    record Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes)
+            implements Request {}
+
+    /** Extract the tar stream that follows in {@code data} frames under {@code dest}. */
+    record Import(String dest) implements Request {}
+
+    /** Stream {@code path} back as a tar in {@code data} frames, then {@link Reply.ExportResult}. */
+    record Export(String path) implements Request {}
+
+    /** List every entry under {@code path} with its digest (the diff's input). */
+    record Snapshot(String path) implements Request {}
+
+    /** Read the upload that follows and throw it away (the bench's raw channel speed). */
+    record Discard() implements Request {}
+
+    /** Start a named service with an optional readiness probe. */
+    record ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness)
+            implements Request {}
+
+    record ServiceList() implements Request {}
+
+    record ServiceStatus(String name) implements Request {}
+
+    /** A service's logs after byte cursors, or the last {@code tailLines}; stream stdout, stderr or both. */
+    record ServiceLogs(String name, Integer tailLines, String stream, Long afterStdout, Long afterStderr)
+            implements Request {}
+
+    /** TERM the service's process group, wait {@code graceMs}, then KILL. */
+    record ServiceStop(String name, Long graceMs) implements Request {}
+
+    record ShellOpen(String cwd, Long cols, Long rows) implements Request {}
+
+    record ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs) implements Request {}
+
+    record ShellWrite(String shellId, String input, Boolean newline) implements Request {}
+
+    record ShellSignal(String shellId, String signal) implements Request {}
+
+    record ShellClose(String shellId) implements Request {}
+
+    record ShellList() implements Request {}
+
+    /** Supervisor: is the VM alive, and why not. Answered by {@link Reply.VmStatusResult}. */
+    record VmStatus() implements Request {}
+
+    /** Supervisor: end the VM ({@code graceful}: ask the agent to sync and power off first). */
+    record VmStop(Boolean graceful) implements Request {}
+
+    /**
+     * A readiness probe as the agent runs it: {@code type} is none, file, tcp, http or command; the
+     * field for that type is set; timeout and interval in milliseconds.
+     */
+    record Probe(String type, String path, String host, Integer port, String url, String command, Long timeoutMs,
+            Long intervalMs) {}
+}

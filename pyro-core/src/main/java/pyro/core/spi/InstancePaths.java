@@ -1,0 +1,70 @@
+package pyro.core.spi;
+
+import java.nio.file.Path;
+
+/**
+ * Every file of one VM's or workspace's private state folder ({@code STATE/instances/ID/}, 0700),
+ * named in this one place for the state store, the supervisor and the backends.
+ */
+public record InstancePaths(Path dir) {
+    /** The record every face prints (written atomically, updated under {@link #recordLock()}). */
+    public Path record() {
+        return dir.resolve("record.json");
+    }
+
+    public Path recordLock() {
+        return dir.resolve("record.lock");
+    }
+
+    /** The exec journal, one JSON line per command. */
+    public Path journal() {
+        return dir.resolve("journal.jsonl");
+    }
+
+    /** The supervisor's client socket (0600). */
+    public Path supervisorSocket() {
+        return dir.resolve("supervisor.sock");
+    }
+
+    /** Where the supervisor listens for the VMM's agent channel (a unix socket). */
+    public Path agentSocket() {
+        return dir.resolve("agent.sock");
+    }
+
+    /** What the supervisor runs: the backend's launch plan plus the instance it belongs to. */
+    public Path launchFile() {
+        return dir.resolve("launch.json");
+    }
+
+    public Path supervisorPid() {
+        return dir.resolve("supervisor.pid");
+    }
+
+    public Path vmmPid() {
+        return dir.resolve("vmm.pid");
+    }
+
+    public Path supervisorLog() {
+        return dir.resolve("supervisor.log");
+    }
+
+    /** The VMM's own stdout and stderr. */
+    public Path vmmLog() {
+        return dir.resolve("vmm.log");
+    }
+
+    /** The guest's serial console. */
+    public Path consoleLog() {
+        return dir.resolve("console.log");
+    }
+
+    /** The agent's hello frame, as received at boot. */
+    public Path hello() {
+        return dir.resolve("hello.json");
+    }
+
+    /** The VM's copy-on-write root disk. */
+    public Path overlay() {
+        return dir.resolve("overlay.qcow2");
+    }
+}

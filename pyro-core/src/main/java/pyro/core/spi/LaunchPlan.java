@@ -1,0 +1,33 @@
+package pyro.core.spi;
+
+import java.util.List;
+
+/**
+ * How to run one VM, as a backend describes it; core's supervisor carries it out. The supervisor
+ * listens on {@link InstancePaths#agentSocket()} before it starts {@code vmmArgv}, the VMM (or
+ * whatever stands in for it) connects its agent channel there, and the first frame must be the
+ * agent's hello. Ending the VM is the supervisor's job too: optionally a {@code shutdown} request
+ * to the agent, then SIGTERM and SIGKILL to the VMM process, so a backend only says how long a
+ * graceful stop may take.
+ *
+ * @param vmmArgv the VMM command line, run in the instance folder with stdin from /dev/null and its
+ *     output in {@link InstancePaths#vmmLog()}
+ * @param channelConnectTimeoutMs how long the VMM may take to connect the agent channel
+ * @param gracefulStopMs how long a graceful stop waits for the VMM to exit by itself
+ * @param memorySnapshots whether this plan's VMM can save and restore the guest's memory (warm
+ *     starts build on this; no backend offers it yet)
+ */
+public record LaunchPlan(List<String> vmmArgv, long channelConnectTimeoutMs, long gracefulStopMs,
+        boolean memorySnapshots) {
+    public LaunchPlan {
+        vmmArgv = List.copyOf(vmmArgv);
+        if (vmmArgv.isEmpty()) {
+            throw new IllegalArgumentException("a launch plan needs a VMM command");
+        }
+    }
+
+    /** A plan with the usual timeouts: 30 s to connect the channel, 3 s for a graceful stop. */
+    public static LaunchPlan of(List<String> vmmArgv) {
+        return new LaunchPlan(vmmArgv, 30_000, 3_000, false);
+    }
+}
