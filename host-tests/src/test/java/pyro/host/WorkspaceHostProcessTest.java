@@ -1,0 +1,157 @@
+package pyro.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import pyro.core.ErrorCode;
+import pyro.core.Pyro;
+import pyro.core.PyroException;
+import pyro.core.model.DiffResult;
+import pyro.core.model.ExportResult;
+import pyro.core.model.Readiness;
+import pyro.core.model.ServiceInfo;
+import pyro.core.model.ServiceLogs;
+import pyro.core.model.ShellInfo;
+import pyro.core.model.ShellRead;
+import pyro.core.model.WorkspaceInfo;
+
+/**
+ * WorkspaceManager, WorkspaceFiles, ServiceManager and ShellManager through the SDK, over core's
+ * supervisor, with the real agent as a host process. One workspace for the class, as the
+ * guest-backed tests share one booted guest.
+ */
+class WorkspaceHostProcessTest {
+    static Path state;
+    static Pyro pyro;
+    static String ws;
+
+    @BeforeAll
+    static void create(@TempDir Path seed) throws Exception {
+        Files.writeString(seed.resolve("README.md"), "hello\n");
+        Files.createDirectories(seed.resolve("src"));
+        StringBuilder big = new StringBuilder();
+        for (int i = 1; i <= 500; i++) {
+            big.append("line ").append(i).append('\n');
+        }
+        Files.writeString(seed.resolve("src/big.txt"), big);
+        state = HostProcess.stateDir("ws");
+        pyro = HostProcess.pyro(state);
+        WorkspaceInfo info = pyro.createWorkspace(HostProcessBackend.ENV, "shared", seed, 1, 256, 600, false);
+        ws = info.workspaceId();
+        assertEquals("started", info.state());
+        assertEquals(2, info.workspaceSeed().files(), info.toString());
+    }
+
+    @AfterAll
+    static void delete() {
+        if (ws != null) {
+            pyro.deleteWorkspace(ws);
+        }
+    }
+
+    @Test
+    void theSeedIsInTheWorkspaceAndExecRunsThereByName() {
+        var r = pyro.execWorkspace("shared", "cat README.md && pwd", null, 10);
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stdout().startsWith("hello\n"), r.stdout());
+        assertTrue(pyro.logsWorkspace(ws).entries().size() >= 1);
+    }
+
+    @Test
+    void aOneLineChangeGivesOneSmallHunkAndExportBringsTheFileBack(@TempDir Path out) throws Exception {
+        var r = pyro.execWorkspace(ws, "sed -i 's/^line 250$/line 250 changed/' src/big.txt", null, 10);
+        assertEquals(0, r.exitCode(), r.stderr());
+        DiffResult d = pyro.diffWorkspace(ws);
+        assertTrue(d.entries().stream().anyMatch(e -> e.path().equals("src/big.txt") && e.status().equals("modified")),
+                d.toString());
+        String patch = d.patch();
+        assertTrue(patch.contains("-line 250\n+line 250 changed\n"), patch);
+        long hunks = patch.lines().filter(l -> l.startsWith("@@")).count();
+        assertEquals(1, hunks, patch);
+        assertTrue(patch.lines().count() < 20, patch);
+
+        ExportResult e = pyro.exportWorkspace(ws, "src/big.txt", out.resolve("big.txt"));
+        assertEquals("file", e.artifactType());
+        assertTrue(Files.readString(out.resolve("big.txt")).contains("line 250 changed\n"));
+    }
+
+    @Test
+    void aPushedFolderLandsUnderItsDest(@TempDir Path src) throws Exception {
+        Files.writeString(src.resolve("new.txt"), "pushed", StandardCharsets.UTF_8);
+        var s = pyro.pushWorkspaceSync(ws, src, "/workspace/incoming");
+        assertEquals(1, s.files());
+        assertEquals("pushed", pyro.execWorkspace(ws, "cat incoming/new.txt", null, 10).stdout());
+    }
+
+    @Test
+    void aServiceBecomesReadyLogsAndStops() throws Exception {
+        ServiceInfo s = pyro.startService(ws, "web", "echo started; touch ready.flag; exec sleep 600", null, Map.of(),
+                Readiness.file("ready.flag").withTimeout(10, 20));
+        assertEquals("running", s.state(), s.toString());
+        assertEquals(ErrorCode.CONFLICT, assertThrows(PyroException.class, () -> pyro.startService(ws, "web",
+                "sleep 1", null, Map.of(), null)).code());
+        assertTrue(pyro.listServices(ws).services().stream().anyMatch(x -> x.serviceName().equals("web")));
+        assertEquals(1, pyro.statusWorkspace(ws).serviceCounts().running());
+        ServiceLogs logs = null;
+        for (int i = 0; i < 50; i++) {
+            logs = pyro.logsService(ws, "web", null, "stdout", null);
+            if (logs.stdout().contains("started")) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        assertEquals("started\n", logs.stdout());
+        ServiceLogs after = pyro.logsService(ws, "web", null, null, logs.after());
+        assertEquals("", after.stdout());
+        assertEquals("stopped", pyro.stopService(ws, "web", 1).state());
+        // the service's state lives outside /workspace: the diff never sees it
+        assertFalse(pyro.diffWorkspace(ws).patch().contains("service.json"));
+    }
+
+    @Test
+    void agentErrorsKeepTheirCodes() {
+        PyroException missing = assertThrows(PyroException.class, () -> pyro.statusService(ws, "nope"));
+        assertEquals(ErrorCode.NOT_FOUND, missing.code());
+        assertTrue(missing.getMessage().contains("nope"), missing.getMessage());
+        PyroException badCwd = assertThrows(PyroException.class,
+                () -> pyro.execWorkspace(ws, List.of("true"), "/workspace/does-not-exist", 5));
+        assertEquals(ErrorCode.INVALID_INPUT, badCwd.code());
+        assertTrue(badCwd.getMessage().contains("does-not-exist"), badCwd.getMessage());
+        PyroException port = assertThrows(PyroException.class, () -> pyro.startService(ws, "p", "sleep 1", null,
+                Map.of(), Readiness.tcp("127.0.0.1", 70000)));
+        assertEquals(ErrorCode.INVALID_INPUT, port.code());
+        assertTrue(port.getMessage().contains("70000"), port.getMessage());
+        PyroException export = assertThrows(PyroException.class,
+                () -> pyro.exportWorkspace(ws, "no/such/file", state.resolve("x")));
+        assertEquals(ErrorCode.NOT_FOUND, export.code());
+    }
+
+    @Test
+    void aShellTakesInputAndAnswersWithinTheWait() {
+        ShellInfo sh = pyro.openShell(ws, null, 80, 24);
+        try {
+            pyro.writeShell(ws, sh.shellId(), "echo marker-$((6*7))", true);
+            StringBuilder seen = new StringBuilder();
+            long cursor = 0;
+            for (int i = 0; i < 20 && !seen.toString().contains("marker-42"); i++) {
+                ShellRead r = pyro.readShell(ws, sh.shellId(), cursor, 65536, 500);
+                seen.append(r.output());
+                cursor = r.nextCursor();
+            }
+            assertTrue(seen.toString().contains("marker-42"), seen.toString());
+        } finally {
+            assertEquals("closed", pyro.closeShell(ws, sh.shellId()).state());
+        }
+    }
+}
