@@ -10,7 +10,7 @@ module pyro.core {
     exports pyro.core.spi;
     exports pyro.core.protocol;
     exports pyro.core.archive;
-    exports pyro.core.internal to pyro.kvm, pyro.cli, pyro.mcp;
+    exports pyro.core.internal to pyro.kvm;
 
     uses pyro.core.spi.BackendProvider;
 }

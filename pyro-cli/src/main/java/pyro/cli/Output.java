@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import picocli.CommandLine;
 import pyro.core.ErrorCode;
 import pyro.core.PyroException;
-import pyro.core.internal.Json;
 import pyro.core.model.JsonRecord;
 
 /** How every command prints records and errors; one place so all commands agree. */
@@ -18,7 +17,7 @@ final class Output {
     static void error(boolean json, PyroException e) {
         PrintStream err = System.err;
         if (json) {
-            err.println(Json.write(e.toMap()));
+            err.println(e.toJson());
         } else {
             err.println("pyro: " + e.getMessage());
         }

@@ -51,4 +51,9 @@ public final class PyroException extends RuntimeException {
         inner.put("message", getMessage());
         return Map.of("error", inner);
     }
+
+    /** {@link #toMap()} as the faces print it (pretty JSON, like every record's {@code toJson()}). */
+    public String toJson() {
+        return pyro.core.internal.Json.write(toMap());
+    }
 }
