@@ -27,7 +27,7 @@ import pyro.core.protocol.Request;
  * frames of an upload are routed to the request with the same id.
  */
 final class Agent {
-    static final String VERSION = "2.7.0";
+    static final String VERSION = pyro.core.protocol.Version.PYRO;
 
     private final DataInputStream in;
     private final OutputStream out;

@@ -30,7 +30,7 @@ import pyro.core.protocol.Request;
  * inside the root, or paths relative to the root.
  */
 final class Workspace {
-    static final String GUEST_ROOT = "/workspace";
+    static final String GUEST_ROOT = pyro.core.protocol.Guest.WORKSPACE;
     static final String STAGING_NAME = ".pyro-staging";
 
     private final Path root;

@@ -78,18 +78,7 @@ final class ServiceCommand {
         }
 
         private static Readiness tcp(String spec) {
-            String host = "127.0.0.1";
-            String port = spec;
-            int colon = spec.lastIndexOf(':');
-            if (colon >= 0) {
-                host = spec.substring(0, colon);
-                port = spec.substring(colon + 1);
-            }
-            try {
-                return Readiness.tcp(host.isEmpty() ? "127.0.0.1" : host, Integer.parseInt(port));
-            } catch (NumberFormatException e) {
-                throw PyroException.invalid("--ready-tcp '" + spec + "' is not [HOST:]PORT.");
-            }
+            return Readiness.tcp(spec, "--ready-tcp");
         }
     }
 

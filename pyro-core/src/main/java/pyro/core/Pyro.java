@@ -48,7 +48,7 @@ import pyro.core.spi.ProgressSink;
  * }</pre>
  */
 public final class Pyro {
-    public static final String VERSION = "2.7.0";
+    public static final String VERSION = pyro.core.protocol.Version.PYRO;
     public static final int DEFAULT_VCPUS = 1;
     public static final int DEFAULT_MEM_MIB = 1024;
     public static final long DEFAULT_TIMEOUT_SECONDS = 30;

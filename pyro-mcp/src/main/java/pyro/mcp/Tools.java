@@ -296,18 +296,7 @@ public final class Tools {
 
     /** "[HOST:]PORT" as the CLI's --ready-tcp reads it. */
     static Readiness tcp(String spec) {
-        String host = "127.0.0.1";
-        String port = spec.strip();
-        int colon = port.lastIndexOf(':');
-        if (colon >= 0) {
-            host = port.substring(0, colon);
-            port = port.substring(colon + 1);
-        }
-        try {
-            return Readiness.tcp(host.isEmpty() ? "127.0.0.1" : host, Integer.parseInt(port));
-        } catch (NumberFormatException e) {
-            throw PyroException.invalid("ready_tcp '" + spec + "' is not [HOST:]PORT.");
-        }
+        return Readiness.tcp(spec, "ready_tcp");
     }
 
     /** The MCP form of a command: one string for {@code sh -lc} (as the SDK's string overloads do). */

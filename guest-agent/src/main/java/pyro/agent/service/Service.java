@@ -1,5 +1,6 @@
 package pyro.agent.service;
 
+import pyro.core.protocol.ServiceState;
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.File;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class Service {
 
     private ProcessHandle handle;
     private long pid;
-    private String state;
+    private ServiceState state;
     private String startedAt;
     private String readyAt;
     private String endedAt;
@@ -70,7 +71,7 @@ final class Service {
         this.command = spec.argv();
         this.cwd = spec.cwd().toString();
         this.readiness = spec.readinessRecord();
-        this.state = "starting";
+        this.state = ServiceState.STARTING;
     }
 
     private Service(String name, Path dir, long logCap, Map<String, Object> rec) {
@@ -94,7 +95,7 @@ final class Service {
         Object le = r.remove("last_error");
         this.lastError = le == null ? null : le.toString();
         this.readiness = r;
-        this.state = str(rec.get("state"));
+        this.state = ServiceState.fromWire(str(rec.get("state")));
         this.pid = rec.get("pid") instanceof Number n ? n.longValue() : 0;
         this.startedAt = str(rec.get("started_at"));
         this.readyAt = str(rec.get("ready_at"));
@@ -128,8 +129,8 @@ final class Service {
         return Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
     }
 
-    private static boolean isActive(String state) {
-        return "starting".equals(state) || "running".equals(state);
+    private static boolean isActive(ServiceState state) {
+        return state != null && state.active();
     }
 
     synchronized boolean active() {
@@ -150,7 +151,7 @@ final class Service {
         m.put("service_name", name);
         m.put("command", command);
         m.put("cwd", cwd);
-        m.put("state", state);
+        m.put("state", state.wire());
         m.put("pid", pid == 0 ? null : pid);
         m.put("started_at", startedAt);
         m.put("ready_at", readyAt);
@@ -162,7 +163,7 @@ final class Service {
         r.put("attempts", attempts);
         r.put("last_error", lastError);
         m.put("readiness", r);
-        if ("failed".equals(state)) {
+        if (state == ServiceState.FAILED) {
             m.put("last_stdout", lastStdout == null ? "" : lastStdout);
             m.put("last_stderr", lastStderr == null ? "" : lastStderr);
         }
@@ -254,7 +255,7 @@ final class Service {
 
     private Map<String, Object> failBeforeSpawn(String why) {
         synchronized (this) {
-            state = "failed";
+            state = ServiceState.FAILED;
             stopReason = "exited_before_ready";
             exitCode = 127;
             lastError = why;
@@ -320,7 +321,7 @@ final class Service {
 
     /** Must hold the lock. */
     private Map<String, Object> markRunning() {
-        state = "running";
+        state = ServiceState.RUNNING;
         readyAt = now();
         settled.countDown();
         persist();
@@ -340,7 +341,7 @@ final class Service {
         endedLatch.await(5, TimeUnit.SECONDS);
         ProcessGroup.signal(pid, List.of(), true); // nothing of a failed start stays behind
         synchronized (this) {
-            state = "failed";
+            state = ServiceState.FAILED;
             stopReason = "exited_before_ready";
             String how = signal != null ? "was killed by " + signal : "exited with code " + exitCode;
             lastError = "the process " + how + " before it was ready"
@@ -355,7 +356,7 @@ final class Service {
     private Map<String, Object> timedOut() throws InterruptedException {
         terminate(1000);
         synchronized (this) {
-            state = "failed";
+            state = ServiceState.FAILED;
             stopReason = "readiness_timeout";
             if (endedAt == null) {
                 endedAt = now();
@@ -381,12 +382,12 @@ final class Service {
                 exitCode = code;
                 signal = code > 128 && code - 128 < SIGNALS.length ? SIGNALS[code - 128] : null;
             }
-            if (!stopping && "running".equals(state)) {
+            if (!stopping && state == ServiceState.RUNNING) {
                 if (code != null && code == 0) {
-                    state = "exited";
+                    state = ServiceState.EXITED;
                     stopReason = "exited";
                 } else {
-                    state = "failed";
+                    state = ServiceState.FAILED;
                     stopReason = signal != null ? "killed" : "exited";
                     if (code == null) {
                         note = "the process ended after an agent restart; its exit status is unknown";
@@ -415,7 +416,7 @@ final class Service {
         terminate(graceMs);
         synchronized (this) {
             if (isActive(state)) {
-                state = "stopped";
+                state = ServiceState.STOPPED;
                 stopReason = "stopped";
                 if (endedAt == null) {
                     endedAt = now();
@@ -541,7 +542,7 @@ final class Service {
     private void reattach() {
         Optional<ProcessHandle> h = pid > 1 ? ProcessHandle.of(pid) : Optional.empty();
         boolean same = h.isPresent() && h.get().isAlive() && !zombie(pid) && sameStart(h.get());
-        if (same && "running".equals(state)) {
+        if (same && state == ServiceState.RUNNING) {
             handle = h.get();
             note = "re-attached after an agent restart: output after the restart is not captured";
             ProcessHandle h2 = handle;
@@ -563,7 +564,7 @@ final class Service {
         }
         ended = true;
         endedAt = now();
-        state = "failed";
+        state = ServiceState.FAILED;
         stopReason = same ? "killed" : "exited";
         note = same ? "the agent restarted before readiness was decided; the service was killed"
                 : "the process ended while the agent was not running; its exit status is unknown";

@@ -14,7 +14,7 @@ import pyro.core.protocol.Request;
  */
 record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String> env, Probe probe,
         long timeoutMs, long intervalMs) {
-    static final String GUEST_ROOT = "/workspace";
+    static final String GUEST_ROOT = pyro.core.protocol.Guest.WORKSPACE;
     static final long DEFAULT_TIMEOUT_MS = 30_000;
     static final long DEFAULT_INTERVAL_MS = 500;
     static final long MAX_TIMEOUT_MS = 3_600_000;

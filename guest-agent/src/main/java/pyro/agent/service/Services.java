@@ -23,7 +23,7 @@ import pyro.core.protocol.Request;
  * is gone are marked failed.
  */
 public final class Services {
-    public static final Path DEFAULT_ROOT = Path.of("/var/lib/pyro/services");
+    public static final Path DEFAULT_ROOT = Path.of(pyro.core.protocol.Guest.SERVICE_ROOT);
     private static volatile Services instance;
 
     private final Path root;

@@ -24,7 +24,7 @@ import pyro.core.protocol.Request;
  * answers with a reply header, an {@code error} one included, so the agent's dispatcher only routes.
  */
 public final class Shells {
-    static final String GUEST_ROOT = "/workspace";
+    static final String GUEST_ROOT = pyro.core.protocol.Guest.WORKSPACE;
     static final int MAX_ACTIVE = 64;
     static final int MAX_CLOSED_KEPT = 256;
     static final int MAX_INPUT_BYTES = 1024 * 1024;

@@ -15,6 +15,7 @@ import pyro.core.model.ServiceLogs;
 import pyro.core.protocol.Messages;
 import pyro.core.protocol.Reply;
 import pyro.core.protocol.Request;
+import pyro.core.protocol.ServiceState;
 
 /**
  * Workspace services. The agent runs them, probes their readiness and keeps their records and logs
@@ -48,7 +49,7 @@ public final class ServiceManager {
             return i.set("services", services).set("last_activity_at", VmManager.now());
         });
         ServiceInfo info = new ServiceInfo(id, vms.call(inst, req, Reply.ServiceResult.class).service());
-        if ("failed".equals(info.state())) {
+        if (ServiceState.fromWire(info.state()) == ServiceState.FAILED) {
             throw new PyroException(ErrorCode.GUEST_FAILURE, failureMessage(info));
         }
         return info;
@@ -187,7 +188,7 @@ public final class ServiceManager {
                 afterStdout = so;
                 afterStderr = se;
             } catch (NumberFormatException e) {
-                throw PyroException.invalid("--after '" + after
+                throw PyroException.invalid("log cursor '" + after
                         + "' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.");
             }
         }
@@ -213,14 +214,7 @@ public final class ServiceManager {
             int[] n = new int[5];
             if (f.services() != null) {
                 for (Map<String, Object> o : f.services()) {
-                    switch (String.valueOf(o.get("state"))) {
-                        case "starting" -> n[0]++;
-                        case "running" -> n[1]++;
-                        case "stopped" -> n[2]++;
-                        case "exited" -> n[3]++;
-                        case "failed" -> n[4]++;
-                        default -> {}
-                    }
+                    n[ServiceState.fromWire(String.valueOf(o.get("state"))).ordinal()]++;
                 }
             }
             return new ServiceCounts(n[0], n[1], n[2], n[3], n[4]);

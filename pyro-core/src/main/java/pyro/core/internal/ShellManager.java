@@ -52,7 +52,7 @@ public final class ShellManager {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         requireShellId(shellId);
         if (input == null) {
-            throw PyroException.invalid("input is required: pass --input TEXT.");
+            throw PyroException.invalid("shell input is required: give the text to send.");
         }
         return new ShellAck(id, Messages.fields(call(id, new Request.ShellWrite(shellId, input, newline),
                 Reply.ShellWriteResult.class)));

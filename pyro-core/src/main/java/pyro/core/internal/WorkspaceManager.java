@@ -101,7 +101,7 @@ public final class WorkspaceManager {
     public SyncResult push(String id, Path source, String dest) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         SeedSource src = SeedSource.of(source);
-        String guestDest = WorkspacePaths.guestPath(dest, "--dest");
+        String guestDest = WorkspacePaths.guestPath(dest, "push destination");
         vms.requireLive(id, Instance.KIND_WORKSPACE);
         return files.push(id, src, guestDest);
     }
@@ -115,7 +115,7 @@ public final class WorkspaceManager {
     public ExportResult export(String id, String path, Path output) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         if (output == null) {
-            throw PyroException.invalid("an output path is required: pass --output HOST_PATH.");
+            throw PyroException.invalid("an output path on the host is required.");
         }
         String guest = WorkspacePaths.guestPath(path, "export path");
         vms.requireLive(id, Instance.KIND_WORKSPACE);

@@ -24,6 +24,26 @@ public record Readiness(String type, String path, String host, Integer port, Str
         return new Readiness("tcp", null, host, port, null, null, DEFAULT_TIMEOUT_SECONDS, DEFAULT_INTERVAL_MS);
     }
 
+    /**
+     * Parses {@code [HOST:]PORT} (host defaults to 127.0.0.1), the form every face takes a TCP probe
+     * in; {@code what} names the face's field in the error (e.g. {@code --ready-tcp}).
+     */
+    public static Readiness tcp(String spec, String what) {
+        String text = spec == null ? "" : spec.strip();
+        String host = "127.0.0.1";
+        String port = text;
+        int colon = text.lastIndexOf(':');
+        if (colon >= 0) {
+            host = text.substring(0, colon);
+            port = text.substring(colon + 1);
+        }
+        try {
+            return tcp(host.isEmpty() ? "127.0.0.1" : host, Integer.parseInt(port));
+        } catch (NumberFormatException e) {
+            throw pyro.core.PyroException.invalid(what + " '" + spec + "' is not [HOST:]PORT.");
+        }
+    }
+
     public static Readiness http(String url) {
         return new Readiness("http", null, null, null, url, null, DEFAULT_TIMEOUT_SECONDS, DEFAULT_INTERVAL_MS);
     }

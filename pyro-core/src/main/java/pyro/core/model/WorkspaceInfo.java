@@ -26,7 +26,7 @@ public record WorkspaceInfo(
         String stateReason)
         implements JsonRecord {
 
-    public static final String WORKSPACE_PATH = "/workspace";
+    public static final String WORKSPACE_PATH = pyro.core.protocol.Guest.WORKSPACE;
 
     public WorkspaceInfo {
         shells = shells == null ? List.of() : List.copyOf(shells);

@@ -1,0 +1,12 @@
+package pyro.core.protocol;
+
+/** Fixed places inside every guest, shared by the host managers and the agent. */
+public final class Guest {
+    /** Where the user's files live: the only folder diff, export and sync ever see. */
+    public static final String WORKSPACE = "/workspace";
+
+    /** Service records and logs: outside {@link #WORKSPACE}, so diff and export never see them. */
+    public static final String SERVICE_ROOT = "/var/lib/pyro/services";
+
+    private Guest() {}
+}
