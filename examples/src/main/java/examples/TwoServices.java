@@ -2,6 +2,7 @@ package examples;
 
 import java.util.List;
 import java.util.Map;
+import pyro.core.LogQuery;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
 import pyro.core.model.Readiness;
@@ -29,12 +30,12 @@ public final class TwoServices {
                     + worker.state());
             System.out.println(pyro.listServices(id).toJson());
 
-            ServiceLogs first = pyro.logsService(id, "worker", null, "stdout", null);
+            ServiceLogs first = pyro.logsService(id, "worker", LogQuery.stdout());
             System.out.print(first.stdout());
             Thread.sleep(3000);
-            ServiceLogs next = pyro.logsService(id, "worker", null, "stdout", first.after());
+            ServiceLogs next = pyro.logsService(id, "worker", LogQuery.stdout().after(first.after()));
             System.out.print("new since the cursor:\n" + next.stdout());
-            System.out.print(pyro.logsService(id, "web", 5, "stderr", null).stderr());
+            System.out.print(pyro.logsService(id, "web", LogQuery.stderr().tail(5)).stderr());
 
             pyro.stopService(id, "worker", 5);
             pyro.stopService(id, "web", 5);

@@ -3,6 +3,7 @@ package examples;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import pyro.core.Pyro;
+import pyro.core.WorkspaceOptions;
 import pyro.core.model.DiffResult;
 import pyro.core.model.ExecResult;
 import pyro.core.model.WorkspaceInfo;
@@ -15,7 +16,7 @@ public final class WorkspaceLoop {
     public static void main(String[] args) throws Exception {
         Path seed = Path.of(args.length > 0 ? args[0] : ".");
         Pyro pyro = Pyro.create();
-        WorkspaceInfo ws = pyro.createWorkspace("debian:12", seed);
+        WorkspaceInfo ws = pyro.createWorkspace(WorkspaceOptions.of("debian:12").seed(seed).ttlSeconds(900));
         String id = ws.workspaceId();
         try {
             ExecResult ls = pyro.execWorkspace(id, "ls -la", null, 30);

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import pyro.core.ErrorCode;
+import pyro.core.LogQuery;
+import pyro.core.WorkspaceOptions;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
 import pyro.core.model.DiffResult;
@@ -47,7 +49,8 @@ class WorkspaceHostProcessTest {
         Files.writeString(seed.resolve("src/big.txt"), big);
         state = HostProcess.stateDir("ws");
         pyro = HostProcess.pyro(state);
-        WorkspaceInfo info = pyro.createWorkspace(HostProcessBackend.ENV, "shared", seed, 1, 256, 600, false);
+        WorkspaceInfo info = pyro.createWorkspace(
+                WorkspaceOptions.of(HostProcessBackend.ENV).name("shared").seed(seed).memMib(256).ttlSeconds(600));
         ws = info.workspaceId();
         assertEquals("started", info.state());
         assertEquals(2, info.workspaceSeed().files(), info.toString());
@@ -105,14 +108,14 @@ class WorkspaceHostProcessTest {
         assertEquals(1, pyro.statusWorkspace(ws).serviceCounts().running());
         ServiceLogs logs = null;
         for (int i = 0; i < 50; i++) {
-            logs = pyro.logsService(ws, "web", null, "stdout", null);
+            logs = pyro.logsService(ws, "web", LogQuery.stdout());
             if (logs.stdout().contains("started")) {
                 break;
             }
             Thread.sleep(50);
         }
         assertEquals("started\n", logs.stdout());
-        ServiceLogs after = pyro.logsService(ws, "web", null, null, logs.after());
+        ServiceLogs after = pyro.logsService(ws, "web", LogQuery.all().after(logs.after()));
         assertEquals("", after.stdout());
         assertEquals("stopped", pyro.stopService(ws, "web", 1).state());
         // the service's state lives outside /workspace: the diff never sees it

@@ -167,6 +167,12 @@ public final class Pyro {
         return runInVm(environment, shell(shellCommand));
     }
 
+    /** {@link #runInVm(String, List, int, int, long, boolean)} with sizes and limits as a {@link RunOptions}. */
+    public RunResult runInVm(String environment, List<String> command, RunOptions options) {
+        RunOptions o = options == null ? RunOptions.defaults() : options;
+        return runInVm(environment, command, o.vcpus(), o.memMib(), o.timeoutSeconds(), o.network());
+    }
+
     /**
      * Boots a fresh VM, runs {@code command} (an argv) in it, and deletes the VM, also when the
      * command times out or this JVM is interrupted.
@@ -276,6 +282,12 @@ public final class Pyro {
         return workspaces.create(name, environment, seedPath, vcpus, memMib, ttlSeconds, network, progress);
     }
 
+    /** Creates a workspace as {@code options} say ({@link WorkspaceOptions#of(String)} plus changes). */
+    public WorkspaceInfo createWorkspace(WorkspaceOptions options) {
+        return createWorkspace(options.environment(), options.name(), options.seedPath(), options.vcpus(),
+                options.memMib(), options.ttlSeconds(), options.network());
+    }
+
     public WorkspaceList listWorkspaces() {
         return workspaces.list();
     }
@@ -350,6 +362,12 @@ public final class Pyro {
     }
 
     /** TERM to the service's process group, {@code graceSeconds}, then KILL; no child survives. */
+    /** A service's logs as {@code query} says ({@link LogQuery#all()}, {@link LogQuery#stdout()}, ...). */
+    public ServiceLogs logsService(String workspaceId, String serviceName, LogQuery query) {
+        LogQuery q = query == null ? LogQuery.all() : query;
+        return logsService(workspaceId, serviceName, q.tailLines(), q.stream(), q.after());
+    }
+
     public ServiceInfo stopService(String workspaceId, String serviceName, long graceSeconds) {
         return services.stop(workspaceId, serviceName, graceSeconds);
     }
