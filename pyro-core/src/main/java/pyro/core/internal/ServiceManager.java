@@ -168,7 +168,6 @@ public final class ServiceManager {
     }
 
     public ServiceLogs logs(String id, String name, Integer tailLines, String stream, String after) {
-        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
         Map<String, Object> req = new LinkedHashMap<>();
         req.put("name", name);
@@ -201,6 +200,7 @@ public final class ServiceManager {
                         + "' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.");
             }
         }
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE); // after the arguments: bad input is reported as such
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         return new ServiceLogs(id, call(inst, "service_logs", req).header());
     }
