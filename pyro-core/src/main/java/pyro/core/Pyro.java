@@ -53,6 +53,11 @@ public final class Pyro {
     public static final int DEFAULT_MEM_MIB = 1024;
     public static final long DEFAULT_TIMEOUT_SECONDS = 30;
     public static final long DEFAULT_TTL_SECONDS = 600;
+    /** Shell terminal size and read size, and a service's TERM-to-KILL grace: the CLI's and MCP's defaults. */
+    public static final int DEFAULT_SHELL_COLS = 120;
+    public static final int DEFAULT_SHELL_ROWS = 30;
+    public static final int DEFAULT_SHELL_MAX_CHARS = 65536;
+    public static final long DEFAULT_SERVICE_GRACE_SECONDS = 10;
 
     private final PyroConfig config;
     private final Backend backend;
