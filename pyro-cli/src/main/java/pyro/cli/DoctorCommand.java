@@ -28,6 +28,12 @@ final class DoctorCommand implements Callable<Integer> {
                     Boolean.TRUE.equals(kvm.get("pvm")) ? " (kvm_pvm: only PVM guest kernels)" : "");
             System.out.printf("acceleration: %s (%s)%n", f.get("accel"), f.get("accel_reason"));
             System.out.printf("backend:      %s%n", f.get("backend"));
+            if (f.get("backends") instanceof List<?> backends) {
+                System.out.printf("backends:     %s%n", String.join("; ", ((List<Map<String, Object>>) backends).stream()
+                        .map(b -> b.get("name") + (Boolean.TRUE.equals(b.get("available")) ? " available"
+                                : " not available (" + b.get("reason") + ")"))
+                        .toList()));
+            }
             for (Map<String, Object> t : (List<Map<String, Object>>) f.get("tools")) {
                 System.out.printf("  %-20s %s%n", t.get("name"),
                         Boolean.TRUE.equals(t.get("found")) ? t.get("path") + "  " + t.get("version") : "not found");

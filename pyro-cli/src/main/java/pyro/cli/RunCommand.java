@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import pyro.core.Pyro;
 import pyro.core.model.RunResult;
 
 @Command(name = "run", description = "Boot a fresh VM, run one command in it, throw the VM away. "
@@ -16,13 +17,13 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "CMD", description = "The command and its arguments, after '--'.")
     List<String> command;
 
-    @Option(names = "--vcpu-count", defaultValue = "1", description = "Virtual CPUs (default ${DEFAULT-VALUE}).")
+    @Option(names = "--vcpu-count", defaultValue = "" + Pyro.DEFAULT_VCPUS, description = "Virtual CPUs (default ${DEFAULT-VALUE}).")
     int vcpus;
 
-    @Option(names = "--mem-mib", defaultValue = "1024", description = "Guest memory in MiB (default ${DEFAULT-VALUE}).")
+    @Option(names = "--mem-mib", defaultValue = "" + Pyro.DEFAULT_MEM_MIB, description = "Guest memory in MiB (default ${DEFAULT-VALUE}).")
     int memMib;
 
-    @Option(names = "--timeout-seconds", defaultValue = "30", description = "Kill the command after this many seconds (default ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout-seconds", defaultValue = "" + Pyro.DEFAULT_TIMEOUT_SECONDS, description = "Kill the command after this many seconds (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
     @Option(names = "--network", description = "Give the guest a NIC with user-mode networking.")

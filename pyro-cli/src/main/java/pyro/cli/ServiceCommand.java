@@ -8,6 +8,7 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import pyro.core.Pyro;
 import pyro.core.PyroException;
 import pyro.core.model.Readiness;
 import pyro.core.model.ServiceInfo;
@@ -44,8 +45,8 @@ final class ServiceCommand {
         @Option(names = "--cwd", description = "Working folder inside /workspace.") String cwd;
         @Option(names = "--env", paramLabel = "K=V", description = "Environment variable (repeatable).") List<String> env;
         @ArgGroup(exclusive = true, multiplicity = "0..1") Probe probe;
-        @Option(names = "--ready-timeout-seconds", defaultValue = "30") long timeout;
-        @Option(names = "--ready-interval-ms", defaultValue = "500") long interval;
+        @Option(names = "--ready-timeout-seconds", defaultValue = "" + Readiness.DEFAULT_TIMEOUT_SECONDS) long timeout;
+        @Option(names = "--ready-interval-ms", defaultValue = "" + Readiness.DEFAULT_INTERVAL_MS) long interval;
         @Option(names = "--json") boolean json;
 
         @Override
@@ -142,7 +143,7 @@ final class ServiceCommand {
     static final class Stop implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "WS") String id;
         @Parameters(index = "1", paramLabel = "NAME") String name;
-        @Option(names = "--grace-seconds", defaultValue = "10") long grace;
+        @Option(names = "--grace-seconds", defaultValue = "" + Pyro.DEFAULT_SERVICE_GRACE_SECONDS) long grace;
         @Option(names = "--json") boolean json;
 
         @Override

@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import pyro.core.Pyro;
 import pyro.core.model.ShellInfo;
 import pyro.core.model.ShellRead;
 
@@ -20,8 +21,8 @@ final class ShellCommand {
     static final class Open implements Callable<Integer> {
         @Parameters(paramLabel = "WS") String id;
         @Option(names = "--cwd") String cwd;
-        @Option(names = "--cols", defaultValue = "120") int cols;
-        @Option(names = "--rows", defaultValue = "30") int rows;
+        @Option(names = "--cols", defaultValue = "" + Pyro.DEFAULT_SHELL_COLS) int cols;
+        @Option(names = "--rows", defaultValue = "" + Pyro.DEFAULT_SHELL_ROWS) int rows;
         @Option(names = "--id-only") boolean idOnly;
         @Option(names = "--json") boolean json;
 
@@ -41,7 +42,7 @@ final class ShellCommand {
         @Parameters(index = "0", paramLabel = "WS") String id;
         @Parameters(index = "1", paramLabel = "SHELL") String shell;
         @Option(names = "--cursor", defaultValue = "0") long cursor;
-        @Option(names = "--max-chars", defaultValue = "65536") int maxChars;
+        @Option(names = "--max-chars", defaultValue = "" + Pyro.DEFAULT_SHELL_MAX_CHARS) int maxChars;
         @Option(names = "--wait-ms", defaultValue = "0", description = "Wait up to this long for new output (0-60000).") int waitMs;
         @Option(names = "--json") boolean json;
 

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import pyro.core.Pyro;
 import pyro.core.model.JsonRecord;
 import pyro.core.model.VmInfo;
 
@@ -30,9 +31,9 @@ final class VmCommand {
     @Command(name = "create", description = "Create a VM record (does not boot it).")
     static final class Create implements Callable<Integer> {
         @Parameters(paramLabel = "ENV") String env;
-        @Option(names = "--vcpu-count", defaultValue = "1") int vcpus;
-        @Option(names = "--mem-mib", defaultValue = "1024") int memMib;
-        @Option(names = "--ttl-seconds", defaultValue = "600") long ttl;
+        @Option(names = "--vcpu-count", defaultValue = "" + Pyro.DEFAULT_VCPUS) int vcpus;
+        @Option(names = "--mem-mib", defaultValue = "" + Pyro.DEFAULT_MEM_MIB) int memMib;
+        @Option(names = "--ttl-seconds", defaultValue = "" + Pyro.DEFAULT_TTL_SECONDS) long ttl;
         @Option(names = "--network") boolean network;
         @Option(names = "--json") boolean json;
 
@@ -59,7 +60,7 @@ final class VmCommand {
     static final class Exec implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "VM") String id;
         @Parameters(index = "1..*", paramLabel = "CMD") List<String> command;
-        @Option(names = "--timeout-seconds", defaultValue = "30") long timeout;
+        @Option(names = "--timeout-seconds", defaultValue = "" + Pyro.DEFAULT_TIMEOUT_SECONDS) long timeout;
         @Option(names = "--json") boolean json;
 
         @Override

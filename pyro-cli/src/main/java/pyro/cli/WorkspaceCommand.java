@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import pyro.core.Pyro;
 import pyro.core.model.DiffEntry;
 import pyro.core.model.DiffResult;
 import pyro.core.model.WorkspaceInfo;
@@ -29,9 +30,9 @@ final class WorkspaceCommand {
         @Parameters(paramLabel = "ENV", description = "debian:12, debian:12-base or debian:12-build") String env;
         @Option(names = "--name", description = "A unique name to use instead of the id in later calls.") String name;
         @Option(names = "--seed-path", paramLabel = "DIR|TAR", description = "A folder or a .tar/.tar.gz to unpack into /workspace.") Path seed;
-        @Option(names = "--vcpu-count", defaultValue = "1") int vcpus;
-        @Option(names = "--mem-mib", defaultValue = "1024") int memMib;
-        @Option(names = "--ttl-seconds", defaultValue = "600", description = "Delete after this long (default ${DEFAULT-VALUE}).") long ttl;
+        @Option(names = "--vcpu-count", defaultValue = "" + Pyro.DEFAULT_VCPUS) int vcpus;
+        @Option(names = "--mem-mib", defaultValue = "" + Pyro.DEFAULT_MEM_MIB) int memMib;
+        @Option(names = "--ttl-seconds", defaultValue = "" + Pyro.DEFAULT_TTL_SECONDS, description = "Delete after this long (default ${DEFAULT-VALUE}).") long ttl;
         @Option(names = "--network", description = "Give the guest user-mode networking.") boolean network;
         @Option(names = "--id-only", description = "Print only the workspace id.") boolean idOnly;
         @Option(names = "--json") boolean json;
@@ -81,7 +82,7 @@ final class WorkspaceCommand {
     static final class Exec implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "WS") String id;
         @Parameters(index = "1..*", paramLabel = "CMD") List<String> command;
-        @Option(names = "--timeout-seconds", defaultValue = "30") long timeout;
+        @Option(names = "--timeout-seconds", defaultValue = "" + Pyro.DEFAULT_TIMEOUT_SECONDS) long timeout;
         @Option(names = "--cwd", description = "Working folder inside /workspace.") String cwd;
         @Option(names = "--json") boolean json;
 

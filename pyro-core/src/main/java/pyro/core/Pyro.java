@@ -53,6 +53,11 @@ public final class Pyro {
     public static final int DEFAULT_MEM_MIB = 1024;
     public static final long DEFAULT_TIMEOUT_SECONDS = 30;
     public static final long DEFAULT_TTL_SECONDS = 600;
+    /** Shell terminal size and read size, and a service's TERM-to-KILL grace: the CLI's and MCP's defaults. */
+    public static final int DEFAULT_SHELL_COLS = 120;
+    public static final int DEFAULT_SHELL_ROWS = 30;
+    public static final int DEFAULT_SHELL_MAX_CHARS = 65536;
+    public static final long DEFAULT_SERVICE_GRACE_SECONDS = 10;
 
     private final PyroConfig config;
     private final Backend backend;
@@ -86,29 +91,41 @@ public final class Pyro {
     }
 
     private static Backend selectBackend(PyroConfig config) {
+        return choose(providers(), config.backend()).create(config);
+    }
+
+    private static List<BackendProvider> providers() {
         List<BackendProvider> providers = new ArrayList<>();
         ServiceLoader.load(BackendProvider.class, Pyro.class.getClassLoader()).forEach(providers::add);
+        return providers;
+    }
+
+    /**
+     * The provider for {@code wanted} ({@code auto} or null: the first available one). A provider
+     * asked for by name is returned even when unavailable, so that its {@code create} says why; in
+     * auto mode an unavailable provider is never chosen.
+     */
+    static BackendProvider choose(List<BackendProvider> providers, String wanted) {
         if (providers.isEmpty()) {
             throw PyroException.host("no VM backend is installed (module pyro.kvm is missing).");
         }
-        String wanted = config.backend() == null ? "auto" : config.backend();
-        if (!"auto".equals(wanted)) {
+        String name = wanted == null ? "auto" : wanted;
+        if (!"auto".equals(name)) {
             for (BackendProvider p : providers) {
-                if (p.name().equals(wanted)) {
-                    return p.create(config);
+                if (p.name().equals(name)) {
+                    return p;
                 }
             }
-            throw PyroException.invalid("unknown backend '" + wanted + "': use auto, "
+            throw PyroException.invalid("unknown backend '" + name + "': use auto, "
                     + String.join(", ", providers.stream().map(BackendProvider::name).toList()) + ".");
         }
         for (BackendProvider p : providers) {
             if (p.available()) {
-                return p.create(config);
+                return p;
             }
         }
         // Nothing usable: the default backend (qemu) explains what is missing when it is used.
-        return providers.stream().filter(p -> p.name().equals("qemu")).findFirst().orElse(providers.getFirst())
-                .create(config);
+        return providers.stream().filter(p -> p.name().equals("qemu")).findFirst().orElse(providers.getFirst());
     }
 
     /** Long operations (environment builds, boots) report lines here; the CLI prints them on stderr. */
@@ -132,6 +149,15 @@ public final class Pyro {
         facts.put("state_dir", config.stateDir().toString());
         facts.put("cache_dir", config.cacheDir().toString());
         facts.put("pyro_version", VERSION);
+        List<Map<String, Object>> backends = new ArrayList<>();
+        for (BackendProvider p : providers()) {
+            Map<String, Object> b = new java.util.LinkedHashMap<>();
+            b.put("name", p.name());
+            b.put("available", p.available());
+            b.put("reason", p.unavailableReason());
+            backends.add(b);
+        }
+        facts.put("backends", backends);
         boolean ok = Boolean.TRUE.equals(facts.get("guests_can_run"));
         return new DoctorReport(ok, facts);
     }

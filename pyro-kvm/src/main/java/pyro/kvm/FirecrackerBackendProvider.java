@@ -6,10 +6,14 @@ import pyro.core.spi.Backend;
 import pyro.core.spi.BackendProvider;
 
 /**
- * Firecracker, for hosts with its binary and hardware KVM. It is chosen automatically only there;
- * elsewhere asking for it by name explains why it cannot run.
+ * Firecracker, for hosts with its binary and hardware KVM, once the backend exists. Until then it
+ * is never available, so automatic selection never picks it (it used to report itself available
+ * wherever a firecracker binary and KVM existed, and then failed in {@link #create}), and asking
+ * for it by name ({@code PYRO_BACKEND=firecracker}) says so in one sentence.
  */
 public final class FirecrackerBackendProvider implements BackendProvider {
+    static final String NOT_BUILT = "the firecracker backend is not part of this build yet";
+
     @Override
     public String name() {
         return "firecracker";
@@ -17,15 +21,16 @@ public final class FirecrackerBackendProvider implements BackendProvider {
 
     @Override
     public boolean available() {
-        return HostProbe.which("firecracker") != null && "kvm".equals(HostProbe.accel().accel());
+        return false;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return NOT_BUILT;
     }
 
     @Override
     public Backend create(PyroConfig config) {
-        if (!available()) {
-            throw PyroException.host("the firecracker backend needs a firecracker binary on PATH and hardware KVM; "
-                    + HostProbe.accel().reason() + ".");
-        }
-        throw PyroException.host("the firecracker backend is not part of this build yet: use the qemu backend.");
+        throw PyroException.host(NOT_BUILT + ": leave PYRO_BACKEND unset (or set it to qemu) to use the qemu backend.");
     }
 }

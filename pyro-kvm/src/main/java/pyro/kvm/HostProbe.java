@@ -21,25 +21,40 @@ public final class HostProbe {
     public record Accel(String accel, String reason, boolean kvmDevice) {}
 
     public static Accel accel() {
-        String forced = System.getenv("PYRO_ACCEL");
-        Path dev = Path.of("/dev/kvm");
+        return accel(System.getenv("PYRO_ACCEL"), Path.of("/dev"), Path.of("/sys"));
+    }
+
+    /**
+     * The decision over the given {@code /dev} and {@code /sys} roots, so that it can be checked
+     * against real files in a scratch folder.
+     */
+    static Accel accel(String forced, Path devRoot, Path sysRoot) {
+        Path dev = devRoot.resolve("kvm");
+        Path modules = sysRoot.resolve("module");
         boolean device = Files.exists(dev);
+        return accel(forced, device, device && Files.isReadable(dev) && Files.isWritable(dev),
+                Files.exists(modules.resolve("kvm_pvm")), Files.exists(modules.resolve("kvm_intel")),
+                Files.exists(modules.resolve("kvm_amd")));
+    }
+
+    /** The decision itself, over the facts probed: a pure function. */
+    static Accel accel(String forced, boolean device, boolean accessible, boolean pvm, boolean intel, boolean amd) {
         if ("tcg".equals(forced)) {
             return new Accel("tcg", "PYRO_ACCEL=tcg forces software emulation", device);
         }
         if (!device) {
             return new Accel("tcg", "/dev/kvm is absent, so guests run under TCG software emulation", false);
         }
-        if (!Files.isReadable(dev) || !Files.isWritable(dev)) {
+        if (!accessible) {
             return new Accel("tcg", "/dev/kvm exists but this user cannot open it (add the user to group kvm)", true);
         }
-        if (Files.exists(Path.of("/sys/module/kvm_pvm"))) {
+        if (pvm) {
             return new Accel("tcg", "/dev/kvm is provided by kvm_pvm, which only runs PVM-built guest kernels; "
                     + "stock Debian kernels hang under it, so guests run under TCG", true);
         }
-        if (Files.exists(Path.of("/sys/module/kvm_intel")) || Files.exists(Path.of("/sys/module/kvm_amd"))) {
-            return new Accel("kvm", "hardware KVM (" + (Files.exists(Path.of("/sys/module/kvm_intel")) ? "kvm_intel"
-                    : "kvm_amd") + ") runs stock guest kernels", true);
+        if (intel || amd) {
+            return new Accel("kvm", "hardware KVM (" + (intel ? "kvm_intel" : "kvm_amd")
+                    + ") runs stock guest kernels", true);
         }
         return new Accel("tcg", "/dev/kvm exists but neither kvm_intel nor kvm_amd is loaded, so stock guest "
                 + "kernels may not boot under it; guests run under TCG", true);
@@ -47,7 +62,11 @@ public final class HostProbe {
 
     /** Absolute path of {@code program} on PATH, or null. */
     public static Path which(String program) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        return which(program, System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+    }
+
+    /** As {@link #which(String)} over the given PATH value (then /usr/sbin and /sbin). */
+    static Path which(String program, String path) {
         List<String> dirs = new ArrayList<>(List.of(path.split(":")));
         dirs.add("/usr/sbin");
         dirs.add("/sbin");

@@ -18,6 +18,11 @@ public final class QemuBackendProvider implements BackendProvider {
     }
 
     @Override
+    public String unavailableReason() {
+        return available() ? null : "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)";
+    }
+
+    @Override
     public Backend create(PyroConfig config) {
         return new QemuBackend(config);
     }

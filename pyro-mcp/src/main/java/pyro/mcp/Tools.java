@@ -177,8 +177,8 @@ public final class Tools {
                                 + "(a REPL, a debugger, an interactive installer); for plain commands workspace_exec "
                                 + "is simpler. Then shell_write input, shell_read output, and shell_close it.")
                         .param(WORKSPACE_ID, CWD,
-                                Param.integer("cols", "Terminal width in columns.").withDefault(120),
-                                Param.integer("rows", "Terminal height in rows.").withDefault(30))
+                                Param.integer("cols", "Terminal width in columns.").withDefault(Pyro.DEFAULT_SHELL_COLS),
+                                Param.integer("rows", "Terminal height in rows.").withDefault(Pyro.DEFAULT_SHELL_ROWS))
                         .call((pyro, a) -> pyro.openShell(a.string("workspace_id"), a.string("cwd"),
                                 a.intValue("cols"), a.intValue("rows"))),
                 ToolDef.named("shell_read",
@@ -189,7 +189,7 @@ public final class Tools {
                                 Param.integer("cursor", "Byte offset in the shell's output to read from; use the "
                                         + "previous read's next_cursor.").withDefault(0),
                                 Param.integer("max_chars", "At most this many characters are returned; "
-                                        + "truncated says whether more is waiting.").withDefault(65536),
+                                        + "truncated says whether more is waiting.").withDefault(Pyro.DEFAULT_SHELL_MAX_CHARS),
                                 Param.integer("wait_ms", "When nothing new is there yet, wait up to this many "
                                         + "milliseconds (0-60000) for output instead of returning empty.").withDefault(0))
                         .call((pyro, a) -> pyro.readShell(a.string("workspace_id"), a.string("shell_id"),
@@ -267,7 +267,7 @@ public final class Tools {
                         "Stop a service: TERM to its process group, then KILL after grace_seconds; no child "
                                 + "process survives.")
                         .param(WORKSPACE_ID, SERVICE_NAME,
-                                Param.integer("grace_seconds", "Seconds between TERM and KILL.").withDefault(10))
+                                Param.integer("grace_seconds", "Seconds between TERM and KILL.").withDefault(Pyro.DEFAULT_SERVICE_GRACE_SECONDS))
                         .call((pyro, a) -> pyro.stopService(a.string("workspace_id"), a.string("service_name"),
                                 a.longValue("grace_seconds"))));
     }

@@ -163,7 +163,6 @@ public final class ServiceManager {
     }
 
     public ServiceLogs logs(String id, String name, Integer tailLines, String stream, String after) {
-        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
         if (tailLines != null && (tailLines < 0 || tailLines > 100_000)) {
             throw PyroException.invalid("tail lines " + tailLines + " is out of range: use 0 to 100000.");
@@ -192,6 +191,7 @@ public final class ServiceManager {
                         + "' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.");
             }
         }
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE); // after the arguments: bad input is reported as such
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         Request.ServiceLogs req = new Request.ServiceLogs(name, tailLines, s, afterStdout, afterStderr);
         return new ServiceLogs(id, Messages.fields(vms.call(inst, req, Reply.ServiceLogsResult.class)));

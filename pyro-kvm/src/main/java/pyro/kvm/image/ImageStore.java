@@ -32,7 +32,7 @@ import pyro.core.spi.ProgressSink;
  */
 public final class ImageStore {
     public static final List<String> FILES = List.of("vmlinux", "initrd.img", "rootfs.ext4");
-    private static final String[] RESOURCES = {"build-env.sh", "init", "sysinit", "inittab", "agent-launcher"};
+    private static final String[] RESOURCES = {"build-env.sh", "debian-mirror.sh", "init", "sysinit", "inittab", "agent-launcher"};
     private final Path root;
     private final java.util.function.Supplier<Path> agentDir;
 

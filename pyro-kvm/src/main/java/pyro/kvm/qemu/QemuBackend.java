@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import pyro.core.PyroConfig;
 import pyro.core.PyroException;
 import pyro.core.model.EnvironmentInfo;
@@ -32,11 +33,20 @@ public final class QemuBackend implements Backend {
     private final PyroConfig config;
     private final ImageStore images;
     private final HostProbe.Accel accel;
+    private final Path qemu;
+    private final LongSupplier tscKhz;
 
     public QemuBackend(PyroConfig config) {
+        this(config, HostProbe.accel(), HostProbe.which("qemu-system-x86_64"), HostProbe::tscKhz);
+    }
+
+    /** With the host facts given rather than probed, so the command line can be checked for kvm and tcg. */
+    QemuBackend(PyroConfig config, HostProbe.Accel accel, Path qemu, LongSupplier tscKhz) {
         this.config = config;
         this.images = new ImageStore(config.cacheDir(), config::guestAgentDir);
-        this.accel = HostProbe.accel();
+        this.accel = accel;
+        this.qemu = qemu;
+        this.tscKhz = tscKhz;
     }
 
     @Override
@@ -161,7 +171,10 @@ public final class QemuBackend implements Backend {
     public List<String> argv(LaunchSpec spec, Path envDir, Path overlay, Path agentSock) {
         InstancePaths paths = spec.paths();
         List<String> argv = new ArrayList<>();
-        argv.add(HostProbe.which("qemu-system-x86_64").toString());
+        if (qemu == null) {
+            throw PyroException.host("qemu-system-x86_64 is not installed (Debian package qemu-system-x86).");
+        }
+        argv.add(qemu.toString());
         argv.addAll(List.of("-M", "microvm", "-name", spec.instanceId()));
         if ("kvm".equals(accel.accel())) {
             argv.addAll(List.of("-accel", "kvm", "-cpu", "host"));
@@ -188,7 +201,7 @@ public final class QemuBackend implements Backend {
     private String kernelArgs(LaunchSpec spec) {
         StringBuilder sb = new StringBuilder("console=ttyS0 quiet reboot=t panic=-1 root=/dev/vda");
         if (!"kvm".equals(accel.accel())) {
-            sb.append(" tsc_early_khz=").append(HostProbe.tscKhz());
+            sb.append(" tsc_early_khz=").append(tscKhz.getAsLong());
         }
         sb.append(" pyro.net=").append(spec.network() ? 1 : 0);
         return sb.toString();

@@ -8,18 +8,22 @@
 # AGENT_DIR  holds jre/ (jlink'd runtime with bin/java) and lib/ (module path of pyro.agent)
 # WORK_DIR   optional scratch parent (default: OUT_DIR's parent, same filesystem)
 #
-# The guest-side files (init, sysinit, inittab, agent-launcher) are read from the folder of this
-# script. Exit codes: 0 built, 1 build failed, 2 bad usage or unknown environment.
+# The guest-side files (init, sysinit, inittab, agent-launcher) and debian-mirror.sh are read from
+# the folder of this script. Exit codes: 0 built, 1 build failed, 2 bad usage or unknown environment.
 # Progress goes to stderr as "[step k/N] ..." lines; tool output is kept in logs and only its tail
 # is printed when a step fails. env.json exists in OUT_DIR only after a complete, verified build.
-# Optional environment: PYRO_DEBIAN_MIRROR (override the mirror), PYRO_DEBOOTSTRAP_CACHE (a folder
-# kept between builds for downloaded .debs).
+# Optional environment: PYRO_DEBIAN_MIRROR (the mirror; default: the host's Debian apt source, see
+# debian-mirror.sh; there is no built-in mirror), PYRO_DEBOOTSTRAP_CACHE (a folder kept between
+# builds for downloaded .debs).
 set -euo pipefail
 umask 022
 export LC_ALL=C
 export DEBIAN_FRONTEND=noninteractive
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+[ -f "$SCRIPT_DIR/debian-mirror.sh" ] || { echo "build-env.sh: error: debian-mirror.sh missing beside build-env.sh." >&2; exit 1; }
+# shellcheck source=debian-mirror.sh
+. "$SCRIPT_DIR/debian-mirror.sh"
 SUITE=bookworm
 TOTAL_STEPS=9
 
@@ -164,6 +168,9 @@ if [ "$REUSE_BASE" = 1 ]; then
     TOTAL_STEPS=4
     echo "[pyro] reusing the Debian base in $BASE (kernel $KVER); installing the current agent" >&2
 else
+# the mirror is needed only for debootstrap (step 4), but a host without one fails here, before
+# minutes of kernel work; debian_mirror prints why
+MIRROR=$(debian_mirror "$SUITE") || exit 1
 rm -rf "$BASE"
 mkdir -p "$BASE"
 # ---------------------------------------------------------------------------------------------
@@ -292,20 +299,6 @@ step_done "$(( $(stat -c %s "$STAGE/initrd.img") / 1024 )) KiB"
 
 # ---------------------------------------------------------------------------------------------
 # step 4: debootstrap
-mirror() {
-    if [ -n "${PYRO_DEBIAN_MIRROR:-}" ]; then echo "$PYRO_DEBIAN_MIRROR"; return; fi
-    local u=
-    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-        u=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
-            /etc/apt/sources.list.d/debian.sources)
-    fi
-    if [ -z "$u" ] && [ -f /etc/apt/sources.list ]; then
-        u=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/ && $i !~ /security/) { print $i; exit } }' \
-            /etc/apt/sources.list)
-    fi
-    echo "${u:-http://deb.debian.org/debian}"
-}
-MIRROR=$(mirror)
 step "debootstrap $SUITE (minbase${PACKAGES:+ + $PACKAGES}) from $MIRROR"
 DB_ARGS=(--variant=minbase)
 [ -n "$PACKAGES" ] && DB_ARGS+=("--include=$(echo $PACKAGES | tr ' ' ',')")

@@ -1,0 +1,159 @@
+package pyro.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import pyro.core.PyroConfig;
+import pyro.core.internal.Json;
+
+/**
+ * Usage errors and invalid input are a contract (docs/contract.md): exit status 2 and exactly one
+ * sentence on stderr, naming the offending value, with nothing on stdout. All of these fail before
+ * any VM or image is touched, in-process against an empty temp state folder. The packaged-CLI
+ * twins of some (run with bad sizes, an unknown flag) are in integration-tests' CliContractTest.
+ */
+class CliUsageErrorTest {
+    @TempDir
+    Path tmp;
+
+    PyroConfig config;
+
+    @BeforeEach
+    void setUp() {
+        config = new PyroConfig(tmp.resolve("state"), tmp.resolve("cache"), null, "auto", 4);
+    }
+
+    /** Whatever failed, nothing was written: no instance record, no image cache entry. */
+    @AfterEach
+    void nothingWasCreated() throws IOException {
+        for (Path p : new Path[] {tmp.resolve("state/instances"), tmp.resolve("cache/environments")}) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.list(p)) {
+                    assertEquals(java.util.List.of(), s.toList(), p + " stays empty");
+                }
+            }
+        }
+    }
+
+    static Stream<Arguments> invalid() {
+        return Stream.of(
+                // unknown subcommands and options (picocli's sentence, pointed at the command's --help)
+                Arguments.of("Unmatched argument at index 0: 'frobnicate' (see 'pyro --help').",
+                        new String[] {"frobnicate"}),
+                Arguments.of("Unmatched argument at index 1: 'frobnicate' (see 'pyro workspace --help').",
+                        new String[] {"workspace", "frobnicate"}),
+                Arguments.of("Unknown option: '--bogus' (see 'pyro workspace create --help').",
+                        new String[] {"workspace", "create", "--bogus", "debian:12"}),
+                // values that are not numbers
+                Arguments.of("Invalid value for option '--vcpu-count': 'two' is not an int (see 'pyro workspace create --help').",
+                        new String[] {"workspace", "create", "debian:12", "--vcpu-count", "two"}),
+                Arguments.of("Invalid value for option '--mem-mib': '1G' is not an int (see 'pyro vm create --help').",
+                        new String[] {"vm", "create", "debian:12", "--mem-mib", "1G"}),
+                Arguments.of("Invalid value for option '--ttl-seconds': '10m' is not a long (see 'pyro workspace create --help').",
+                        new String[] {"workspace", "create", "debian:12", "--ttl-seconds", "10m"}),
+                Arguments.of("Invalid value for option '--timeout-seconds': 'soon' is not a long (see 'pyro workspace exec --help').",
+                        new String[] {"workspace", "exec", "ws-000000000000", "--timeout-seconds", "soon", "--", "true"}),
+                // numbers out of range (pyro's own sentences, checked before the environment or any VM)
+                Arguments.of("vcpu count 0 is out of range: use 1 to 16.",
+                        new String[] {"workspace", "create", "debian:12", "--vcpu-count", "0"}),
+                Arguments.of("vcpu count 17 is out of range: use 1 to 16.",
+                        new String[] {"vm", "create", "debian:12", "--vcpu-count", "17"}),
+                Arguments.of("memory 128 MiB is out of range: use 256 to 32768 MiB.",
+                        new String[] {"workspace", "create", "debian:12", "--mem-mib", "128"}),
+                Arguments.of("memory 65536 MiB is out of range: use 256 to 32768 MiB.",
+                        new String[] {"vm", "create", "debian:12", "--mem-mib", "65536"}),
+                Arguments.of("ttl 5 seconds is out of range: use 30 to 604800 seconds.",
+                        new String[] {"workspace", "create", "debian:12", "--ttl-seconds", "5"}),
+                Arguments.of("ttl 999999999 seconds is out of range: use 30 to 604800 seconds.",
+                        new String[] {"vm", "create", "debian:12", "--ttl-seconds", "999999999"}),
+                Arguments.of("ttl -1 seconds is out of range: use 30 to 604800 seconds.",
+                        new String[] {"vm", "create", "debian:12", "--ttl-seconds", "-1"}),
+                // log cursors: checked before the workspace is looked up
+                Arguments.of("--after '12' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.",
+                        new String[] {"workspace", "service", "logs", "ws-000000000000", "web", "--after", "12"}),
+                Arguments.of("--after 'a:b' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.",
+                        new String[] {"workspace", "service", "logs", "ws-000000000000", "web", "--after", "a:b"}),
+                Arguments.of("--after '-1:0' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.",
+                        new String[] {"workspace", "service", "logs", "ws-000000000000", "web", "--after=-1:0"}),
+                Arguments.of("--after '1:2:3' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.",
+                        new String[] {"workspace", "service", "logs", "ws-000000000000", "web", "--after", "1:2:3"}),
+                Arguments.of("stream 'both-ways' is invalid: use stdout, stderr or both.",
+                        new String[] {"workspace", "service", "logs", "ws-000000000000", "web", "--stream", "both-ways"}),
+                Arguments.of("tail lines -5 is out of range: use 0 to 100000.",
+                        new String[] {"workspace", "service", "logs", "ws-000000000000", "web", "--tail-lines=-5"}),
+                // service start arguments the CLI parses itself
+                Arguments.of("--env 'DEBUG' is not K=V.",
+                        new String[] {"workspace", "service", "start", "ws-000000000000", "web", "--env", "DEBUG", "--", "true"}),
+                Arguments.of("--ready-tcp 'localhost:http' is not [HOST:]PORT.",
+                        new String[] {"workspace", "service", "start", "ws-000000000000", "web", "--ready-tcp",
+                            "localhost:http", "--", "true"}),
+                // missing required arguments
+                Arguments.of("Missing required parameter: 'ENV' (see 'pyro workspace create --help').",
+                        new String[] {"workspace", "create"}),
+                Arguments.of("Missing required parameter: 'WS' (see 'pyro workspace status --help').",
+                        new String[] {"workspace", "status"}),
+                Arguments.of("Missing required option: '--output=HOST_PATH' (see 'pyro workspace export --help').",
+                        new String[] {"workspace", "export", "ws-000000000000", "/workspace/out.txt"}),
+                Arguments.of("Missing required option: '--input=<input>' (see 'pyro workspace shell write --help').",
+                        new String[] {"workspace", "shell", "write", "ws-000000000000", "sh-1"}),
+                Arguments.of("Missing required parameters: 'WS', 'SOURCE' (see 'pyro workspace sync push --help').",
+                        new String[] {"workspace", "sync", "push"}),
+                // names
+                Arguments.of("workspace name '-bad' is invalid: use 1-64 characters, first a letter or digit, then letters,"
+                        + " digits, '.', '_' or '-'.", new String[] {"workspace", "create", "debian:12", "--name=-bad"}),
+                Arguments.of("workspace name 'ws-0123456789ab' looks like an id: choose another name.",
+                        new String[] {"workspace", "create", "debian:12", "--name", "ws-0123456789ab"}));
+    }
+
+    @ParameterizedTest(name = "{index}: {0}")
+    @MethodSource("invalid")
+    void exitTwoWithOneSentenceNamingTheValue(String sentence, String[] args) {
+        InProcessCli.Result r = InProcessCli.run(config, args);
+        assertEquals(2, r.exit(), r.toString());
+        assertEquals("", r.out(), r.toString());
+        assertEquals(java.util.List.of("pyro: " + sentence), r.errLines(), r.toString());
+    }
+
+    @Test
+    void twoReadinessProbesAtOnceAreAUsageError() {
+        InProcessCli.Result r = InProcessCli.run(config, "workspace", "service", "start", "ws-000000000000", "web",
+                "--ready-file", "ready", "--ready-tcp", "8080", "--", "true");
+        assertEquals(2, r.exit(), r.toString());
+        assertEquals(1, r.errLines().size(), r.toString());
+        assertTrue(r.err().contains("--ready-file") && r.err().contains("--ready-tcp"), r.toString());
+        assertTrue(r.err().contains("mutually exclusive"), r.toString());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void withJsonAUsageErrorIsTheErrorObject() {
+        InProcessCli.Result r = InProcessCli.run(config, "workspace", "create", "debian:12", "--json", "--mem-mib", "lots");
+        assertEquals(2, r.exit(), r.toString());
+        assertEquals("", r.out(), r.toString());
+        Map<String, Object> err = (Map<String, Object>) Json.readMap(r.err()).get("error");
+        assertEquals("invalid_input", err.get("code"));
+        assertEquals("Invalid value for option '--mem-mib': 'lots' is not an int (see 'pyro workspace create --help').",
+                err.get("message"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void withJsonAnInvalidValueIsTheErrorObject() {
+        InProcessCli.Result r = InProcessCli.run(config, "vm", "create", "debian:12", "--vcpu-count", "99", "--json");
+        assertEquals(2, r.exit(), r.toString());
+        Map<String, Object> err = (Map<String, Object>) Json.readMap(r.err()).get("error");
+        assertEquals(Map.of("code", "invalid_input", "message", "vcpu count 99 is out of range: use 1 to 16."), err);
+    }
+}
