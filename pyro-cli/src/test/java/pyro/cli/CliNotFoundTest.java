@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import pyro.core.PyroConfig;
-import pyro.core.internal.Json;
+import com.fasterxml.jackson.jr.ob.JSON;
 
 /**
  * Not found is exit status 3 with one sentence naming what was asked for, in-process against an
@@ -83,11 +83,11 @@ class CliNotFoundTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void withJsonNotFoundIsTheErrorObjectOnStderr() {
+    void withJsonNotFoundIsTheErrorObjectOnStderr() throws Exception {
         InProcessCli.Result r = InProcessCli.run(config, "workspace", "status", WS, "--json");
         assertEquals(3, r.exit(), r.toString());
         assertEquals("", r.out(), r.toString());
-        assertEquals(Map.of("code", "not_found", "message", NO_WS), Json.readMap(r.err()).get("error"));
+        assertEquals(Map.of("code", "not_found", "message", NO_WS), JSON.std.mapFrom(r.err()).get("error"));
     }
 
     @Test
@@ -100,10 +100,10 @@ class CliNotFoundTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void anEmptyStateFolderListsNoWorkspacesAsJson() {
+    void anEmptyStateFolderListsNoWorkspacesAsJson() throws Exception {
         InProcessCli.Result r = InProcessCli.run(config, "workspace", "list", "--json");
         assertEquals(0, r.exit(), r.toString());
-        assertEquals(List.of(), Json.readMap(r.out()).get("workspaces"), r.out());
+        assertEquals(List.of(), JSON.std.mapFrom(r.out()).get("workspaces"), r.out());
     }
 
     @Test

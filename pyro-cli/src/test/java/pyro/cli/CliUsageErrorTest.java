@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import pyro.core.PyroConfig;
-import pyro.core.internal.Json;
+import com.fasterxml.jackson.jr.ob.JSON;
 
 /**
  * Usage errors and invalid input are a contract (docs/contract.md): exit status 2 and exactly one
@@ -81,13 +81,13 @@ class CliUsageErrorTest {
                 Arguments.of("ttl -1 seconds is out of range: use 30 to 604800 seconds.",
                         new String[] {"vm", "create", "debian:12", "--ttl-seconds", "-1"}),
                 // log cursors: checked before the workspace is looked up
-                Arguments.of("--after '12' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.",
+                Arguments.of("log cursor '12' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.",
                         new String[] {"workspace", "service", "logs", "ws-000000000000", "web", "--after", "12"}),
-                Arguments.of("--after 'a:b' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.",
+                Arguments.of("log cursor 'a:b' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.",
                         new String[] {"workspace", "service", "logs", "ws-000000000000", "web", "--after", "a:b"}),
-                Arguments.of("--after '-1:0' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.",
+                Arguments.of("log cursor '-1:0' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.",
                         new String[] {"workspace", "service", "logs", "ws-000000000000", "web", "--after=-1:0"}),
-                Arguments.of("--after '1:2:3' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.",
+                Arguments.of("log cursor '1:2:3' is invalid: use STDOUT_OFFSET:STDERR_OFFSET as printed by a previous logs call.",
                         new String[] {"workspace", "service", "logs", "ws-000000000000", "web", "--after", "1:2:3"}),
                 Arguments.of("stream 'both-ways' is invalid: use stdout, stderr or both.",
                         new String[] {"workspace", "service", "logs", "ws-000000000000", "web", "--stream", "both-ways"}),
@@ -138,11 +138,11 @@ class CliUsageErrorTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void withJsonAUsageErrorIsTheErrorObject() {
+    void withJsonAUsageErrorIsTheErrorObject() throws Exception {
         InProcessCli.Result r = InProcessCli.run(config, "workspace", "create", "debian:12", "--json", "--mem-mib", "lots");
         assertEquals(2, r.exit(), r.toString());
         assertEquals("", r.out(), r.toString());
-        Map<String, Object> err = (Map<String, Object>) Json.readMap(r.err()).get("error");
+        Map<String, Object> err = (Map<String, Object>) JSON.std.mapFrom(r.err()).get("error");
         assertEquals("invalid_input", err.get("code"));
         assertEquals("Invalid value for option '--mem-mib': 'lots' is not an int (see 'pyro workspace create --help').",
                 err.get("message"));
@@ -150,10 +150,10 @@ class CliUsageErrorTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void withJsonAnInvalidValueIsTheErrorObject() {
+    void withJsonAnInvalidValueIsTheErrorObject() throws Exception {
         InProcessCli.Result r = InProcessCli.run(config, "vm", "create", "debian:12", "--vcpu-count", "99", "--json");
         assertEquals(2, r.exit(), r.toString());
-        Map<String, Object> err = (Map<String, Object>) Json.readMap(r.err()).get("error");
+        Map<String, Object> err = (Map<String, Object>) JSON.std.mapFrom(r.err()).get("error");
         assertEquals(Map.of("code", "invalid_input", "message", "vcpu count 99 is out of range: use 1 to 16."), err);
     }
 }
