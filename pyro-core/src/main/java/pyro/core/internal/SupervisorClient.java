@@ -10,6 +10,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import pyro.core.ErrorCode;
 import pyro.core.PyroException;
@@ -32,10 +33,90 @@ public final class SupervisorClient implements Closeable {
     private final InputStream in;
     private final OutputStream out;
 
+    /** 0: no call in progress; otherwise the nano time after which the call has missed its deadline. */
+    private volatile long deadline;
+    private volatile long idleNanos;
+    private volatile boolean timedOut;
+    private volatile String current = "";
+    private Thread watchdog;
+
     private SupervisorClient(SocketChannel channel) {
         this.channel = channel;
         this.in = new BufferedInputStream(Channels.newInputStream(channel), 1 << 16);
         this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+    }
+
+    /**
+     * Starts the clock of one call: it must make progress (a frame from the peer, or room to write)
+     * at least every {@code idle}; otherwise the connection is closed and the call fails with
+     * {@link ErrorCode#TIMEOUT}. A guest that stops answering can never hang a caller.
+     */
+    private void arm(Request request, Duration idle) {
+        current = Messages.typeName((Record) request);
+        idleNanos = idle.toNanos();
+        timedOut = false;
+        deadline = System.nanoTime() + idleNanos;
+        if (watchdog == null) {
+            watchdog = Thread.ofVirtual().name("supervisor-client-deadline").start(this::watch);
+        }
+    }
+
+    private void progress() {
+        if (deadline != 0) {
+            deadline = System.nanoTime() + idleNanos;
+        }
+    }
+
+    private void disarm() {
+        deadline = 0;
+    }
+
+    private void watch() {
+        while (channel.isOpen()) {
+            long d = deadline;
+            if (d != 0 && System.nanoTime() - d > 0) {
+                timedOut = true;
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // closing is all we wanted
+                }
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** A missed deadline as the error every face reports (exit 5, code timeout). */
+    private IOException orTimeout(IOException e) {
+        if (timedOut) {
+            return new DeadlineMissed(current, Duration.ofNanos(idleNanos));
+        }
+        return e;
+    }
+
+    /** The peer made no progress on a call within its deadline. */
+    public static final class DeadlineMissed extends IOException {
+        private final String request;
+        private final Duration limit;
+
+        DeadlineMissed(String request, Duration limit) {
+            super("no answer to " + request.replace('_', ' ') + " within " + limit.toSeconds() + " s");
+            this.request = request;
+            this.limit = limit;
+        }
+
+        public String request() {
+            return request;
+        }
+
+        public Duration limit() {
+            return limit;
+        }
     }
 
     /** Connects, or throws IOException when no supervisor listens (it is gone). */
@@ -46,30 +127,60 @@ public final class SupervisorClient implements Closeable {
 
     /** Sends one request and returns its terminal reply as {@code expected}; error replies become PyroExceptions. */
     public <T extends Reply> T call(Request request, Class<T> expected) throws IOException {
-        long id = IDS.getAndIncrement();
-        FrameCodec.write(out, Messages.frame(id, request));
-        return decode(awaitTerminal(id, null), expected);
+        return call(request, expected, Deadlines.of(request));
     }
 
-    /** Sends a request followed by {@code data} as a stream of chunks, then returns the terminal reply. */
+    /** As {@link #call(Request, Class)} with an explicit deadline (status reads use a short one). */
+    public <T extends Reply> T call(Request request, Class<T> expected, Duration deadline) throws IOException {
+        long id = IDS.getAndIncrement();
+        arm(request, deadline);
+        try {
+            FrameCodec.write(out, Messages.frame(id, request));
+            return decode(awaitTerminal(id, null), expected);
+        } catch (IOException e) {
+            throw orTimeout(e);
+        } finally {
+            disarm();
+        }
+    }
+
+    /**
+     * Sends a request followed by {@code data} as a stream of chunks, then returns the terminal reply.
+     * The deadline applies to progress: every chunk written and the reply.
+     */
     public <T extends Reply> T upload(Request request, Class<T> expected, InputStream data) throws IOException {
         long id = IDS.getAndIncrement();
-        FrameCodec.write(out, Messages.frame(id, request));
-        byte[] buf = new byte[CHUNK];
-        int n;
-        while ((n = data.readNBytes(buf, 0, buf.length)) > 0) {
-            byte[] chunk = n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
-            FrameCodec.write(out, Messages.data(id, chunk));
+        arm(request, Deadlines.of(request));
+        try {
+            FrameCodec.write(out, Messages.frame(id, request));
+            byte[] buf = new byte[CHUNK];
+            int n;
+            while ((n = data.readNBytes(buf, 0, buf.length)) > 0) {
+                byte[] chunk = n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
+                FrameCodec.write(out, Messages.data(id, chunk));
+                progress();
+            }
+            FrameCodec.write(out, Messages.dataEnd(id));
+            return decode(awaitTerminal(id, null), expected);
+        } catch (IOException e) {
+            throw orTimeout(e);
+        } finally {
+            disarm();
         }
-        FrameCodec.write(out, Messages.dataEnd(id));
-        return decode(awaitTerminal(id, null), expected);
     }
 
     /** Sends a request whose reply streams {@code data} frames into {@code sink}, then returns the terminal reply. */
     public <T extends Reply> T download(Request request, Class<T> expected, OutputStream sink) throws IOException {
         long id = IDS.getAndIncrement();
-        FrameCodec.write(out, Messages.frame(id, request));
-        return decode(awaitTerminal(id, sink), expected);
+        arm(request, Deadlines.of(request));
+        try {
+            FrameCodec.write(out, Messages.frame(id, request));
+            return decode(awaitTerminal(id, sink), expected);
+        } catch (IOException e) {
+            throw orTimeout(e);
+        } finally {
+            disarm();
+        }
     }
 
     private static <T extends Reply> T decode(Frame f, Class<T> expected) {
@@ -83,6 +194,7 @@ public final class SupervisorClient implements Closeable {
     private Frame awaitTerminal(long id, OutputStream sink) throws IOException {
         while (true) {
             Frame f = FrameCodec.read(in);
+            progress();
             if (f == null) {
                 throw new IOException("the VM's supervisor closed the connection");
             }

@@ -234,6 +234,10 @@ public final class VmManager {
                 if (VmState.FAILED.wire().equals(status.vmState())) {
                     return markFailed(id, status.reason());
                 }
+            } catch (SupervisorClient.DeadlineMissed e) {
+                // a supervisor that is alive but does not answer: say so, and leave the VM alone
+                return store.update(id, i -> i.set("state_reason", "unresponsive: the VM's supervisor did not answer "
+                        + "within " + e.limit().toSeconds() + " s")).orElse(inst);
             } catch (IOException e) {
                 // The supervisor may have recorded why before it went away; re-read first.
                 Instance again = store.load(id).orElse(inst);
@@ -277,10 +281,39 @@ public final class VmManager {
     /** One request to the instance's agent; a broken connection is a guest failure naming the call. */
     public <T extends Reply> T call(Instance inst, Request req, Class<T> expected) {
         try (SupervisorClient c = connect(inst)) {
-            return c.call(req, expected);
+            T reply = c.call(req, expected);
+            answered(inst);
+            return reply;
+        } catch (SupervisorClient.DeadlineMissed e) {
+            throw unresponsive(inst, e);
         } catch (IOException e) {
             throw PyroException.guest(Messages.typeName((Record) req).replace('_', ' ') + " in " + inst.id()
                     + " was cut off: " + e.getMessage() + ".");
+        }
+    }
+
+    private static final String UNRESPONSIVE = "unresponsive: ";
+
+    /**
+     * The agent missed a call's deadline: the record says so (state stays started: a stopped agent
+     * may come back), and the caller gets a timeout naming the call and the limit.
+     */
+    PyroException unresponsive(Instance inst, SupervisorClient.DeadlineMissed e) {
+        String reason = UNRESPONSIVE + "the guest agent did not answer " + e.request().replace('_', ' ') + " within "
+                + e.limit().toSeconds() + " s (at " + now() + ")";
+        store.update(inst.id(), i -> i.set("state_reason", reason));
+        return new PyroException(ErrorCode.TIMEOUT, label(inst) + " " + inst.id() + " is unresponsive: the guest "
+                + "agent did not answer " + e.request().replace('_', ' ') + " within " + e.limit().toSeconds()
+                + " s (a fork bomb or memory hog in the guest can do this; delete the " + label(inst)
+                + " if it does not recover).");
+    }
+
+    /** A call was answered: clear an earlier "unresponsive" note. */
+    private void answered(Instance inst) {
+        String r = inst.stateReason();
+        if (r != null && r.startsWith(UNRESPONSIVE)) {
+            store.update(inst.id(), i -> i.stateReason() != null && i.stateReason().startsWith(UNRESPONSIVE)
+                    ? i.set("state_reason", null) : i);
         }
     }
 
@@ -293,7 +326,7 @@ public final class VmManager {
             return Optional.empty();
         }
         try (SupervisorClient c = SupervisorClient.connect(store.paths(inst.id()).supervisorSocket())) {
-            return Optional.of(c.call(req, expected));
+            return Optional.of(c.call(req, expected, Deadlines.QUERY));
         } catch (IOException | PyroException e) {
             return Optional.empty();
         }
@@ -311,6 +344,9 @@ public final class VmManager {
         Reply.ExecResult f;
         try (SupervisorClient c = connect(inst)) {
             f = c.call(req, Reply.ExecResult.class);
+            answered(inst);
+        } catch (SupervisorClient.DeadlineMissed e) {
+            throw unresponsive(inst, e);
         } catch (IOException e) {
             Instance after = refresh(store.load(id).orElse(inst));
             throw PyroException.guest("the exec in " + id + " was cut off: " + e.getMessage()

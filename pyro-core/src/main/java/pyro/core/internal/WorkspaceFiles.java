@@ -122,6 +122,8 @@ final class WorkspaceFiles {
             long files = result.files() != null ? result.files() : counts[0];
             long bytes = result.bytes() != null ? result.bytes() : counts[1];
             return new Streamed(files, bytes, result);
+        } catch (SupervisorClient.DeadlineMissed e) {
+            throw vms.unresponsive(inst, e);
         } catch (IOException e) {
             throw PyroException.guest("streaming " + src.path() + " into " + id + " failed: " + e.getMessage() + ".");
         } catch (InterruptedException e) {
@@ -290,6 +292,8 @@ final class WorkspaceFiles {
         } catch (pyro.core.archive.ArchiveException e) {
             // the host never writes what would point or lead outside --output
             throw PyroException.invalid("export of " + guestPath + " refused: " + e.getMessage());
+        } catch (SupervisorClient.DeadlineMissed e) {
+            throw vms.unresponsive(inst, e);
         } catch (IOException e) {
             throw PyroException.guest("export of " + guestPath + " from " + id + " failed: " + e.getMessage() + ".");
         } finally {

@@ -57,14 +57,29 @@ public final class WorkspaceManager {
         return status(id);
     }
 
+    /**
+     * Every workspace, each read at the same time as the others: one guest that does not answer
+     * costs its bounded status reads, never the whole list.
+     */
     public WorkspaceList list() {
-        List<WorkspaceInfo> out = new ArrayList<>();
-        for (Instance i : vms.store().list()) {
-            if (Instance.KIND_WORKSPACE.equals(i.kind())) {
-                out.add(info(vms.refresh(i)));
+        List<java.util.concurrent.Future<WorkspaceInfo>> futures = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Instance i : vms.store().list()) {
+                if (Instance.KIND_WORKSPACE.equals(i.kind())) {
+                    futures.add(pool.submit(() -> info(vms.refresh(i))));
+                }
             }
+            List<WorkspaceInfo> out = new ArrayList<>();
+            for (var f : futures) {
+                out.add(f.get());
+            }
+            return new WorkspaceList(out);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PyroException.host("interrupted while listing workspaces.");
         }
-        return new WorkspaceList(out);
     }
 
     public WorkspaceInfo status(String id) {
@@ -72,8 +87,12 @@ public final class WorkspaceManager {
         return info(vms.refresh(vms.require(id, Instance.KIND_WORKSPACE)));
     }
 
+    /** The record plus what the guest says (services, shells), both asked at once and each bounded. */
     WorkspaceInfo info(Instance i) {
-        return i.toWorkspaceInfo(serviceCounts(i), shells.summaries(i));
+        var shellList = java.util.concurrent.CompletableFuture.supplyAsync(() -> shells.summaries(i),
+                r -> Thread.ofVirtual().start(r));
+        ServiceCounts counts = serviceCounts(i);
+        return i.toWorkspaceInfo(counts, shellList.join());
     }
 
     ServiceCounts serviceCounts(Instance i) {

@@ -1,0 +1,42 @@
+package pyro.core.internal;
+
+import java.time.Duration;
+import pyro.core.protocol.Request;
+
+/**
+ * How long the host waits for each request before it gives up on the guest. A call's own limit
+ * (an exec's timeout, a readiness timeout, a stop's grace, a read's wait) plus {@link #GRACE};
+ * streams (import, export) must make progress at least every {@link #STREAM_IDLE}. Nothing waits
+ * forever on a guest.
+ */
+final class Deadlines {
+    /** Room for the guest to answer after a call's own limit (TCG guests on a busy host are slow). */
+    static final Duration GRACE = Duration.ofSeconds(15);
+    /** Status reads for displays ({@code workspace status}, {@code list}). */
+    static final Duration QUERY = Duration.ofSeconds(3);
+    static final Duration STREAM_IDLE = Duration.ofSeconds(60);
+    static final Duration DEFAULT = Duration.ofSeconds(30);
+
+    private Deadlines() {}
+
+    static Duration of(Request r) {
+        return switch (r) {
+            case Request.Exec e -> ms(e.timeoutMs(), 30_000).plus(GRACE);
+            case Request.ServiceStart s -> ms(s.readiness() == null ? null : s.readiness().timeoutMs(), 30_000)
+                    .plus(GRACE).plus(GRACE);
+            case Request.ServiceStop s -> ms(s.graceMs(), 10_000).plus(GRACE);
+            case Request.ShellRead s -> ms(s.waitMs(), 0).plus(GRACE);
+            case Request.Snapshot s -> Duration.ofSeconds(120);
+            case Request.Import i -> STREAM_IDLE;
+            case Request.Export e -> STREAM_IDLE;
+            case Request.Discard d -> STREAM_IDLE;
+            case Request.VmStatus s -> QUERY;
+            case Request.VmStop s -> GRACE;
+            default -> DEFAULT;
+        };
+    }
+
+    private static Duration ms(Long v, long fallback) {
+        return Duration.ofMillis(v == null ? fallback : Math.max(0, v));
+    }
+}
