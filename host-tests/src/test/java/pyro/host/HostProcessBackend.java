@@ -26,6 +26,16 @@ import pyro.core.spi.ProgressSink;
  */
 final class HostProcessBackend implements Backend {
     static final String ENV = "host-process";
+    private final String agentMain;
+
+    HostProcessBackend() {
+        this("pyro.agent.Main");
+    }
+
+    /** With another program in the agent's place (a forged agent, as a hostile guest could run). */
+    HostProcessBackend(String agentMain) {
+        this.agentMain = agentMain;
+    }
 
     @Override
     public String name() {
@@ -89,7 +99,7 @@ final class HostProcessBackend implements Backend {
         argv.add(ProcessHandle.current().info().command().orElse("java"));
         argv.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "pyro.agent.Main", "--channel", "unix:" + spec.paths().agentSocket(),
+                agentMain, "--channel", "unix:" + spec.paths().agentSocket(),
                 "--workspace-root", guest.resolve("workspace").toString(),
                 "--service-root", guest.resolve("services").toString()));
         return LaunchPlan.of(argv);

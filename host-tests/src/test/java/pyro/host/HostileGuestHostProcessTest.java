@@ -64,4 +64,21 @@ class HostileGuestHostProcessTest {
         assertNull(pyro.statusWorkspace(id).stateReason());
         pyro.deleteWorkspace(id);
     }
+
+    @Test
+    void item5_aFrameJustUnderTheLimitDoesNotKillTheSupervisor() throws Exception {
+        Pyro forged = Pyro.create(new pyro.core.PyroConfig(state, state.resolve("cache"), null, "host-process", 8),
+                new HostProcessBackend(ForgedAgent.class.getName()));
+        var vm = forged.startVm(forged.createVm(HostProcessBackend.ENV, 1, 256, 600, false).vmId());
+        try {
+            for (int i = 0; i < 2; i++) {
+                var r = forged.execVm(vm.vmId(), List.of("true"), 10);
+                assertEquals(ForgedAgent.STDOUT_CHARS, r.stdout().length());
+            }
+            assertEquals("started", forged.statusVm(vm.vmId()).state());
+            assertTrue(HostProcess.alive(store.paths(vm.vmId()).supervisorPid()), "the supervisor died");
+        } finally {
+            forged.deleteVm(vm.vmId());
+        }
+    }
 }

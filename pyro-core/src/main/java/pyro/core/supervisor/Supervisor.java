@@ -306,6 +306,8 @@ public final class Supervisor {
             }
         } catch (IOException e) {
             // client disconnected
+        } catch (RuntimeException | OutOfMemoryError e) {
+            log("dropping a client whose frames could not be read: " + e);
         } finally {
             routes.entrySet().removeIf(e -> e.getValue().conn() == c);
         }
@@ -357,6 +359,9 @@ public final class Supervisor {
             fail(vmmDeathOr("the guest agent closed its channel"));
         } catch (IOException e) {
             fail(vmmDeathOr("the guest agent channel broke: " + e.getMessage()));
+        } catch (Throwable t) {
+            // never leave the record 'started' with nobody reading the channel
+            fail("the supervisor's reader of the agent channel died: " + t);
         }
     }
 

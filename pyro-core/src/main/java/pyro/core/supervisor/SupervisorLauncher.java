@@ -22,6 +22,9 @@ import pyro.core.spi.LaunchPlan;
  * calling pyro process does not take the VM down) and waits for its one-line handshake.
  */
 public final class SupervisorLauncher {
+    /** The supervisor's heap cap; the JVM only takes what it uses. */
+    static final int SUPERVISOR_HEAP_MIB = 256;
+
     private SupervisorLauncher() {}
 
     /**
@@ -88,7 +91,9 @@ public final class SupervisorLauncher {
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-Xss512k");
-        cmd.add("-Xmx64m");
+        // well above what one frame can take (16 MiB header + 8 MiB payload, parsed and re-encoded
+        // while relaying): a guest that sends the largest legal frame must not starve the reader
+        cmd.add("-Xmx" + SUPERVISOR_HEAP_MIB + "m");
         cmd.add("-XX:-UsePerfData");
         String aot = System.getProperty("pyro.supervisorAot");
         if (aot != null && Files.exists(Path.of(aot))) {
