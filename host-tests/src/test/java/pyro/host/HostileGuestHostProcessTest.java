@@ -81,4 +81,118 @@ class HostileGuestHostProcessTest {
             forged.deleteVm(vm.vmId());
         }
     }
+
+    @Test
+    void item6_aCorruptRecordIsSkippedNamedAndStillDeletable() throws Exception {
+        String bad = pyro.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).name("bad").memMib(256))
+                .workspaceId();
+        String empty = pyro.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).memMib(256)).workspaceId();
+        String good = pyro.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).name("good").memMib(256))
+                .workspaceId();
+        var badPaths = store.paths(bad);
+        var emptyPaths = store.paths(empty);
+        String text = Files.readString(badPaths.record());
+        Files.writeString(badPaths.record(), text.substring(0, text.length() / 2));
+        Files.writeString(emptyPaths.record(), "{}");
+
+        List<String> warnings = new java.util.ArrayList<>();
+        Pyro observed = HostProcess.pyro(state).withProgress(warnings::add);
+        assertEquals(List.of(good), observed.listWorkspaces().workspaces().stream().map(WorkspaceInfo::workspaceId)
+                .toList());
+        assertTrue(warnings.stream().anyMatch(w -> w.contains(badPaths.record().toString())), warnings.toString());
+        assertTrue(warnings.stream().anyMatch(w -> w.contains(emptyPaths.record().toString())), warnings.toString());
+        assertEquals(good, pyro.statusWorkspace("good").workspaceId());
+        assertEquals(0, pyro.execWorkspace("good", List.of("true"), null, 10).exitCode());
+        PyroException e = assertThrows(PyroException.class, () -> pyro.statusWorkspace(bad));
+        assertTrue(e.getMessage().contains(badPaths.record().toString()), e.getMessage());
+        assertTrue(pyro.reapExpired().reaped().isEmpty());
+
+        for (var p : List.of(badPaths, emptyPaths)) {
+            assertTrue(HostProcess.alive(p.vmmPid()));
+            assertEquals("corrupt", pyro.deleteWorkspace(p.dir().getFileName().toString()).previousState());
+            assertTrue(HostProcess.within(java.time.Duration.ofSeconds(10),
+                    () -> !HostProcess.alive(p.vmmPid()) && !HostProcess.alive(p.supervisorPid())));
+            assertTrue(!Files.exists(p.dir()), p.dir() + " is still there");
+        }
+        pyro.deleteWorkspace(good);
+    }
+
+    @Test
+    void item7_parallelCreatesHonourTheLimitAndUniqueNames() throws Exception {
+        Pyro limited = HostProcess.pyro(HostProcess.stateDir("race"), 1);
+        List<Object> results = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Runnable create = () -> {
+            try {
+                results.add(limited.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).memMib(256)));
+            } catch (PyroException e) {
+                results.add(e);
+            }
+        };
+        Thread a = Thread.ofPlatform().start(create);
+        Thread b = Thread.ofPlatform().start(create);
+        a.join();
+        b.join();
+        assertEquals(1, results.stream().filter(r -> r instanceof WorkspaceInfo).count(), results.toString());
+        assertEquals(ErrorCode.CONFLICT, results.stream().filter(r -> r instanceof PyroException)
+                .map(r -> ((PyroException) r).code()).findFirst().orElseThrow());
+        limited.listWorkspaces().workspaces().forEach(w -> limited.deleteWorkspace(w.workspaceId()));
+
+        results.clear();
+        Runnable named = () -> {
+            try {
+                results.add(pyro.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).name("dupname")
+                        .memMib(256)));
+            } catch (PyroException e) {
+                results.add(e);
+            }
+        };
+        a = Thread.ofPlatform().start(named);
+        b = Thread.ofPlatform().start(named);
+        a.join();
+        b.join();
+        assertEquals(1, results.stream().filter(r -> r instanceof WorkspaceInfo).count(), results.toString());
+        pyro.deleteWorkspace("dupname");
+    }
+
+    @Test
+    void item8_aClientKilledDuringCreateLeavesNoVmAndNoStartingRecord() throws Exception {
+        Path seed = Files.createTempDirectory(state, "seed");
+        for (int i = 0; i < 2000; i++) {
+            Files.writeString(seed.resolve("f" + i), "x".repeat(1000));
+        }
+        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), CreateThenWait.class.getName(), state.toString(), seed.toString());
+        Process client = new ProcessBuilder(cmd).inheritIO().start();
+        String[] id = new String[1];
+        assertTrue(HostProcess.within(java.time.Duration.ofSeconds(30), () -> {
+            var all = store.list();
+            if (all.isEmpty() || !Files.exists(store.paths(all.getFirst().id()).vmmPid())) {
+                return false;
+            }
+            id[0] = all.getFirst().id();
+            return true;
+        }), "the client never got as far as booting");
+        client.destroyForcibly().waitFor();
+        var paths = store.paths(id[0]);
+        assertTrue(HostProcess.within(java.time.Duration.ofSeconds(10),
+                () -> !HostProcess.alive(paths.vmmPid()) && !HostProcess.alive(paths.supervisorPid())),
+                "the VM of a create whose client died is still running");
+        var rec = pyro.statusWorkspace(id[0]);
+        assertEquals("failed", rec.state(), rec.toString());
+        assertTrue(rec.stateReason().contains("exited before the create finished"), rec.stateReason());
+        pyro.deleteWorkspace(id[0]);
+    }
+
+    @Test
+    void item10_stateFilesArePrivate() throws Exception {
+        String id = pyro.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).memMib(256)).workspaceId();
+        pyro.execWorkspace(id, List.of("true"), null, 10);
+        var p = store.paths(id);
+        for (Path f : List.of(p.record(), p.recordLock(), p.journal(), p.launchFile(), p.hello(), p.supervisorPid(),
+                p.vmmPid(), p.supervisorLog(), p.vmmLog())) {
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(f)), f.toString());
+        }
+        pyro.deleteWorkspace(id);
+    }
 }

@@ -70,7 +70,9 @@ public final class Pyro {
     private Pyro(PyroConfig config, Backend backend) {
         this.config = config;
         this.backend = backend;
-        this.vms = new VmManager(new StateStore(config.stateDir()), backend, config.maxActiveVms());
+        StateStore store = new StateStore(config.stateDir());
+        store.warnings(line -> progress.line(line));
+        this.vms = new VmManager(store, backend, config.maxActiveVms());
         this.services = new ServiceManager(vms);
         this.shells = new ShellManager(vms);
         this.workspaces = new WorkspaceManager(vms, services, shells);
@@ -249,7 +251,9 @@ public final class Pyro {
     // ---- VM lifecycle -------------------------------------------------------------------------
 
     public VmInfo createVm(String environment, int vcpus, int memMib, long ttlSeconds, boolean network) {
-        return vms.create(Instance.KIND_VM, environment, vcpus, memMib, ttlSeconds, network, progress).toVmInfo();
+        Instance inst = vms.create(Instance.KIND_VM, environment, vcpus, memMib, ttlSeconds, network, progress);
+        vms.releaseOwner(inst.id());
+        return vms.require(inst.id()).toVmInfo();
     }
 
     public VmInfo startVm(String vmId) {

@@ -7,7 +7,7 @@ import java.util.Map;
  * The one exception type the SDK throws for documented failures. Its message is one sentence that
  * names the offending value; the CLI prints it as is and the MCP server returns it as a tool error.
  */
-public final class PyroException extends RuntimeException {
+public class PyroException extends RuntimeException {
     private final ErrorCode code;
 
     public PyroException(ErrorCode code, String message) {

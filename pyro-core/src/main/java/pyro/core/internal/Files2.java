@@ -15,12 +15,19 @@ import java.util.stream.Stream;
 public final class Files2 {
     private Files2() {}
 
-    /** Writes {@code bytes} to a temp file beside {@code target}, forces it to disk, then renames it over. */
+    private static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+    /**
+     * Writes {@code bytes} to a temp file beside {@code target} (mode 0600: pyro's state is private
+     * to its user, whatever the umask), forces it to disk, then renames it over.
+     */
     public static void writeAtomically(Path target, byte[] bytes) throws IOException {
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid()
                 + "-" + Thread.currentThread().threadId());
-        try (FileChannel ch = FileChannel.open(
-                tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        Files.deleteIfExists(tmp);
+        try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), PRIVATE)) {
             ch.write(java.nio.ByteBuffer.wrap(bytes));
             ch.force(true);
         }
@@ -31,6 +38,21 @@ public final class Files2 {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Opens (creating 0600 if missing) a file for writing or appending. */
+    public static FileChannel openPrivate(Path file, StandardOpenOption... options) throws IOException {
+        java.util.Set<StandardOpenOption> opts = new java.util.HashSet<>(java.util.List.of(options));
+        opts.add(StandardOpenOption.CREATE);
+        return FileChannel.open(file, opts, PRIVATE);
+    }
+
+    /** Creates {@code file} empty with mode 0600 if it does not exist, so a process writing it later keeps it private. */
+    public static Path touchPrivate(Path file) throws IOException {
+        try (FileChannel ignored = openPrivate(file, StandardOpenOption.WRITE)) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        return file;
     }
 
     /** Creates {@code dir} (and parents) and sets it to 0700. */

@@ -63,25 +63,77 @@ public final class StateStore {
         }
     }
 
+    /**
+     * Loads one record; empty when there is none. A record that cannot be read, is not JSON, or lacks
+     * the fields every record has is a {@link CorruptRecord} naming the file, so one bad record
+     * never poisons calls about others.
+     */
     public Optional<Instance> load(String id) {
         Path file = paths(id).record();
+        String text;
         try {
-            return Optional.of(new Instance(Json.readMap(Files.readString(file))));
+            text = Files.readString(file);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new CorruptRecord(id, file, "cannot be read: " + e.getMessage());
+        }
+        java.util.Map<String, Object> map;
+        try {
+            map = Json.readMap(text);
+        } catch (RuntimeException e) {
+            throw new CorruptRecord(id, file, "is not valid JSON (" + text.length() + " bytes)");
+        }
+        for (String field : List.of("id", "kind", "state", "environment", "created_at", "expires_at")) {
+            if (!(map.get(field) instanceof String)) {
+                throw new CorruptRecord(id, file, "has no '" + field + "'");
+            }
+        }
+        if (!id.equals(map.get("id"))) {
+            throw new CorruptRecord(id, file, "names another id, '" + map.get("id") + "'");
+        }
+        return Optional.of(new Instance(map));
+    }
+
+    /** A record.json that is not a whole record. */
+    public static final class CorruptRecord extends pyro.core.PyroException {
+        private final String id;
+        private final Path file;
+
+        CorruptRecord(String id, Path file, String what) {
+            super(pyro.core.ErrorCode.GUEST_FAILURE, "the record " + file + " " + what + ": '" + id
+                    + "' cannot be used; 'pyro workspace delete " + id + "' (or 'pyro vm delete') stops its VM and "
+                    + "removes it.");
+            this.id = id;
+            this.file = file;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public Path file() {
+            return file;
         }
     }
 
-    public List<Instance> list() {
+    /** Every readable record, oldest first; corrupt ones are skipped and reported to {@code corrupt}. */
+    public List<Instance> list(java.util.function.Consumer<CorruptRecord> corrupt) {
         List<Instance> out = new ArrayList<>();
         if (!Files.isDirectory(root)) {
             return out;
         }
         try (Stream<Path> s = Files.list(root)) {
             for (Path p : s.sorted().toList()) {
-                load(p.getFileName().toString()).ifPresent(out::add);
+                String name = p.getFileName().toString();
+                if (name.startsWith(".") || !Files.isDirectory(p)) {
+                    continue;
+                }
+                try {
+                    load(name).ifPresent(out::add);
+                } catch (CorruptRecord e) {
+                    corrupt.accept(e);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -90,26 +142,71 @@ public final class StateStore {
         return out;
     }
 
+    /** Every readable record; corrupt ones go to this store's warnings (stderr for the CLI). */
+    public List<Instance> list() {
+        return list(e -> warnings.accept("skipping " + e.getMessage()));
+    }
+
+    private volatile java.util.function.Consumer<String> warnings = w -> {};
+
+    /** Where {@link #list()} reports the records it skips. */
+    public void warnings(java.util.function.Consumer<String> sink) {
+        this.warnings = sink == null ? w -> {} : sink;
+    }
+
+    /**
+     * Runs {@code body} holding the state folder's create lock, so check-and-reserve (the active-VM
+     * limit, unique names) is atomic across pyro processes.
+     */
+    public <T> T underCreateLock(java.util.function.Supplier<T> body) {
+        try {
+            Files2.privateDir(stateDir);
+            Files2.privateDir(root);
+            return locked(root.resolve(".create.lock"), body);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock " + root.resolve(".create.lock"), e);
+        }
+    }
+
     /** Read-modify-write under an exclusive lock on {@code record.lock}. Returns the new record. */
     public Optional<Instance> update(String id, UnaryOperator<Instance> change) {
         Path dir = dir(id);
         if (!Files.isDirectory(dir)) {
             return Optional.empty();
         }
-        try (FileChannel ch = FileChannel.open(
-                        new InstancePaths(dir).recordLock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                FileLock ignored = ch.lock()) {
-            Optional<Instance> current = load(id);
-            if (current.isEmpty()) {
-                return Optional.empty();
-            }
-            Instance next = change.apply(current.get());
-            write(dir, next);
-            return Optional.of(next);
+        try {
+            return locked(new InstancePaths(dir).recordLock(), () -> {
+                Optional<Instance> current = load(id);
+                if (current.isEmpty()) {
+                    return Optional.empty();
+                }
+                Instance next = change.apply(current.get());
+                try {
+                    write(dir, next);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return Optional.of(next);
+            });
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Threads of one process share its file locks, so they queue on a lock of their own first. */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.locks.ReentrantLock> IN_PROCESS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Runs {@code body} holding {@code lockFile} against other threads and other pyro processes. */
+    private static <T> T locked(Path lockFile, java.util.function.Supplier<T> body) throws IOException {
+        var local = IN_PROCESS.computeIfAbsent(lockFile.toAbsolutePath(), p -> new java.util.concurrent.locks.ReentrantLock());
+        local.lock();
+        try (FileChannel ch = Files2.openPrivate(lockFile, StandardOpenOption.WRITE); FileLock ignored = ch.lock()) {
+            return body.get();
+        } finally {
+            local.unlock();
         }
     }
 
@@ -119,8 +216,7 @@ public final class StateStore {
 
     public void appendJournal(String id, String jsonLine) {
         Path file = paths(id).journal();
-        try (FileChannel ch = FileChannel.open(
-                        file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        try (FileChannel ch = Files2.openPrivate(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
                 FileLock ignored = ch.lock()) {
             ch.write(java.nio.ByteBuffer.wrap((jsonLine + "\n").getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {

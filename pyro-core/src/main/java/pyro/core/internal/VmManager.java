@@ -84,10 +84,7 @@ public final class VmManager {
             if (Validate.looksLikeId(name)) {
                 throw PyroException.invalid("workspace name '" + name + "' looks like an id: choose another name.");
             }
-            store.list().stream().filter(i -> name.equals(i.str("name"))).findFirst().ifPresent(i -> {
-                throw new PyroException(ErrorCode.CONFLICT,
-                        "workspace name '" + name + "' is already used by " + i.id() + ": choose another or delete it.");
-            });
+            requireNameFree(name);
         }
         Validate.vcpus(vcpus);
         Validate.memMib(memMib);
@@ -96,6 +93,25 @@ public final class VmManager {
         backend.requireUsable();
         requireCapacity();
         backend.ensureEnvironment(environment, progress);
+        // check and reserve under one lock: two creates at once cannot both pass the limit or take one name
+        return store.underCreateLock(() -> {
+            if (name != null) {
+                requireNameFree(name);
+            }
+            requireCapacity();
+            return writeNew(kind, name, environment, vcpus, memMib, ttlSeconds, network);
+        });
+    }
+
+    private void requireNameFree(String name) {
+        store.list().stream().filter(i -> name.equals(i.str("name"))).findFirst().ifPresent(i -> {
+            throw new PyroException(ErrorCode.CONFLICT,
+                    "workspace name '" + name + "' is already used by " + i.id() + ": choose another or delete it.");
+        });
+    }
+
+    private Instance writeNew(
+            String kind, String name, String environment, int vcpus, int memMib, long ttlSeconds, boolean network) {
         Instant created = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", newId(kind));
@@ -115,6 +131,9 @@ public final class VmManager {
         m.put("last_activity_at", created.toString());
         m.put("command_count", 0);
         m.put("last_command", null);
+        ProcessHandle me = ProcessHandle.current();
+        m.put(OWNER_PID, me.pid());
+        m.put(OWNER_STARTED, me.info().startInstant().map(Instant::toEpochMilli).orElse(null));
         Instance instance = new Instance(m);
         try {
             store.create(instance);
@@ -125,11 +144,43 @@ public final class VmManager {
         return instance;
     }
 
+    /**
+     * The pyro process creating an instance (a workspace until its seed is in; a one-shot run until
+     * it is deleted). While set, the instance counts against the limit, and if that process dies the
+     * supervisor (or the next look at the record) fails the instance instead of leaving it starting.
+     */
+    public static final String OWNER_PID = "owner_pid";
+    public static final String OWNER_STARTED = "owner_started_ms";
+
+    /** Whether the instance's creating process is still running (false when there is none). */
+    public static boolean ownerAlive(Instance i) {
+        Number pid = i.num(OWNER_PID);
+        if (pid == null) {
+            return false;
+        }
+        Number started = i.num(OWNER_STARTED);
+        return ProcessHandle.of(pid.longValue()).filter(ProcessHandle::isAlive)
+                .filter(h -> started == null || h.info().startInstant()
+                        .map(t -> Math.abs(t.toEpochMilli() - started.longValue()) < 2000).orElse(true))
+                .isPresent();
+    }
+
+    /** The create is complete: the instance no longer depends on the process that made it. */
+    public void releaseOwner(String id) {
+        store.update(id, i -> i.set(OWNER_PID, null).set(OWNER_STARTED, null));
+    }
+
     private void requireCapacity() {
         long active = store.list().stream()
-                .filter(i -> VmState.STARTED.wire().equals(i.state()) || VmState.STARTING.wire().equals(i.state()))
                 .filter(i -> !i.expired())
-                .filter(i -> Files.exists(store.paths(i.id()).supervisorSocket()))
+                .filter(i -> {
+                    boolean running = (VmState.STARTED.wire().equals(i.state())
+                                    || VmState.STARTING.wire().equals(i.state()))
+                            && Files.exists(store.paths(i.id()).supervisorSocket());
+                    boolean reserved = !VmState.FAILED.wire().equals(i.state())
+                            && !VmState.STOPPED.wire().equals(i.state()) && ownerAlive(i);
+                    return running || reserved;
+                })
                 .count();
         if (active >= maxActive) {
             throw new PyroException(ErrorCode.CONFLICT, "this host user already has " + active
@@ -223,6 +274,13 @@ public final class VmManager {
     /** Applies expiry and liveness checks to a record and returns its current state. */
     public Instance refresh(Instance inst) {
         String id = inst.id();
+        if ((VmState.STARTING.wire().equals(inst.state()) || VmState.CREATED.wire().equals(inst.state()))
+                && inst.num(OWNER_PID) != null && !ownerAlive(inst)) {
+            String reason = "the pyro process (pid " + inst.num(OWNER_PID) + ") creating it exited before the "
+                    + "create finished";
+            release(inst);
+            return store.update(id, i -> i.state(VmState.FAILED, reason).set(OWNER_PID, null)).orElse(inst);
+        }
         if (!inst.expired() && Instant.now().isAfter(inst.expiresAt())) {
             release(inst);
             return store.update(id, Instance::expire).orElse(inst);
@@ -389,10 +447,22 @@ public final class VmManager {
     }
 
     public DeleteResult delete(String id, String kind) {
-        Instance inst = require(id, kind);
+        Instance inst;
+        try {
+            inst = require(id, kind);
+        } catch (StateStore.CorruptRecord e) {
+            return deleteCorrupt(e);
+        }
         release(inst);
         store.delete(id);
         return new DeleteResult(id, true, inst.expired() ? "expired" : inst.state());
+    }
+
+    /** Deletes an instance whose record is unreadable: its pid files still say which processes are its. */
+    public DeleteResult deleteCorrupt(StateStore.CorruptRecord e) {
+        SupervisorLauncher.kill(store.paths(e.id()));
+        store.delete(e.id());
+        return new DeleteResult(e.id(), true, "corrupt");
     }
 
     /** Releases and deletes every instance whose TTL has passed (also ones the supervisor already stopped). */

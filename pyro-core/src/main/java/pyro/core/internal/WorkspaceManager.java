@@ -45,6 +45,7 @@ public final class WorkspaceManager {
             vms.start(id, progress);
             SeedInfo info = files.seed(id, seed, progress);
             vms.store().update(id, i -> i.set("workspace_seed", info.toMap()));
+            vms.releaseOwner(id);
         } catch (RuntimeException e) {
             // nothing half-made stays behind: the VM and its record go
             try {
@@ -142,7 +143,11 @@ public final class WorkspaceManager {
     }
 
     public DeleteResult delete(String id) {
-        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
+        try {
+            id = vms.resolveId(id, Instance.KIND_WORKSPACE);
+        } catch (StateStore.CorruptRecord e) {
+            return vms.deleteCorrupt(e);
+        }
         return vms.delete(id, Instance.KIND_WORKSPACE);
     }
 }

@@ -23,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import pyro.core.ErrorCode;
+import pyro.core.internal.Files2;
 import pyro.core.internal.Instance;
 import pyro.core.internal.StateStore;
 import pyro.core.model.VmState;
@@ -73,7 +74,7 @@ public final class Supervisor {
     public static void main(String[] args) throws Exception {
         PrintStream handshake = System.out;
         InstancePaths paths = new InstancePaths(Path.of(args[0]));
-        System.setOut(new PrintStream(Files.newOutputStream(paths.supervisorLog()), true));
+        System.setOut(new PrintStream(Files.newOutputStream(Files2.touchPrivate(paths.supervisorLog())), true));
         System.setErr(System.out);
         Supervisor s;
         try {
@@ -97,7 +98,7 @@ public final class Supervisor {
         Path agentSock = paths.agentSocket();
         ServerSocketChannel agentServer = null;
         try {
-            Files.writeString(paths.supervisorPid(), ProcessHandle.current().pid() + "\n");
+            Files2.writeAtomically(paths.supervisorPid(), (ProcessHandle.current().pid() + "\n").getBytes());
             Files.deleteIfExists(agentSock);
             agentServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             agentServer.bind(UnixDomainSocketAddress.of(agentSock));
@@ -105,11 +106,11 @@ public final class Supervisor {
             ProcessBuilder pb = new ProcessBuilder(argv)
                     .directory(paths.dir().toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(paths.vmmLog().toFile())
+                    .redirectOutput(Files2.touchPrivate(paths.vmmLog()).toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             log("starting " + String.join(" ", argv));
             vmm = pb.start();
-            Files.writeString(paths.vmmPid(), vmm.pid() + "\n");
+            Files2.writeAtomically(paths.vmmPid(), (vmm.pid() + "\n").getBytes());
             // The VMM connects to us as soon as it starts; the hello frame comes when the guest agent is up.
             SocketChannel agent = acceptWithin(agentServer, launch.plan().channelConnectTimeoutMs());
             InputStream in = new BufferedInputStream(Channels.newInputStream(agent), 1 << 16);
@@ -117,7 +118,8 @@ public final class Supervisor {
             Reply.Hello hello = readHelloWithin(in, bootTimeoutMs - (System.nanoTime() - t0) / 1_000_000);
             long bootMs = (System.nanoTime() - t0) / 1_000_000;
             log("agent hello after " + bootMs + " ms: " + hello);
-            Files.writeString(paths.hello(), pyro.core.internal.Json.write(Messages.fields(hello)));
+            Files2.writeAtomically(paths.hello(), pyro.core.internal.Json.write(Messages.fields(hello)).getBytes(
+                    StandardCharsets.UTF_8));
             startClientServer();
             Thread.ofPlatform().name("agent-reader").daemon().start(() -> pumpAgent(in));
             Thread.ofPlatform().name("vmm-watch").daemon().start(this::watchVmm);
@@ -407,15 +409,28 @@ public final class Supervisor {
         }
     }
 
+    /**
+     * Ends the VM when its TTL passes, when its record is deleted, or when the pyro process that is
+     * still creating it died (a client killed during create must not leave a VM running and a record
+     * saying starting).
+     */
     private void watchTtl() {
         while (!stopping) {
-            var inst = store.load(instanceId);
-            if (inst.isEmpty()) {
-                stopVm(false);
-                done.countDown();
-                return;
+            Instance inst;
+            try {
+                var loaded = store.load(instanceId);
+                if (loaded.isEmpty()) {
+                    stopVm(false);
+                    done.countDown();
+                    return;
+                }
+                inst = loaded.get();
+            } catch (RuntimeException e) {
+                // a corrupt record: keep the VM until someone deletes it (delete finds it by its pid files)
+                sleep(5_000);
+                continue;
             }
-            Instant expires = inst.get().expiresAt();
+            Instant expires = inst.expiresAt();
             long waitMs = expires.toEpochMilli() - System.currentTimeMillis();
             if (waitMs <= 0) {
                 log("ttl passed: releasing the VM");
@@ -424,7 +439,13 @@ public final class Supervisor {
                 done.countDown();
                 return;
             }
-            sleep(Math.min(waitMs, 5_000));
+            if (inst.num(pyro.core.internal.VmManager.OWNER_PID) != null
+                    && !pyro.core.internal.VmManager.ownerAlive(inst)) {
+                fail("the pyro process (pid " + inst.num(pyro.core.internal.VmManager.OWNER_PID)
+                        + ") creating it exited before the create finished");
+                return;
+            }
+            sleep(Math.min(waitMs, inst.num(pyro.core.internal.VmManager.OWNER_PID) != null ? 500 : 5_000));
         }
     }
 

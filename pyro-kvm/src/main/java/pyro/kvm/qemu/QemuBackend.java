@@ -163,6 +163,13 @@ public final class QemuBackend implements Backend {
         Path envDir = images.dir(e);
         InstancePaths paths = spec.paths();
         createOverlay(envDir.resolve("rootfs.ext4"), paths.overlay());
+        try {
+            // QEMU and qemu-img create files with the umask's mode; a VM's state is its user's alone
+            Files.setPosixFilePermissions(paths.overlay(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            pyro.core.internal.Files2.touchPrivate(paths.consoleLog());
+        } catch (java.io.IOException ex) {
+            throw PyroException.host("cannot make the files of " + paths.dir() + " private: " + ex.getMessage());
+        }
         progress.line("booting " + spec.environment() + " (" + accel.accel() + ")");
         return LaunchPlan.of(argv(spec, envDir, paths.overlay(), paths.agentSocket()));
     }
