@@ -140,6 +140,13 @@ final class Workspace {
         if (!Agent.exists(p)) {
             throw AgentException.notFound("export path '" + text + "' does not exist in the workspace");
         }
+        if (req.maxBytes() != null) {
+            long total = apparentBytes(p, req.maxBytes());
+            if (total > req.maxBytes()) {
+                throw AgentException.invalid("export of '" + text + "' is at least " + total + " bytes (apparent size: a "
+                        + "sparse file counts in full), over the limit of " + req.maxBytes() + " bytes");
+            }
+        }
         // The exported object is the top member, named by its base name; the root itself is "./".
         String name = p.equals(root) ? "" : p.getFileName().toString();
         TarWriter w = new TarWriter(out);
@@ -149,6 +156,33 @@ final class Workspace {
         agent.send(Messages.dataEnd(id));
         long bytes = kind.equals("directory") || kind.equals("file") ? w.contentBytes() : 0L;
         return new Reply.ExportResult(kind, bytes, w.bytesWritten(), p.toString());
+    }
+
+    /** The sum of the regular files' sizes under {@code p}, stopping once it passes {@code stopAt}. */
+    private long apparentBytes(Path p, long stopAt) throws IOException {
+        long[] total = {0};
+        Files.walkFileTree(p, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(Path dir,
+                    java.nio.file.attribute.BasicFileAttributes attrs) {
+                return excluded(dir) ? java.nio.file.FileVisitResult.SKIP_SUBTREE
+                        : java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes a) {
+                if (a.isRegularFile()) {
+                    total[0] += a.size();
+                }
+                return total[0] > stopAt ? java.nio.file.FileVisitResult.TERMINATE : java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        return total[0];
     }
 
     Reply.SnapshotResult snapshot(Request.Snapshot req) throws IOException, AgentException {

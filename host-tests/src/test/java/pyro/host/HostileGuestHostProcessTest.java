@@ -195,4 +195,40 @@ class HostileGuestHostProcessTest {
         }
         pyro.deleteWorkspace(id);
     }
+
+    @Test
+    void item1_aSparseTerabyteIsRefusedBeforeAByteIsWrittenAndNoStagingStays() throws Exception {
+        String id = pyro.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).memMib(256)).workspaceId();
+        try {
+            assertEquals(0, pyro.execWorkspace(id, "truncate -s 1T huge && mkdir d && echo hi > d/f && "
+                    + "head -c 1000 /dev/zero > k", null, 10).exitCode());
+            Path out = Files.createTempDirectory(state, "out");
+            Path stale = Files.createDirectory(out.resolve(".old.pyro-export-123"));
+            Files.writeString(stale.resolve("owner.pid"), "999999999\n");
+            Files.writeString(stale.resolve("export.tar"), "left by a killed export");
+
+            long t0 = System.nanoTime();
+            PyroException e = assertThrows(PyroException.class, () -> pyro.exportWorkspace(id, "huge", out.resolve("h")));
+            assertTrue((System.nanoTime() - t0) / 1_000_000 < 10_000, "refusing took too long");
+            assertEquals(ErrorCode.INVALID_INPUT, e.code());
+            assertTrue(e.getMessage().contains("1099511627776") && e.getMessage().contains("sparse"), e.getMessage());
+
+            PyroException small = assertThrows(PyroException.class,
+                    () -> pyro.exportWorkspace(id, "k", out.resolve("k"), 999));
+            assertTrue(small.getMessage().contains("999"), small.getMessage());
+            assertEquals(1000, Files.size(pyro.exportWorkspace(id, "k", out.resolve("k"), 1000).outputPath()
+                    .transform(Path::of)));
+
+            Files.writeString(out.resolve("file"), "x");
+            PyroException onto = assertThrows(PyroException.class, () -> pyro.exportWorkspace(id, "d", out.resolve("file")));
+            assertEquals(ErrorCode.INVALID_INPUT, onto.code(), onto.getMessage());
+
+            try (var left = Files.list(out)) {
+                assertEquals(List.of("file", "k"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                        "staging or partial output left behind (the stale folder must go too)");
+            }
+        } finally {
+            pyro.deleteWorkspace(id);
+        }
+    }
 }

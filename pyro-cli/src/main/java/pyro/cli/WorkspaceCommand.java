@@ -157,11 +157,14 @@ final class WorkspaceCommand {
         @Parameters(index = "0", paramLabel = "WS") String id;
         @Parameters(index = "1", paramLabel = "PATH") String path;
         @Option(names = "--output", required = true, paramLabel = "HOST_PATH") Path output;
+        @Option(names = "--max-bytes", paramLabel = "N", description = "Refuse exports larger than this "
+                + "(apparent size; default 1073741824, and never more than the output folder's free space).")
+        long maxBytes = Pyro.DEFAULT_EXPORT_MAX_BYTES;
         @Option(names = "--json") boolean json;
 
         @Override
         public Integer call() {
-            var r = Clients.pyro().exportWorkspace(id, path, output);
+            var r = Clients.pyro().exportWorkspace(id, path, output, maxBytes);
             return VmCommand.show(json, r, "exported " + r.artifactType() + " " + r.path() + " to " + r.outputPath());
         }
     }

@@ -53,6 +53,8 @@ public final class Pyro {
     public static final int DEFAULT_MEM_MIB = 1024;
     public static final long DEFAULT_TIMEOUT_SECONDS = 30;
     public static final long DEFAULT_TTL_SECONDS = 600;
+    /** The default size limit of one export (1 GiB), overridable per call. */
+    public static final long DEFAULT_EXPORT_MAX_BYTES = 1L << 30;
     /** Shell terminal size and read size, and a service's TERM-to-KILL grace: the CLI's and MCP's defaults. */
     public static final int DEFAULT_SHELL_COLS = 120;
     public static final int DEFAULT_SHELL_ROWS = 30;
@@ -349,7 +351,16 @@ public final class Pyro {
     }
 
     public ExportResult exportWorkspace(String workspaceId, String path, Path output) {
-        return workspaces.export(workspaceId, path, output);
+        return exportWorkspace(workspaceId, path, output, DEFAULT_EXPORT_MAX_BYTES);
+    }
+
+    /**
+     * Exports with a size limit: the export is refused, before anything is written, when the files'
+     * apparent sizes (a sparse file counts in full) add up to more than {@code maxBytes} or than the
+     * output folder's free space less 64 MiB.
+     */
+    public ExportResult exportWorkspace(String workspaceId, String path, Path output, long maxBytes) {
+        return workspaces.export(workspaceId, path, output, maxBytes);
     }
 
     public DeleteResult deleteWorkspace(String workspaceId) {

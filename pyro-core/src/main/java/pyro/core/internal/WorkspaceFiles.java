@@ -219,7 +219,8 @@ final class WorkspaceFiles {
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         ByteArrayOutputStream tar = new ByteArrayOutputStream();
         try (SupervisorClient c = vms.connect(inst)) {
-            c.download(new Request.Export(WorkspaceInfo.WORKSPACE_PATH + "/" + relPath), Reply.ExportResult.class, tar);
+            c.download(new Request.Export(WorkspaceInfo.WORKSPACE_PATH + "/" + relPath, (long) PATCH_FILE_LIMIT),
+                    Reply.ExportResult.class, tar);
         } catch (IOException | PyroException e) {
             return null;
         }
@@ -251,7 +252,15 @@ final class WorkspaceFiles {
         }
     }
 
-    ExportResult export(String id, String guestPath, Path output) {
+    /** Free space an export leaves on the output's file system, whatever its budget. */
+    static final long EXPORT_RESERVE_BYTES = 64L * 1024 * 1024;
+    private static final String STAGING_MARK = ".pyro-export-";
+    private static final String STAGING_OWNER = "owner.pid";
+
+    ExportResult export(String id, String guestPath, Path output, long maxBytes) {
+        if (maxBytes < 1) {
+            throw PyroException.invalid("export limit " + maxBytes + " bytes is out of range: use 1 or more.");
+        }
         Path out = output.toAbsolutePath().normalize();
         Path parent = out.getParent();
         if (parent == null || !Files.isDirectory(parent)) {
@@ -260,24 +269,62 @@ final class WorkspaceFiles {
         if (Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) {
             throw PyroException.invalid("output path '" + output + "' is an existing folder: name a new path.");
         }
+        removeStaleStaging(parent);
+        long free;
+        try {
+            free = Files.getFileStore(parent).getUsableSpace() - EXPORT_RESERVE_BYTES;
+        } catch (IOException e) {
+            throw PyroException.invalid("cannot read the free space of '" + parent + "': " + e.getMessage() + ".");
+        }
+        if (free <= 0) {
+            throw PyroException.host("the output folder '" + parent + "' has no free space to export into.");
+        }
+        long budget = Math.min(maxBytes, free);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         Path staging;
         try {
-            staging = Files.createTempDirectory(parent, "." + out.getFileName() + ".pyro-export-");
+            staging = Files.createTempDirectory(parent, "." + out.getFileName() + STAGING_MARK);
+            Files2.writeAtomically(staging.resolve(STAGING_OWNER), (ProcessHandle.current().pid() + "\n").getBytes());
         } catch (IOException e) {
             throw PyroException.invalid("cannot write into '" + parent + "': " + e.getMessage() + ".");
         }
+        Thread cleanup = new Thread(() -> deleteQuietly(staging));
+        Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C or SIGTERM mid-export leaves nothing
         try {
-            Path tar = staging.resolve("export.tar");
+            Path tree = staging.resolve("tree");
             Reply.ExportResult result;
-            try (SupervisorClient c = vms.connect(inst); OutputStream o = Files.newOutputStream(tar)) {
-                result = c.download(new Request.Export(guestPath), Reply.ExportResult.class, o);
+            // the tar is extracted as it arrives: no copy of it on disk, and a stream bigger than the
+            // budget (a forged agent) is cut off, counted in tar bytes with room for headers
+            long tarCap = budget + budget / 8 + (4L << 20);
+            java.io.PipedInputStream pipeIn = new java.io.PipedInputStream(1 << 20);
+            java.io.PipedOutputStream pipeOut = new java.io.PipedOutputStream(pipeIn);
+            var extracting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (InputStream in = pipeIn) {
+                    SafeExtractor.extract(in, tree, staging);
+                    return null;
+                } catch (IOException e) {
+                    return e;
+                }
+            }, r -> Thread.ofVirtual().start(r));
+            try (SupervisorClient c = vms.connect(inst);
+                    OutputStream o = new CappedOutputStream(pipeOut, tarCap, guestPath, budget)) {
+                result = c.download(new Request.Export(guestPath, budget), Reply.ExportResult.class, o);
+            } catch (IOException e) {
+                // the stream is closed now, so the extractor ends; an entry it refused is the real reason
+                IOException refused = extracting.join();
+                if (!(e instanceof CappedOutputStream.Exceeded) && refused instanceof pyro.core.archive.ArchiveException) {
+                    throw refused;
+                }
+                throw e;
+            } catch (RuntimeException e) {
+                extracting.join();
+                throw e;
+            }
+            IOException extractError = extracting.join();
+            if (extractError != null) {
+                throw extractError;
             }
             String type = String.valueOf(result.artifactType());
-            Path tree = staging.resolve("tree");
-            try (InputStream in = Files.newInputStream(tar)) {
-                SafeExtractor.extract(in, tree, staging);
-            }
             String name = guestPath.equals(WorkspaceInfo.WORKSPACE_PATH) ? null
                     : guestPath.substring(guestPath.lastIndexOf('/') + 1);
             Path produced = name == null ? tree : tree.resolve(name);
@@ -285,23 +332,97 @@ final class WorkspaceFiles {
                 // exports of a directory may be rooted at the tree itself
                 produced = tree;
             }
-            long bytes = result.bytes() != null ? result.bytes() : Files.size(tar);
+            long bytes = result.bytes() != null ? result.bytes() : 0;
+            if (Files.isDirectory(produced, LinkOption.NOFOLLOW_LINKS) && Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
+                throw PyroException.invalid("output path '" + output + "' exists and is not a folder: "
+                        + guestPath + " is a folder; name a new path.");
+            }
             Files.move(produced, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
             return new ExportResult(id, guestPath, out.toString(), type, bytes);
         } catch (pyro.core.archive.ArchiveException e) {
             // the host never writes what would point or lead outside --output
             throw PyroException.invalid("export of " + guestPath + " refused: " + e.getMessage());
+        } catch (CappedOutputStream.Exceeded e) {
+            throw PyroException.invalid(e.getMessage());
         } catch (SupervisorClient.DeadlineMissed e) {
             throw vms.unresponsive(inst, e);
         } catch (IOException e) {
             throw PyroException.guest("export of " + guestPath + " from " + id + " failed: " + e.getMessage() + ".");
         } finally {
+            deleteQuietly(staging);
             try {
-                Files2.deleteTree(staging);
-            } catch (IOException ignored) {
-                // leftovers are dot-files named after the output
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException ignored) {
+                // shutting down: the hook runs
             }
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            Files2.deleteTree(dir);
+        } catch (IOException ignored) {
+            // leftovers are dot-folders named after the output; the next export removes them
+        }
+    }
+
+    /** Staging folders of exports whose process died (kill -9, power loss) are removed by the next export there. */
+    static void removeStaleStaging(Path parent) {
+        try (var s = Files.newDirectoryStream(parent, "." + "*" + STAGING_MARK + "*")) {
+            for (Path p : s) {
+                if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                long pid = -1;
+                try {
+                    pid = Long.parseLong(Files.readString(p.resolve(STAGING_OWNER)).trim());
+                } catch (IOException | NumberFormatException e) {
+                    // no owner: written by a pyro without owner files, or cut off before it: stale
+                }
+                boolean alive = pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+                if (!alive) {
+                    deleteQuietly(p);
+                }
+            }
+        } catch (IOException ignored) {
+            // an unreadable parent fails the export itself with a clear message
+        }
+    }
+
+    /** Passes bytes through until more than {@code cap} went by, then fails naming the export. */
+    static final class CappedOutputStream extends java.io.FilterOutputStream {
+        static final class Exceeded extends IOException {
+            Exceeded(String m) {
+                super(m);
+            }
+        }
+
+        private final long cap;
+        private final String what;
+        private final long budget;
+        private long written;
+
+        CappedOutputStream(OutputStream out, long cap, String what, long budget) {
+            super(out);
+            this.cap = cap;
+            this.what = what;
+            this.budget = budget;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            written += len;
+            if (written > cap) {
+                throw new Exceeded("export of " + what + " sent more than its limit of " + budget
+                        + " bytes: stopped, nothing was written");
+            }
+            out.write(b, off, len);
         }
     }
 

@@ -132,14 +132,14 @@ public final class WorkspaceManager {
         return files.diff(id);
     }
 
-    public ExportResult export(String id, String path, Path output) {
+    public ExportResult export(String id, String path, Path output, long maxBytes) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         if (output == null) {
             throw PyroException.invalid("an output path on the host is required.");
         }
         String guest = WorkspacePaths.guestPath(path, "export path");
         vms.requireLive(id, Instance.KIND_WORKSPACE);
-        return files.export(id, guest, output);
+        return files.export(id, guest, output, maxBytes);
     }
 
     public DeleteResult delete(String id) {

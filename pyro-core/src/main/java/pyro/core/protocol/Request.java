@@ -26,8 +26,12 @@ public sealed interface Request {
     /** Extract the tar stream that follows in {@code data} frames under {@code dest}. */
     record Import(String dest) implements Request {}
 
-    /** Stream {@code path} back as a tar in {@code data} frames, then {@link Reply.ExportResult}. */
-    record Export(String path) implements Request {}
+    /**
+     * Stream {@code path} back as a tar in {@code data} frames, then {@link Reply.ExportResult};
+     * refused before anything is sent when the files' apparent sizes add up to more than
+     * {@code maxBytes} (null: no limit).
+     */
+    record Export(String path, Long maxBytes) implements Request {}
 
     /** List every entry under {@code path} with its digest (the diff's input). */
     record Snapshot(String path) implements Request {}
