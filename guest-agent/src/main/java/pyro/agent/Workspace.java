@@ -129,7 +129,17 @@ final class Workspace {
             throw AgentException.invalid("import dest '" + destText + "' exists and is not a directory");
         }
         Files.createDirectories(root);
-        SafeExtractor.Result r = SafeExtractor.extract(upload, dest, staging());
+        SafeExtractor.Result r;
+        try {
+            r = SafeExtractor.extract(upload, dest, staging());
+        } catch (java.io.EOFException | java.util.zip.ZipException e) {
+            // the bytes end early or are not what they claim: the archive's fault, not the guest's
+            throw AgentException.invalid("the archive is truncated or corrupt (" + e.getMessage() + "); nothing was imported");
+        } catch (java.nio.file.FileSystemException e) {
+            String why = e.getReason() == null ? e.getMessage() : e.getReason();
+            throw AgentException.invalid("the archive entry '" + e.getFile() + "' cannot be created in the guest ("
+                    + why + "); nothing was imported");
+        }
         return new Reply.ImportResult(r.files(), r.bytes(), dest.toString());
     }
 

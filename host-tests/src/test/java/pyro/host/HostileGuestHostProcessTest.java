@@ -231,4 +231,37 @@ class HostileGuestHostProcessTest {
             pyro.deleteWorkspace(id);
         }
     }
+
+    @Test
+    void item10_malformedArchivesAndOverlongNamesAreInvalidInput() throws Exception {
+        String id = pyro.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).memMib(256)).workspaceId();
+        try {
+            Path dir = Files.createTempDirectory(state, "archives");
+            Path notTar = Files.writeString(dir.resolve("notes.tar"), "this is not a tar archive at all\n".repeat(40));
+            Path src = Files.createDirectories(dir.resolve("src"));
+            Files.writeString(src.resolve("a.txt"), "a".repeat(100_000));
+            Path tgz = dir.resolve("t.tgz");
+            assertEquals(0, new ProcessBuilder("tar", "czf", tgz.toString(), "-C", src.toString(), ".")
+                    .inheritIO().start().waitFor());
+            byte[] whole = Files.readAllBytes(tgz);
+            Path truncated = Files.write(dir.resolve("cut.tgz"), java.util.Arrays.copyOf(whole, whole.length / 2));
+            Path longName = Files.createDirectories(dir.resolve("long"));
+            Path tarLong = dir.resolve("long.tar");
+            // a 300-byte name needs GNU tar's long-name record: the host file system refuses it as a file name
+            Path staging = Files.createDirectories(dir.resolve("staging"));
+            String name = "n".repeat(200);
+            Files.createDirectories(staging.resolve(name));
+            Files.writeString(staging.resolve(name).resolve("m".repeat(200)), "x");
+            assertEquals(0, new ProcessBuilder("sh", "-c", "cd " + staging + " && tar cf " + tarLong + " --transform "
+                    + "'s|/|_|' " + name).inheritIO().start().waitFor());
+            for (Path bad : List.of(notTar, truncated, tarLong)) {
+                PyroException e = assertThrows(PyroException.class, () -> pyro.pushWorkspaceSync(id, bad, null),
+                        bad.toString());
+                assertEquals(ErrorCode.INVALID_INPUT, e.code(), bad + ": " + e.getMessage());
+            }
+            assertTrue(longName.toFile().exists());
+        } finally {
+            pyro.deleteWorkspace(id);
+        }
+    }
 }
