@@ -47,6 +47,8 @@ class WorkspaceHostProcessTest {
             big.append("line ").append(i).append('\n');
         }
         Files.writeString(seed.resolve("src/big.txt"), big);
+        // hostile-guest item 10: special files of a seed are counted, not silently skipped
+        assertEquals(0, new ProcessBuilder("mkfifo", seed.resolve("a-fifo").toString()).start().waitFor());
         state = HostProcess.stateDir("ws");
         pyro = HostProcess.pyro(state);
         WorkspaceInfo info = pyro.createWorkspace(
@@ -54,6 +56,7 @@ class WorkspaceHostProcessTest {
         ws = info.workspaceId();
         assertEquals("started", info.state());
         assertEquals(2, info.workspaceSeed().files(), info.toString());
+        assertEquals(1, info.workspaceSeed().skippedSpecialFiles(), info.toString());
     }
 
     @AfterAll

@@ -34,6 +34,7 @@ public final class TarWriter implements AutoCloseable {
     private final OutputStream out;
     private long bytesWritten;
     private long fileCount;
+    private long skippedSpecial;
     private long contentBytes;
     private boolean finished;
 
@@ -47,6 +48,11 @@ public final class TarWriter implements AutoCloseable {
     }
 
     /** Regular-file members written so far. */
+    /** Sockets, FIFOs and devices that were left out (a seed says how many). */
+    public long skippedSpecial() {
+        return skippedSpecial;
+    }
+
     public long fileCount() {
         return fileCount;
     }
@@ -141,8 +147,10 @@ public final class TarWriter implements AutoCloseable {
             try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
                 write(TarEntry.file(name, mode, attrs.size(), mtime), in);
             }
+        } else {
+            // sockets, FIFOs and devices are skipped (opening a FIFO would block), and counted
+            skippedSpecial++;
         }
-        // sockets, FIFOs and devices are skipped: opening a FIFO would block
     }
 
     /** Writes the two zero blocks that end an archive and flushes. Does not close the stream. */

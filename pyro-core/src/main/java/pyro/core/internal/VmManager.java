@@ -211,8 +211,15 @@ public final class VmManager {
                             .set("started_at", now()))
                     .orElseThrow();
         } catch (PyroException e) {
-            store.update(id, i -> i.state(VmState.FAILED, e.getMessage()));
-            throw e;
+            PyroException reported = e;
+            if (e.code() == ErrorCode.GUEST_FAILURE && !backend.environmentIntact(inst.environment())) {
+                reported = PyroException.guest("the cached environment " + inst.environment() + " is corrupt (a file "
+                        + "no longer matches its recorded sha256), which is why the VM did not boot; it was discarded: "
+                        + "run 'pyro env pull " + inst.environment() + "' to rebuild it (" + e.getMessage() + ")", e);
+            }
+            String reason = reported.getMessage();
+            store.update(id, i -> i.state(VmState.FAILED, reason));
+            throw reported;
         } catch (RuntimeException e) {
             store.update(id, i -> i.state(VmState.FAILED, String.valueOf(e)));
             throw PyroException.guest("the VM of " + id + " failed to boot: " + e.getMessage(), e);

@@ -53,7 +53,7 @@ final class WorkspaceFiles {
         this.vms = vms;
     }
 
-    private record Streamed(long files, long bytes, Reply.ImportResult result) {}
+    private record Streamed(long files, long bytes, long skippedSpecial, Reply.ImportResult result) {}
 
     SeedInfo seed(String id, SeedSource seed, ProgressSink progress) {
         Path dir = vms.store().dir(id);
@@ -62,7 +62,11 @@ final class WorkspaceFiles {
             progress.line("seeding /workspace from " + seed.path());
             Streamed s = upload(id, seed, WorkspaceInfo.WORKSPACE_PATH, dir.resolve(BASELINE_TAR));
             info = new SeedInfo(seed.directory() ? "directory" : "tar_archive", seed.path().toString(), s.files(),
-                    s.bytes());
+                    s.bytes(), s.skippedSpecial());
+            if (s.skippedSpecial() > 0) {
+                progress.line("left out " + s.skippedSpecial() + " sockets, FIFOs or devices of " + seed.path()
+                        + " (they cannot be copied into a guest)");
+            }
         }
         Map<String, Object> snapshot = snapshot(id);
         try {
@@ -84,7 +88,7 @@ final class WorkspaceFiles {
     private Streamed upload(String id, SeedSource src, String dest, Path keepCopy) {
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         AtomicReference<Throwable> writerError = new AtomicReference<>();
-        long[] counts = new long[2];
+        long[] counts = new long[3];
         try (SupervisorClient c = vms.connect(inst)) {
             InputStream data;
             Thread writer = null;
@@ -98,6 +102,7 @@ final class WorkspaceFiles {
                         tw.finish();
                         counts[0] = tw.fileCount();
                         counts[1] = tw.contentBytes();
+                        counts[2] = tw.skippedSpecial();
                     } catch (Throwable t) {
                         writerError.set(t);
                     }
@@ -121,7 +126,7 @@ final class WorkspaceFiles {
             }
             long files = result.files() != null ? result.files() : counts[0];
             long bytes = result.bytes() != null ? result.bytes() : counts[1];
-            return new Streamed(files, bytes, result);
+            return new Streamed(files, bytes, counts[2], result);
         } catch (SupervisorClient.DeadlineMissed e) {
             throw vms.unresponsive(inst, e);
         } catch (IOException e) {

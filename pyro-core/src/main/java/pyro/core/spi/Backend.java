@@ -39,6 +39,15 @@ public interface Backend {
     PruneResult pruneEnvironments();
 
     /**
+     * After a failed boot: checks every file of the environment against its recorded digest (boots
+     * trust sizes only). When one does not match, the entry is discarded so the next use rebuilds it,
+     * and the answer is false.
+     */
+    default boolean environmentIntact(String name) {
+        return true;
+    }
+
+    /**
      * Prepares one VM (its environment built, its disk overlay made in {@code spec.paths()}) and
      * returns the plan that runs it. Throws a PyroException naming what is wrong; nothing runs yet.
      */

@@ -146,6 +146,16 @@ public final class QemuBackend implements Backend {
         return images.pull(e, progress);
     }
 
+    @Override
+    public boolean environmentIntact(String name) {
+        Catalog.Entry e = ImageStore.entry(name);
+        if (images.verified(e) == null || images.digestsMatch(e, ProgressSink.NONE)) {
+            return true;
+        }
+        images.invalidate(e);
+        return false;
+    }
+
     /** Where a built environment's vmlinux, initrd.img and rootfs.ext4 are. */
     public Path environmentDir(String name) {
         return images.dir(ImageStore.entry(name));
