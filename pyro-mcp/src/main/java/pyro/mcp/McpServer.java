@@ -13,8 +13,10 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 import pyro.core.Pyro;
 
@@ -28,6 +30,8 @@ public final class McpServer {
             + "command (the VM is gone afterwards). When files or processes must persist across calls, "
             + "workspace_create a workspace, pass its workspace_id to workspace_exec and the other workspace_* tools, "
             + "and workspace_delete it when done. Commands are one shell string run by 'sh -lc' in the guest.";
+
+    private static final long CLOSE_WAIT_MS = 2_000;
 
     private McpServer() {}
 
@@ -61,8 +65,13 @@ public final class McpServer {
         McpJsonMapper mapper = McpJsonDefaults.getMapper();
         ToolRunner runner = new ToolRunner(factory, mapper);
         CountDownLatch ended = new CountDownLatch(1);
-        StdioGuard guard = new StdioGuard(mapper, runner::inFlight, ended::countDown);
-        var transport = new StdioServerTransportProvider(mapper, guard.input(in), guard.output(out));
+        Set<String> toolNames = Tools.all().stream().map(ToolDef::name).collect(Collectors.toUnmodifiableSet());
+        StdioGuard guard = new StdioGuard(mapper, toolNames, runner::inFlight, ended::countDown);
+        OutputStream guardedOut = guard.output(out);
+        // The guard hands on no line longer than MAX_LINE_BYTES (so no more characters than that either):
+        // a line over the SDK's own limit would stop its reader for good.
+        var transport = new StdioServerTransportProvider(mapper, guard.input(in), guardedOut,
+                StdioGuard.MAX_LINE_BYTES + 1);
         McpSyncServer server = io.modelcontextprotocol.server.McpServer.sync(transport)
                 .serverInfo("pyro", Pyro.VERSION)
                 .instructions(INSTRUCTIONS)
@@ -77,12 +86,27 @@ public final class McpServer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            close(server);
+        }
+    }
+
+    /** Closes the SDK server, but waits no more than a few seconds for it: the process must end on EOF. */
+    private static void close(McpSyncServer server) {
+        Thread closer = Thread.ofPlatform().name("pyro-mcp-close").daemon().start(() -> {
             try {
                 server.close();
                 LoggerFactory.getLogger(McpServer.class).debug("server closed");
             } catch (RuntimeException e) {
                 LoggerFactory.getLogger(McpServer.class).debug("closing the MCP server", e);
             }
+        });
+        try {
+            if (!closer.join(java.time.Duration.ofMillis(CLOSE_WAIT_MS))) {
+                LoggerFactory.getLogger(McpServer.class)
+                        .warn("the MCP SDK did not close within {} ms; ending anyway", CLOSE_WAIT_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

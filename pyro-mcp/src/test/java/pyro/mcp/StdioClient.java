@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * A scripted MCP client: runs {@code pyro.mcp.McpServer} in a child JVM and talks newline-delimited
@@ -170,7 +171,35 @@ final class StdioClient implements AutoCloseable {
     }
 
     void send(Map<String, Object> message) throws IOException {
-        stdin.write((JSON.std.asString(message) + "\n").getBytes(StandardCharsets.UTF_8));
+        sendLine(JSON.std.asString(message));
+    }
+
+    /**
+     * Writes {@code line} and a newline, failing (and ending the server) if the server does not take it
+     * within {@code timeoutSeconds}: a server that stopped reading stdin would block the writer for good.
+     */
+    void sendLine(String line, long timeoutSeconds) throws Exception {
+        var failure = new java.util.concurrent.atomic.AtomicReference<Exception>();
+        Thread writer = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                sendLine(line);
+            } catch (Exception e) {
+                failure.set(e);
+            }
+        });
+        if (!writer.join(java.time.Duration.ofSeconds(timeoutSeconds))) {
+            process.destroyForcibly();
+            throw new AssertionError("the server did not read a " + line.length() + "-character line within "
+                    + timeoutSeconds + " s; stderr: " + stderr());
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    /** Writes {@code line} and a newline to the server's stdin as they are (hostile input included). */
+    void sendLine(String line) throws IOException {
+        stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
         stdin.flush();
     }
 
@@ -193,11 +222,23 @@ final class StdioClient implements AutoCloseable {
     private final List<Map<String, Object>> early = new ArrayList<>();
 
     /** The reply with this id; other replies read meanwhile are kept for later. */
-    synchronized Map<String, Object> reply(int id, long timeoutSeconds) throws InterruptedException {
+    Map<String, Object> reply(int id, long timeoutSeconds) throws InterruptedException {
+        return await(m -> idOf(m) == id, timeoutSeconds, "reply to request " + id);
+    }
+
+    /** The next reply whose {@code id} is JSON {@code null} (an answer to input the server could not read). */
+    Map<String, Object> replyWithNullId(long timeoutSeconds) throws InterruptedException {
+        return await(m -> m.containsKey("id") && m.get("id") == null && !m.containsKey("method"), timeoutSeconds,
+                "reply with id null");
+    }
+
+    /** The first message read that matches; the others read meanwhile are kept for later. */
+    synchronized Map<String, Object> await(Predicate<Map<String, Object>> match, long timeoutSeconds, String what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         for (var it = early.iterator(); it.hasNext(); ) {
             Map<String, Object> m = it.next();
-            if (idOf(m) == id) {
+            if (match.test(m)) {
                 it.remove();
                 return m;
             }
@@ -209,14 +250,20 @@ final class StdioClient implements AutoCloseable {
                 continue;
             }
             if (m == null) {
-                throw new AssertionError("no reply to request " + id + " within " + timeoutSeconds
+                throw new AssertionError("no " + what + " within " + timeoutSeconds
                         + " s; stdout: " + stdoutLines + "; stderr: " + stderr());
             }
-            if (idOf(m) == id) {
+            if (match.test(m)) {
                 return m;
             }
             early.add(m);
         }
+    }
+
+    /** Messages read but not yet taken by {@link #reply} or {@link #await}. */
+    synchronized List<Map<String, Object>> unclaimed() {
+        messages.drainTo(early);
+        return List.copyOf(early);
     }
 
     private static int idOf(Map<String, Object> m) {
@@ -248,10 +295,16 @@ final class StdioClient implements AutoCloseable {
 
     /** Closes stdin and waits for the server to exit; returns its exit status. */
     int closeAndWait() throws Exception {
+        return closeAndWait(60);
+    }
+
+    /** Closes stdin and waits at most {@code timeoutSeconds} for the server to exit; returns its exit status. */
+    int closeAndWait(long timeoutSeconds) throws Exception {
         stdin.close();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new AssertionError("the server did not exit after stdin closed; stderr: " + stderr());
+            throw new AssertionError("the server did not exit within " + timeoutSeconds + " s after stdin closed; "
+                    + "stderr: " + stderr());
         }
         reader.join(10_000);
         errReader.join(10_000);
