@@ -162,9 +162,12 @@ public final class Tools {
                                         + "/workspace).").mandatory(),
                                 Param.string("output_path", "Host path to write (absolute, or relative to the server's "
                                         + "working directory); its folder must exist, an existing file there is replaced, an existing "
-                                        + "folder is refused.").mandatory())
+                                        + "folder is refused.").mandatory(),
+                                Param.integer("max_bytes", "Refuse the export when its files add up to more than "
+                                        + "this many bytes (apparent size: a sparse file counts in full); never more "
+                                        + "than the output folder's free space.").withDefault(Pyro.DEFAULT_EXPORT_MAX_BYTES))
                         .call((pyro, a) -> pyro.exportWorkspace(a.string("workspace_id"), a.string("path"),
-                                a.path("output_path"))),
+                                a.path("output_path"), a.longValue("max_bytes"))),
                 ToolDef.named("workspace_delete",
                         "Stop a workspace and delete it with all its files; export what you need first.")
                         .param(WORKSPACE_ID)
