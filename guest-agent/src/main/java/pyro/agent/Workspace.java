@@ -195,6 +195,9 @@ final class Workspace {
         return total[0];
     }
 
+    /** Files up to this size are hashed for the diff; larger ones are compared by size and mtime. */
+    static final long HASH_LIMIT_BYTES = 256L * 1024 * 1024;
+
     Reply.SnapshotResult snapshot(Request.Snapshot req) throws IOException, AgentException {
         String text = req.path();
         Path p = inside("snapshot path", text, false);
@@ -240,7 +243,10 @@ final class Workspace {
             } else if (a.isRegularFile()) {
                 e.put("type", "file");
                 e.put("size", a.size());
-                e.put("sha256", sha256(c));
+                // Hashing a huge (or sparse: truncate -s 1T) file would take the agent minutes; above the
+                // limit its size and mtime stand in for the digest, so any write still shows as modified
+                e.put("sha256", a.size() <= HASH_LIMIT_BYTES ? sha256(c)
+                        : "unhashed:size=" + a.size() + ",mtime=" + a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS));
                 out.add(e);
             } else {
                 e.put("type", "other");

@@ -264,4 +264,22 @@ class HostileGuestHostProcessTest {
             pyro.deleteWorkspace(id);
         }
     }
+
+    @Test
+    void item2_aDiffOverAHugeSparseFileAnswersPromptly() throws Exception {
+        String id = pyro.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).memMib(256)).workspaceId();
+        try {
+            assertEquals(0, pyro.execWorkspace(id, "truncate -s 1T sparse", null, 10).exitCode());
+            long t0 = System.nanoTime();
+            var d = pyro.diffWorkspace(id);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 10_000, "diff took " + ms + " ms");
+            assertTrue(d.entries().stream().anyMatch(e -> e.path().equals("sparse") && e.status().equals("added")),
+                    d.toString());
+            assertEquals(0, pyro.execWorkspace(id, "truncate -s 2T sparse", null, 10).exitCode());
+            assertTrue(pyro.diffWorkspace(id).entries().stream().anyMatch(e -> e.path().equals("sparse")));
+        } finally {
+            pyro.deleteWorkspace(id);
+        }
+    }
 }
