@@ -162,9 +162,9 @@ public final class StateStore {
         try {
             Files2.privateDir(stateDir);
             Files2.privateDir(root);
-            return locked(root.resolve(".create.lock"), body);
+            return locked(stateDir.resolve("create.lock"), body);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot lock " + root.resolve(".create.lock"), e);
+            throw new UncheckedIOException("cannot lock " + stateDir.resolve("create.lock"), e);
         }
     }
 
