@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import pyro.core.protocol.Probes;
 import pyro.core.protocol.Request;
 
 /**
@@ -51,6 +52,10 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
         Probe probe = null;
         long timeout = DEFAULT_TIMEOUT_MS;
         long interval = DEFAULT_INTERVAL_MS;
+        String problem = Probes.problem(m);
+        if (problem != null) {
+            throw ServiceException.invalid(problem);
+        }
         if (m != null) {
             timeout = longField("timeout_ms", m.timeoutMs(), DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
             interval = longField("interval_ms", m.intervalMs(), DEFAULT_INTERVAL_MS, 10, 60_000);

@@ -109,39 +109,17 @@ public final class ServiceManager {
         if (p.intervalMs() < 10 || p.intervalMs() > 60_000) {
             throw PyroException.invalid("readiness interval " + p.intervalMs() + " ms is out of range: use 10 to 60000.");
         }
-        switch (p.type()) {
-            case "none" -> {}
-            case "file" -> {
-                if (p.path() == null || p.path().isBlank()) {
-                    throw PyroException.invalid("the file probe needs a path.");
-                }
-                String resolved = p.path().startsWith("/") ? p.path() : cwd + "/" + p.path();
-                String norm = WorkspacePaths.guestPath(resolved, "ready file");
-                if (!p.path().startsWith("/") && !(norm + "/").startsWith(cwd + "/")) {
-                    throw PyroException.invalid("ready file '" + p.path() + "' escapes the service's cwd " + cwd + ".");
-                }
+        String problem = pyro.core.protocol.Probes.problem(p.toRequest());
+        if (problem != null) {
+            throw PyroException.invalid(problem);
+        }
+        if ("file".equals(p.type())) {
+            // where the file may be depends on the service's cwd, known here as a guest path
+            String resolved = p.path().startsWith("/") ? p.path() : cwd + "/" + p.path();
+            String norm = WorkspacePaths.guestPath(resolved, "ready file");
+            if (!p.path().startsWith("/") && !(norm + "/").startsWith(cwd + "/")) {
+                throw PyroException.invalid("ready file '" + p.path() + "' escapes the service's cwd " + cwd + ".");
             }
-            case "tcp" -> {
-                if (p.port() == null || p.port() < 1 || p.port() > 65535) {
-                    throw PyroException.invalid("ready tcp port " + p.port() + " is out of range: use 1 to 65535.");
-                }
-            }
-            case "http" -> {
-                try {
-                    URI u = URI.create(p.url());
-                    if (!"http".equals(u.getScheme()) || u.getHost() == null) {
-                        throw new IllegalArgumentException();
-                    }
-                } catch (RuntimeException e) {
-                    throw PyroException.invalid("ready http url '" + p.url() + "' is not an http:// URL with a host.");
-                }
-            }
-            case "command" -> {
-                if (p.command() == null || p.command().isBlank()) {
-                    throw PyroException.invalid("the command probe needs a command.");
-                }
-            }
-            default -> throw PyroException.invalid("unknown readiness probe type '" + p.type() + "'.");
         }
     }
 

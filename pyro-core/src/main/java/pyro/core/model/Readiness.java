@@ -66,7 +66,7 @@ public record Readiness(String type, String path, String host, Integer port, Str
             case "tcp" -> probe(null, host == null ? "127.0.0.1" : host, port, null, null);
             case "http" -> probe(null, null, null, url, null);
             case "command" -> probe(null, null, null, null, command);
-            default -> throw new IllegalStateException(type);
+            default -> probe(null, null, null, null, null); // unknown: Probes.problem names it
         };
     }
 
