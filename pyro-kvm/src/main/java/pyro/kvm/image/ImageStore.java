@@ -186,6 +186,8 @@ public final class ImageStore {
                     "bash", scripts.resolve("build-env.sh").toString(), e.name(), dir.toString(), agent.toString());
             pb.redirectErrorStream(true);
             pb.environment().put("LC_ALL", "C");
+            // the catalog is the one list of each environment's packages: docs, doctor and the build agree
+            pb.environment().put("PYRO_ENV_PACKAGES", String.join(" ", e.packages()));
             Process p = pb.start();
             List<String> tail = new ArrayList<>();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

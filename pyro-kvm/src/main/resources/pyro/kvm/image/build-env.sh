@@ -3,7 +3,7 @@
 #
 #   bash build-env.sh ENV_NAME OUT_DIR AGENT_DIR [WORK_DIR]
 #
-# ENV_NAME   debian:12 | debian:12-base | debian:12-build
+# ENV_NAME   the environment's name (debian:12, ...); its packages come from PYRO_ENV_PACKAGES
 # OUT_DIR    receives vmlinux, initrd.img, rootfs.ext4 and, last, env.json
 # AGENT_DIR  holds jre/ (jlink'd runtime with bin/java) and lib/ (module path of pyro.agent)
 # WORK_DIR   optional scratch parent (default: OUT_DIR's parent, same filesystem)
@@ -12,6 +12,8 @@
 # the folder of this script. Exit codes: 0 built, 1 build failed, 2 bad usage or unknown environment.
 # Progress goes to stderr as "[step k/N] ..." lines; tool output is kept in logs and only its tail
 # is printed when a step fails. env.json exists in OUT_DIR only after a complete, verified build.
+# Required environment: PYRO_ENV_PACKAGES, the space-separated Debian packages of the environment,
+# as pyro's environment catalog (pyro.kvm.image.Catalog, the one list) gives them; may be empty.
 # Optional environment: PYRO_DEBIAN_MIRROR (the mirror; default: the host's Debian apt source, see
 # debian-mirror.sh; there is no built-in mirror), PYRO_DEBOOTSTRAP_CACHE (a folder kept between
 # builds for downloaded .debs).
@@ -35,13 +37,17 @@ OUT_DIR=$2
 AGENT_DIR=$3
 WORK_PARENT=${4:-}
 
-BASE_PACKAGES="bash coreutils git ca-certificates python3 curl procps iproute2"
+[ -n "${PYRO_ENV_PACKAGES+set}" ] || die_usage "PYRO_ENV_PACKAGES is not set: pyro passes the packages of '$ENV_NAME' from its environment catalog."
 case "$ENV_NAME" in
-    debian:12)       PACKAGES="$BASE_PACKAGES" ;;
-    debian:12-base)  PACKAGES="" ;;
-    debian:12-build) PACKAGES="$BASE_PACKAGES build-essential" ;;
-    *) die_usage "unknown environment '$ENV_NAME' (known: debian:12, debian:12-base, debian:12-build)." ;;
+    debian:12*) ;;
+    *) die_usage "environment '$ENV_NAME' is not a Debian 12 environment." ;;
 esac
+PACKAGES=$PYRO_ENV_PACKAGES
+for p in $PACKAGES; do
+    case "$p" in
+        *[!a-z0-9.+-]*|-*) die_usage "package name '$p' of $ENV_NAME is not a Debian package name." ;;
+    esac
+done
 
 # ---------------------------------------------------------------------------------------------
 # output helpers
