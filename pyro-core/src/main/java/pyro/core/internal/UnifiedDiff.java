@@ -4,13 +4,14 @@ import com.github.difflib.DiffUtils;
 import com.github.difflib.algorithm.DiffAlgorithmListener;
 import com.github.difflib.algorithm.myers.MyersDiff;
 import com.github.difflib.patch.AbstractDelta;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Unified diffs of text, line based, with three lines of context, as {@code git diff} prints them:
- * Myers' algorithm (java-diff-utils) over the lines, git's hunk grouping and headers, and git's
- * {@code \ No newline at end of file} marker.
+ * Myers' algorithm (java-diff-utils) over the lines, git's hunk grouping and headers, git's
+ * {@code \ No newline at end of file} marker, and git's C-style quoting of unusual path names.
  *
  * <p>{@link #of} prints one file's {@code ---}/{@code +++} header and hunks; {@link #git} prints
  * the file's whole section of a git patch (with the {@code diff --git} line and the extended
@@ -36,7 +37,7 @@ public final class UnifiedDiff {
     /**
      * The unified diff of one file: {@code --- a/path} ({@code /dev/null} when {@code before} is
      * null, the file being added), {@code +++ b/path} ({@code /dev/null} when {@code after} is
-     * null), then the hunks.
+     * null), then the hunks. Path names are quoted as git quotes them.
      */
     public static String of(String path, String before, String after) {
         StringBuilder sb = new StringBuilder();
@@ -57,7 +58,7 @@ public final class UnifiedDiff {
             return "";
         }
         StringBuilder sb = new StringBuilder();
-        sb.append("diff --git a/").append(path).append(" b/").append(path).append('\n');
+        sb.append("diff --git ").append(quote("a/", path, true)).append(' ').append(quote("b/", path, true)).append('\n');
         if (before == null) {
             sb.append("new file mode 100644\n");
             if (after.isEmpty()) {
@@ -80,8 +81,8 @@ public final class UnifiedDiff {
         if (changes.isEmpty() && !headerAlways) {
             return;
         }
-        header(sb, "--- ", before == null ? "/dev/null" : "a/" + path);
-        header(sb, "+++ ", after == null ? "/dev/null" : "b/" + path);
+        header(sb, "--- ", before == null ? "/dev/null" : quote("a/", path));
+        header(sb, "+++ ", after == null ? "/dev/null" : quote("b/", path));
         int first = 0;
         while (first < changes.size()) {
             int last = first;
@@ -217,5 +218,61 @@ public final class UnifiedDiff {
             out.removeLast();
         }
         return out;
+    }
+
+    /**
+     * {@code prefix + path} as git's {@code quote_c_style} writes a name (with core.quotePath on, the
+     * default): unchanged unless it holds a double quote, a backslash, a control character or any
+     * byte of 0x7f or above; then in double quotes, with {@code \a \b \t \n \v \f \r \" \\} and
+     * three-digit octal for other such bytes (every byte of a non-ASCII character's UTF-8 form). So
+     * a name with a line break cannot end the header line and forge another one.
+     *
+     * <p>One addition to git's rule, for GNU patch: a name ending in a space is quoted too (patch
+     * drops trailing blanks of an unquoted name, tab or not, and then finds no such file).
+     */
+    static String quote(String prefix, String path) {
+        return quote(prefix, path, false);
+    }
+
+    /**
+     * As {@link #quote(String, String)}; with {@code quoteSpaces}, a name holding a space is quoted
+     * as well. For the {@code diff --git} line, where nothing ends a name: GNU patch reads the names
+     * of a section without {@code ---}/{@code +++} lines (an added or deleted empty file) from it,
+     * and cannot split an unquoted name with a space there. git reads quoted names anywhere.
+     */
+    static String quote(String prefix, String path, boolean quoteSpaces) {
+        byte[] bytes = (prefix + path).getBytes(StandardCharsets.UTF_8);
+        boolean plain = !path.endsWith(" ") && !(quoteSpaces && path.indexOf(' ') >= 0);
+        for (int i = 0; i < bytes.length && plain; i++) {
+            int c = bytes[i] & 0xff;
+            plain = c >= 0x20 && c != '"' && c != '\\' && c < 0x7f;
+        }
+        if (plain) {
+            return prefix + path;
+        }
+        StringBuilder sb = new StringBuilder(bytes.length + 8).append('"');
+        for (byte x : bytes) {
+            int c = x & 0xff;
+            switch (c) {
+                case 0x07 -> sb.append("\\a");
+                case '\b' -> sb.append("\\b");
+                case '\t' -> sb.append("\\t");
+                case '\n' -> sb.append("\\n");
+                case 0x0b -> sb.append("\\v");
+                case '\f' -> sb.append("\\f");
+                case '\r' -> sb.append("\\r");
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                default -> {
+                    if (c < 0x20 || c >= 0x7f) {
+                        sb.append('\\').append((char) ('0' + (c >> 6))).append((char) ('0' + ((c >> 3) & 7)))
+                                .append((char) ('0' + (c & 7)));
+                    } else {
+                        sb.append((char) c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
     }
 }

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Seeded property tests of the patch against the real tools: random trees of text files (empty
- * ones, ones without a final newline, CRLF lines, lines that look like patch headers), random
- * edits, adds and deletes; {@code patch -p1} and {@code git apply} on the baseline
+ * ones, ones without a final newline, CRLF lines, lines that look like patch headers, oddly named
+ * files), random edits, adds and deletes; {@code patch -p1} and {@code git apply} on the baseline
  * must give the current tree byte for byte. Replay a failure with its seed (in the test name and
  * the message), or move the whole range with {@code -Dpyro.seed=N}.
  */
@@ -26,8 +26,14 @@ class UnifiedDiffPropertyTest {
     private static final List<String> TRICKY = List.of("--- a/x", "+++ b/x", "@@ -1,1 +1,1 @@",
             "\\ No newline at end of file", "diff --git a/x b/x", "", " ", "\t", "-", "+", "new file mode 100644");
 
-    /** The names a tree may hold: plain and nested. */
-    private static final List<String> NAMES = List.of("f0", "f1", "f2.txt", "d/f3", "d/e/f4", "d/e/f5");
+    /** The names a tree may hold: plain, nested, and ones git must quote. */
+    private static final List<String> NAMES;
+
+    static {
+        List<String> n = new ArrayList<>(List.of("f0", "f1", "f2.txt", "d/f3", "d/e/f4", "d/e/f5"));
+        n.addAll(GitPatchTest.UNUSUAL_NAMES);
+        NAMES = List.copyOf(n);
+    }
 
     static LongStream seeds() {
         long base = Long.getLong("pyro.seed", 20261201L);
