@@ -4,6 +4,8 @@
  */
 module pyro.core {
     requires transitive com.fasterxml.jackson.jr.ob;
+    // java-diff-utils (made a named module by difflib/): Myers' diff for workspace patches
+    requires io.github.javadiffutils;
 
     exports pyro.core;
     exports pyro.core.model;

@@ -1,12 +1,9 @@
 package pyro.agent;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -44,15 +41,7 @@ final class AgentProcess implements AutoCloseable {
     private final Map<Long, BlockingQueue<Frame>> queues = new ConcurrentHashMap<>();
 
     static String modulePath() {
-        List<String> parts = new ArrayList<>();
-        for (Class<?> c : new Class<?>[] {Main.class, Frame.class, JSON.class, JsonFactory.class}) {
-            try {
-                parts.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return String.join(File.pathSeparator, parts);
+        return AgentModulePath.get();
     }
 
     static List<String> command(String... agentArgs) {

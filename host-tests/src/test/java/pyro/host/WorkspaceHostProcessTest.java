@@ -43,7 +43,7 @@ class WorkspaceHostProcessTest {
         Files.writeString(seed.resolve("README.md"), "hello\n");
         Files.createDirectories(seed.resolve("src"));
         StringBuilder big = new StringBuilder();
-        for (int i = 1; i <= 500; i++) {
+        for (int i = 1; i <= 5000; i++) {
             big.append("line ").append(i).append('\n');
         }
         Files.writeString(seed.resolve("src/big.txt"), big);

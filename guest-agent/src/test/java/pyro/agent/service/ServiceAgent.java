@@ -1,11 +1,8 @@
 package pyro.agent.service;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -19,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import pyro.agent.Main;
 import pyro.core.protocol.Frame;
 import pyro.core.protocol.FrameCodec;
 
@@ -40,15 +36,7 @@ final class ServiceAgent implements AutoCloseable {
     }
 
     private static String modulePath() {
-        List<String> parts = new ArrayList<>();
-        for (Class<?> c : new Class<?>[] {Main.class, Frame.class, JSON.class, JsonFactory.class}) {
-            try {
-                parts.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return String.join(File.pathSeparator, parts);
+        return pyro.agent.AgentModulePath.get();
     }
 
     ServiceAgent(Path workspace, Path serviceRoot) throws IOException {

@@ -1,11 +1,8 @@
 package pyro.agent.shell;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -37,15 +34,7 @@ final class ShellAgentProcess implements AutoCloseable {
     private final Map<Long, BlockingQueue<Frame>> queues = new ConcurrentHashMap<>();
 
     private static String modulePath() {
-        List<String> parts = new ArrayList<>();
-        for (Class<?> c : new Class<?>[] {Shells.class, Frame.class, JSON.class, JsonFactory.class}) {
-            try {
-                parts.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return String.join(File.pathSeparator, parts);
+        return pyro.agent.AgentModulePath.get();
     }
 
     ShellAgentProcess(Path root) throws IOException {

@@ -179,7 +179,7 @@ final class WorkspaceFiles {
                 String ta = fileBefore && a != null ? new String(a, StandardCharsets.UTF_8) : null;
                 String tb = fileAfter && b != null ? new String(b, StandardCharsets.UTF_8) : null;
                 if ((ta != null || tb != null) && !java.util.Objects.equals(ta, tb)) {
-                    patch.append(UnifiedDiff.of(ch.path(), ta, tb));
+                    patch.append(UnifiedDiff.git(ch.path(), ta, tb));
                     patched++;
                 }
             }
