@@ -56,7 +56,7 @@ class ArchitectureTest {
     @Test
     void backendsDoNotRunTheSupervisorThemselves() {
         noClasses().that().resideInAPackage("pyro.kvm..")
-                .should().dependOnClassesThat().resideInAnyPackage("pyro.core.supervisor..", "pyro.core.protocol..")
+                .should().dependOnClassesThat().resideInAnyPackage("pyro.core.supervisor..")
                 .because("a backend describes how to run one VM (a LaunchPlan); core's supervisor runs it")
                 .check(classes);
     }

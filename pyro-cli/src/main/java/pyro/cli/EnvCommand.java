@@ -9,7 +9,8 @@ import pyro.core.model.EnvironmentList;
 import pyro.core.model.PruneResult;
 
 @Command(name = "env", description = "Guest environments (images built on this machine from Debian packages).",
-        subcommands = {EnvCommand.List.class, EnvCommand.Inspect.class, EnvCommand.Pull.class, EnvCommand.Prune.class})
+        subcommands = {EnvCommand.List.class, EnvCommand.Inspect.class, EnvCommand.Pull.class, EnvCommand.Warm.class,
+                EnvCommand.Prune.class})
 final class EnvCommand {
     @Command(name = "list", description = "List environments and whether each is built.")
     static final class List implements Callable<Integer> {
@@ -79,6 +80,33 @@ final class EnvCommand {
                 Output.json(e);
             } else {
                 print(e);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "warm", description = "Save a booted guest of ENV for VMs of this size, so their boots restore it "
+            + "(pull saves one for the default size).")
+    static final class Warm implements Callable<Integer> {
+        @Parameters(paramLabel = "ENV", description = "debian:12, debian:12-base or debian:12-build")
+        String env;
+
+        @Option(names = "--vcpu-count", defaultValue = "" + pyro.core.Pyro.DEFAULT_VCPUS, description = "Virtual CPUs (default ${DEFAULT-VALUE}).")
+        int vcpus;
+
+        @Option(names = "--mem-mib", defaultValue = "" + pyro.core.Pyro.DEFAULT_MEM_MIB, description = "Guest memory in MiB (default ${DEFAULT-VALUE}).")
+        int memMib;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            var w = Clients.pyro().warmEnvironment(env, vcpus, memMib);
+            if (json) {
+                Output.json(w);
+            } else {
+                System.out.println(w.detail());
             }
             return 0;
         }

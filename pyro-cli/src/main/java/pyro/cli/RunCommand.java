@@ -29,13 +29,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--network", description = "Give the guest a NIC with user-mode networking.")
     boolean network;
 
+    @Option(names = "--cold", description = "Boot the guest even when a saved, booted one could be restored (for comparison).")
+    boolean cold;
+
     @Option(names = "--json", description = "Print the result record as JSON instead of the command's output.")
     boolean json;
 
     @Override
     public Integer call() {
-        RunResult r = Clients.pyro().runInVm(env, command == null ? List.of() : command, vcpus, memMib,
-                timeoutSeconds, network);
+        RunResult r = Clients.pyro().runInVm(env, command == null ? List.of() : command,
+                new pyro.core.RunOptions(vcpus, memMib, timeoutSeconds, network, cold));
         return ExecOutput.print(r.exec(), json ? r : null, timeoutSeconds);
     }
 }

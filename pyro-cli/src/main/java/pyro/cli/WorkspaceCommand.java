@@ -34,12 +34,14 @@ final class WorkspaceCommand {
         @Option(names = "--mem-mib", defaultValue = "" + Pyro.DEFAULT_MEM_MIB) int memMib;
         @Option(names = "--ttl-seconds", defaultValue = "" + Pyro.DEFAULT_TTL_SECONDS, description = "Delete after this long (default ${DEFAULT-VALUE}).") long ttl;
         @Option(names = "--network", description = "Give the guest user-mode networking.") boolean network;
+        @Option(names = "--cold", description = "Boot the guest even when a saved, booted one could be restored.") boolean cold;
         @Option(names = "--id-only", description = "Print only the workspace id.") boolean idOnly;
         @Option(names = "--json") boolean json;
 
         @Override
         public Integer call() {
-            WorkspaceInfo w = Clients.pyro().createWorkspace(env, name, seed, vcpus, memMib, ttl, network);
+            WorkspaceInfo w = Clients.pyro().createWorkspace(new pyro.core.WorkspaceOptions(env, name, seed, vcpus, memMib,
+                    ttl, network, cold));
             if (idOnly && !json) {
                 System.out.println(w.workspaceId());
                 return 0;

@@ -33,6 +33,7 @@ import pyro.core.model.PruneResult;
 import pyro.core.model.ReapResult;
 import pyro.core.model.RunResult;
 import pyro.core.model.VmInfo;
+import pyro.core.model.WarmInfo;
 import pyro.core.spi.Backend;
 import pyro.core.spi.BackendProvider;
 import pyro.core.spi.ProgressSink;
@@ -176,10 +177,34 @@ public final class Pyro {
         return backend.inspectEnvironment(name);
     }
 
+    /**
+     * Builds the environment if it is missing or broken (checking every file's digest), then saves a
+     * booted guest of the default size for warm starts if none is saved for this build yet. A save
+     * that fails only means boots stay cold; it is reported as a progress line.
+     */
     public EnvironmentInfo pullEnvironment(String name) {
         backend.inspectEnvironment(name);
         backend.requireUsable();
-        return backend.pullEnvironment(name, progress);
+        EnvironmentInfo info = backend.pullEnvironment(name, progress);
+        try {
+            progress.line(backend.warmEnvironment(name, DEFAULT_VCPUS, DEFAULT_MEM_MIB, progress));
+        } catch (PyroException e) {
+            progress.line("could not save a booted " + name + " (boots stay cold): " + e.getMessage());
+        }
+        return info;
+    }
+
+    /**
+     * Saves a booted, idle guest of {@code environment} for VMs of this size (once per environment
+     * build, QEMU and size), so their boots restore it: {@code pyro env warm}. VMs with networking and
+     * VMs asked to boot cold always boot.
+     */
+    public WarmInfo warmEnvironment(String environment, int vcpus, int memMib) {
+        pyro.core.internal.Validate.vcpus(vcpus);
+        pyro.core.internal.Validate.memMib(memMib);
+        backend.inspectEnvironment(environment);
+        backend.requireUsable();
+        return new WarmInfo(environment, vcpus, memMib, backend.warmEnvironment(environment, vcpus, memMib, progress));
     }
 
     public PruneResult pruneEnvironments() {
@@ -200,7 +225,7 @@ public final class Pyro {
     /** {@link #runInVm(String, List, int, int, long, boolean)} with sizes and limits as a {@link RunOptions}. */
     public RunResult runInVm(String environment, List<String> command, RunOptions options) {
         RunOptions o = options == null ? RunOptions.defaults() : options;
-        return runInVm(environment, command, o.vcpus(), o.memMib(), o.timeoutSeconds(), o.network());
+        return run(environment, command, o.vcpus(), o.memMib(), o.timeoutSeconds(), o.network(), o.cold());
     }
 
     /**
@@ -209,12 +234,20 @@ public final class Pyro {
      */
     public RunResult runInVm(
             String environment, List<String> command, int vcpus, int memMib, long timeoutSeconds, boolean network) {
+        return run(environment, command, vcpus, memMib, timeoutSeconds, network, false);
+    }
+
+    private RunResult run(String environment, List<String> command, int vcpus, int memMib, long timeoutSeconds,
+            boolean network, boolean cold) {
         pyro.core.internal.Validate.command(command);
         pyro.core.internal.Validate.timeoutSeconds(timeoutSeconds);
         long t0 = System.nanoTime();
         Instance inst = vms.create(Instance.KIND_VM, environment, vcpus, memMib,
                 Math.max(timeoutSeconds + 300, 600), network, progress);
         String id = inst.id();
+        if (cold) {
+            vms.store().update(id, i -> i.set(VmManager.BOOT_REQUEST, VmManager.BOOT_COLD));
+        }
         Thread cleanup = new Thread(() -> {
             try {
                 vms.delete(id, Instance.KIND_VM);
@@ -228,7 +261,7 @@ public final class Pyro {
             ExecResult exec = vms.exec(id, Instance.KIND_VM, command, null, Map.of(), timeoutSeconds, false);
             long bootMs = started.num("boot_ms").longValue();
             return new RunResult(environment, backend.name(), backend.accel(), bootMs,
-                    (System.nanoTime() - t0) / 1_000_000, exec);
+                    (System.nanoTime() - t0) / 1_000_000, exec, started.str("boot"));
         } finally {
             try {
                 vms.delete(id, Instance.KIND_VM);
@@ -316,8 +349,8 @@ public final class Pyro {
 
     /** Creates a workspace as {@code options} say ({@link WorkspaceOptions#of(String)} plus changes). */
     public WorkspaceInfo createWorkspace(WorkspaceOptions options) {
-        return createWorkspace(options.environment(), options.name(), options.seedPath(), options.vcpus(),
-                options.memMib(), options.ttlSeconds(), options.network());
+        return workspaces.create(options.name(), options.environment(), options.seedPath(), options.vcpus(),
+                options.memMib(), options.ttlSeconds(), options.network(), options.cold(), progress);
     }
 
     public WorkspaceList listWorkspaces() {

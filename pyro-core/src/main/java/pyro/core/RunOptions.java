@@ -4,25 +4,34 @@ package pyro.core;
  * Sizes and limits of a one-shot run, for {@link Pyro#runInVm(String, java.util.List, RunOptions)}:
  * start from {@link #defaults()} and change what differs.
  */
-public record RunOptions(int vcpus, int memMib, long timeoutSeconds, boolean network) {
+public record RunOptions(int vcpus, int memMib, long timeoutSeconds, boolean network, boolean cold) {
+    public RunOptions(int vcpus, int memMib, long timeoutSeconds, boolean network) {
+        this(vcpus, memMib, timeoutSeconds, network, false);
+    }
+
+    /** Boot the VM cold even when its environment has a saved guest to restore (for comparison). */
+    public RunOptions cold(boolean on) {
+        return new RunOptions(vcpus, memMib, timeoutSeconds, network, on);
+    }
+
     /** {@link Pyro#DEFAULT_VCPUS}, {@link Pyro#DEFAULT_MEM_MIB}, {@link Pyro#DEFAULT_TIMEOUT_SECONDS}, no network. */
     public static RunOptions defaults() {
-        return new RunOptions(Pyro.DEFAULT_VCPUS, Pyro.DEFAULT_MEM_MIB, Pyro.DEFAULT_TIMEOUT_SECONDS, false);
+        return new RunOptions(Pyro.DEFAULT_VCPUS, Pyro.DEFAULT_MEM_MIB, Pyro.DEFAULT_TIMEOUT_SECONDS, false, false);
     }
 
     public RunOptions vcpus(int n) {
-        return new RunOptions(n, memMib, timeoutSeconds, network);
+        return new RunOptions(n, memMib, timeoutSeconds, network, cold);
     }
 
     public RunOptions memMib(int n) {
-        return new RunOptions(vcpus, n, timeoutSeconds, network);
+        return new RunOptions(vcpus, n, timeoutSeconds, network, cold);
     }
 
     public RunOptions timeoutSeconds(long n) {
-        return new RunOptions(vcpus, memMib, n, network);
+        return new RunOptions(vcpus, memMib, n, network, cold);
     }
 
     public RunOptions network(boolean on) {
-        return new RunOptions(vcpus, memMib, timeoutSeconds, on);
+        return new RunOptions(vcpus, memMib, timeoutSeconds, on, cold);
     }
 }

@@ -115,7 +115,7 @@ public final class Instance {
         return new VmInfo(
                 id(), environment(), state(), str("backend"), str("accel"), vcpuCount(), memMib(), ttlSeconds(),
                 network(), str("created_at"), str("expires_at"), boot == null ? null : boot.longValue(),
-                stateReason());
+                stateReason(), str("boot"));
     }
 
     @SuppressWarnings("unchecked")
@@ -124,6 +124,6 @@ public final class Instance {
                 id(), str("name"), environment(), state(), str("backend"), str("accel"), vcpuCount(), memMib(), ttlSeconds(),
                 network(), str("created_at"), str("expires_at"), str("last_activity_at"),
                 SeedInfo.fromMap((Map<?, ?>) map.get("workspace_seed")), commandCount(), lastCommand(), counts,
-                shells, stateReason());
+                shells, stateReason(), str("boot"));
     }
 }

@@ -201,13 +201,29 @@ public final class VmManager {
                     + "): delete it and create a new one.");
         }
         store.update(id, i -> i.state(VmState.STARTING, null));
-        LaunchSpec spec = new LaunchSpec(
-                id, inst.environment(), inst.vcpuCount(), inst.memMib(), inst.network(), store.dir(id));
+        LaunchSpec spec = new LaunchSpec(id, inst.environment(), inst.vcpuCount(), inst.memMib(), inst.network(),
+                store.dir(id), BOOT_COLD.equals(inst.str(BOOT_REQUEST)));
         try {
             LaunchPlan plan = backend.plan(spec, progress);
-            long bootMs = SupervisorLauncher.launch(id, store.stateDir(), spec.paths(), plan, BOOT_TIMEOUT);
+            long bootMs;
+            try {
+                bootMs = SupervisorLauncher.launch(id, store.stateDir(), spec.paths(), plan, BOOT_TIMEOUT);
+            } catch (PyroException e) {
+                if (!plan.warm()) {
+                    throw e;
+                }
+                // a snapshot that does not restore is never used again: boot cold, and say why in the log
+                backend.warmFailed(spec, e.getMessage());
+                progress.line("the saved guest of " + inst.environment() + " did not restore (" + e.getMessage()
+                        + "): discarded it, booting cold");
+                plan = backend.plan(spec.forceCold(), progress);
+                bootMs = SupervisorLauncher.launch(id, store.stateDir(), spec.paths(), plan, BOOT_TIMEOUT);
+            }
+            long ms = bootMs;
+            String boot = plan.warm() ? BOOT_WARM : BOOT_COLD;
             return store.update(id, i -> i.set("state", VmState.STARTED.wire())
-                            .set("boot_ms", bootMs)
+                            .set("boot_ms", ms)
+                            .set("boot", boot)
                             .set("started_at", now()))
                     .orElseThrow();
         } catch (PyroException e) {
@@ -225,6 +241,12 @@ public final class VmManager {
             throw PyroException.guest("the VM of " + id + " failed to boot: " + e.getMessage(), e);
         }
     }
+
+    /** How a VM booted: restored from its environment's saved guest, or from power-on. */
+    public static final String BOOT_WARM = "warm";
+    public static final String BOOT_COLD = "cold";
+    /** Record field: {@code cold} when the caller asked for a cold boot, otherwise absent. */
+    public static final String BOOT_REQUEST = "boot_request";
 
     static String label(Instance i) {
         return Instance.KIND_WORKSPACE.equals(i.kind()) ? "workspace" : "VM";

@@ -37,10 +37,20 @@ public final class WorkspaceManager {
     public WorkspaceInfo create(
             String name, String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds, boolean network,
             ProgressSink progress) {
+        return create(name, environment, seedPath, vcpus, memMib, ttlSeconds, network, false, progress);
+    }
+
+    /** As above; {@code cold} boots the VM even when a saved guest could be restored. */
+    public WorkspaceInfo create(
+            String name, String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds, boolean network,
+            boolean cold, ProgressSink progress) {
         SeedSource seed = seedPath == null ? null : SeedSource.of(seedPath); // bad seed fails before any VM
         Instance inst = vms.create(Instance.KIND_WORKSPACE, name, environment, vcpus, memMib, ttlSeconds, network,
                 progress);
         String id = inst.id();
+        if (cold) {
+            vms.store().update(id, i -> i.set(VmManager.BOOT_REQUEST, VmManager.BOOT_COLD));
+        }
         try {
             vms.start(id, progress);
             SeedInfo info = files.seed(id, seed, progress);

@@ -16,8 +16,16 @@ public record VmInfo(
         String createdAt,
         String expiresAt,
         Long bootMs,
-        String stateReason)
+        String stateReason,
+        String boot)
         implements JsonRecord {
+
+    public VmInfo(String vmId, String environment, String state, String backend, String accel, int vcpuCount,
+            int memMib, long ttlSeconds, boolean network, String createdAt, String expiresAt, Long bootMs,
+            String stateReason) {
+        this(vmId, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds, network, createdAt, expiresAt,
+                bootMs, stateReason, null);
+    }
 
     @Override
     public Map<String, Object> toMap() {
@@ -33,6 +41,7 @@ public record VmInfo(
                 .put("network", network)
                 .put("created_at", createdAt)
                 .put("expires_at", expiresAt)
+                .put("boot", boot)
                 .put("boot_ms", bootMs)
                 .put("state_reason", stateReason)
                 .map();

@@ -23,8 +23,19 @@ public record WorkspaceInfo(
         List<String> lastCommand,
         ServiceCounts serviceCounts,
         List<Map<String, Object>> shells,
-        String stateReason)
+        String stateReason,
+        String boot)
         implements JsonRecord {
+
+    public WorkspaceInfo(String workspaceId, String name, String environment, String state, String backend,
+            String accel, int vcpuCount, int memMib, long ttlSeconds, boolean network, String createdAt,
+            String expiresAt, String lastActivityAt, SeedInfo workspaceSeed, long commandCount,
+            List<String> lastCommand, ServiceCounts serviceCounts, List<Map<String, Object>> shells,
+            String stateReason) {
+        this(workspaceId, name, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds, network,
+                createdAt, expiresAt, lastActivityAt, workspaceSeed, commandCount, lastCommand, serviceCounts, shells,
+                stateReason, null);
+    }
 
     public static final String WORKSPACE_PATH = pyro.core.protocol.Guest.WORKSPACE;
 
@@ -57,6 +68,7 @@ public record WorkspaceInfo(
                 .put("service_counts", serviceCounts)
                 .put("shells", shells)
                 .put("state_reason", stateReason)
+                .put("boot", boot)
                 .map();
     }
 }

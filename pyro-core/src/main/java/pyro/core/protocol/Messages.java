@@ -52,11 +52,13 @@ public final class Messages {
         name(Request.ShellSignal.class, "shell_signal");
         name(Request.ShellClose.class, "shell_close");
         name(Request.ShellList.class, "shell_list");
+        name(Request.Reseed.class, "reseed");
         name(Request.VmStatus.class, "status");
         name(Request.VmStop.class, "stop");
         name(Reply.Hello.class, "hello");
         name(Reply.Pong.class, "pong");
         name(Reply.ShutdownResult.class, "shutdown_result");
+        name(Reply.ReseedResult.class, "reseed_result");
         name(Reply.Error.class, ERROR);
         name(Reply.ExecResult.class, "exec_result");
         name(Reply.ImportResult.class, "import_result");

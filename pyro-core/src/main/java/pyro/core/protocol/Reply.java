@@ -17,6 +17,10 @@ public sealed interface Reply {
 
     record ShutdownResult() implements Reply {}
 
+    /** What a {@link Request.Reseed} did: each step true when it took effect in this guest. */
+    record ReseedResult(Boolean entropyMixed, Boolean clockSet, Boolean hostnameSet, Long clockSkewMs)
+            implements Reply {}
+
     /** A failed request. The code is one of {@link ErrorCode}'s wire names. */
     record Error(ErrorCode code, String message) implements Reply {}
 

@@ -66,6 +66,13 @@ public sealed interface Request {
 
     record ShellList() implements Request {}
 
+    /**
+     * Make a guest restored from a memory snapshot its own machine before anything runs: mix
+     * {@code entropy} (base64 of fresh host random bytes) into the kernel RNG, set the clock to
+     * {@code epochMs}, and set the hostname and machine id.
+     */
+    record Reseed(String entropy, Long epochMs, String hostname, String machineId) implements Request {}
+
     /** Supervisor: is the VM alive, and why not. Answered by {@link Reply.VmStatusResult}. */
     record VmStatus() implements Request {}
 

@@ -52,4 +52,16 @@ public interface Backend {
      * returns the plan that runs it. Throws a PyroException naming what is wrong; nothing runs yet.
      */
     LaunchPlan plan(LaunchSpec spec, ProgressSink progress);
+
+    /** A warm plan's restore failed: never offer that saved guest again (the VM is booted cold). */
+    default void warmFailed(LaunchSpec spec, String reason) {}
+
+    /**
+     * Saves a booted, idle guest of {@code environment} for VMs of this size, so their boots restore
+     * it instead ({@code pyro env warm}); returns a line for the user. Backends without memory
+     * snapshots say so.
+     */
+    default String warmEnvironment(String environment, int vcpus, int memMib, ProgressSink progress) {
+        return "the " + name() + " backend cannot save booted guests: every boot is cold";
+    }
 }

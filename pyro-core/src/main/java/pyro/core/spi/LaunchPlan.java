@@ -14,11 +14,13 @@ import java.util.List;
  *     output in {@link InstancePaths#vmmLog()}
  * @param channelConnectTimeoutMs how long the VMM may take to connect the agent channel
  * @param gracefulStopMs how long a graceful stop waits for the VMM to exit by itself
- * @param memorySnapshots whether this plan's VMM can save and restore the guest's memory (warm
- *     starts build on this; no backend offers it yet)
+ * @param memorySnapshots whether this plan's VMM can save and restore the guest's memory
+ * @param warm the VMM resumes a saved, booted guest instead of booting one: the agent already said
+ *     its hello before the save, so the supervisor pings it instead, then has it reseed its RNG and
+ *     set its clock and name before anything else runs
  */
 public record LaunchPlan(List<String> vmmArgv, long channelConnectTimeoutMs, long gracefulStopMs,
-        boolean memorySnapshots) {
+        boolean memorySnapshots, boolean warm) {
     public LaunchPlan {
         vmmArgv = List.copyOf(vmmArgv);
         if (vmmArgv.isEmpty()) {
@@ -28,6 +30,11 @@ public record LaunchPlan(List<String> vmmArgv, long channelConnectTimeoutMs, lon
 
     /** A plan with the usual timeouts: 30 s to connect the channel, 3 s for a graceful stop. */
     public static LaunchPlan of(List<String> vmmArgv) {
-        return new LaunchPlan(vmmArgv, 30_000, 3_000, false);
+        return new LaunchPlan(vmmArgv, 30_000, 3_000, false, false);
+    }
+
+    /** A plan that restores a saved guest (see {@code warm}). */
+    public static LaunchPlan restoring(List<String> vmmArgv) {
+        return new LaunchPlan(vmmArgv, 30_000, 3_000, true, true);
     }
 }

@@ -28,6 +28,7 @@ record LaunchFile(String instanceId, Path stateDir, long bootTimeoutMs, LaunchPl
         m.put("channel_connect_timeout_ms", plan.channelConnectTimeoutMs());
         m.put("graceful_stop_ms", plan.gracefulStopMs());
         m.put("memory_snapshots", plan.memorySnapshots());
+        m.put("warm", plan.warm());
         Files2.writeAtomically(file, Json.write(m).getBytes(StandardCharsets.UTF_8));
     }
 
@@ -39,7 +40,8 @@ record LaunchFile(String instanceId, Path stateDir, long bootTimeoutMs, LaunchPl
                 argv.add((String) o);
             }
             LaunchPlan plan = new LaunchPlan(argv, ((Number) m.get("channel_connect_timeout_ms")).longValue(),
-                    ((Number) m.get("graceful_stop_ms")).longValue(), Boolean.TRUE.equals(m.get("memory_snapshots")));
+                    ((Number) m.get("graceful_stop_ms")).longValue(), Boolean.TRUE.equals(m.get("memory_snapshots")),
+                    Boolean.TRUE.equals(m.get("warm")));
             return new LaunchFile((String) m.get("instance_id"), Path.of((String) m.get("state_dir")),
                     ((Number) m.get("boot_timeout_ms")).longValue(), plan);
         } catch (RuntimeException e) {

@@ -115,7 +115,8 @@ public final class Supervisor {
             SocketChannel agent = acceptWithin(agentServer, launch.plan().channelConnectTimeoutMs());
             InputStream in = new BufferedInputStream(Channels.newInputStream(agent), 1 << 16);
             agentOut = new BufferedOutputStream(Channels.newOutputStream(agent), 1 << 16);
-            Reply.Hello hello = readHelloWithin(in, bootTimeoutMs - (System.nanoTime() - t0) / 1_000_000);
+            long left = bootTimeoutMs - (System.nanoTime() - t0) / 1_000_000;
+            Reply.Hello hello = launch.plan().warm() ? resumeWithin(in, left) : readHelloWithin(in, left);
             long bootMs = (System.nanoTime() - t0) / 1_000_000;
             log("agent hello after " + bootMs + " ms: " + hello);
             Files2.writeAtomically(paths.hello(), pyro.core.internal.Json.write(Messages.fields(hello)).getBytes(
@@ -173,7 +174,66 @@ public final class Supervisor {
         throw new IOException("the VM process did not connect its agent channel within " + ms + " ms");
     }
 
+    /**
+     * A restored guest said its hello before it was saved: ping it, then have it reseed its RNG, set
+     * its clock, hostname and machine id, before anyone else may talk to it.
+     */
+    private Reply.Hello resumeWithin(InputStream in, long ms) throws IOException {
+        long deadline = System.currentTimeMillis() + ms;
+        long pingId = agentIds.getAndIncrement();
+        toAgentOrThrow(Messages.frame(pingId, new Request.Ping()));
+        Frame pong = awaitReply(in, pingId, deadline);
+        Reply.Pong p = Messages.reply(pong, Reply.Pong.class);
+        byte[] entropy = new byte[64];
+        new java.security.SecureRandom().nextBytes(entropy);
+        byte[] machine = new byte[16];
+        new java.security.SecureRandom().nextBytes(machine);
+        long reseedId = agentIds.getAndIncrement();
+        toAgentOrThrow(Messages.frame(reseedId, new Request.Reseed(java.util.Base64.getEncoder().encodeToString(entropy),
+                System.currentTimeMillis(), "pyro-" + instanceId.substring(instanceId.indexOf('-') + 1),
+                java.util.HexFormat.of().formatHex(machine))));
+        Reply.ReseedResult r = Messages.reply(awaitReply(in, reseedId, deadline), Reply.ReseedResult.class);
+        log("restored guest reseeded: " + r);
+        return new Reply.Hello((long) Frame.PROTOCOL_VERSION, p.agentVersion(), null, null);
+    }
+
+    private void toAgentOrThrow(Frame f) throws IOException {
+        if (!toAgent(f)) {
+            throw new IOException("the restored guest's agent channel closed");
+        }
+    }
+
+    private Frame awaitReply(InputStream in, long id, long deadline) throws IOException {
+        while (true) {
+            Frame f = readWithin(in, deadline - System.currentTimeMillis(), "the restored guest's agent did not answer");
+            if (f == null) {
+                throw new IOException("the restored guest's agent closed its channel");
+            }
+            if (Messages.isError(f)) {
+                throw new IOException("the restored guest's agent refused: " + f.string("message"));
+            }
+            if (f.id() == id) {
+                return f;
+            }
+        }
+    }
+
     private Reply.Hello readHelloWithin(InputStream in, long ms) throws IOException {
+        Frame first = readWithin(in, ms, "the guest agent did not answer");
+        if (first == null || !Messages.isHello(first)) {
+            throw new IOException("the guest agent sent " + first + " instead of hello");
+        }
+        Reply.Hello hello = Messages.reply(first, Reply.Hello.class);
+        long v = hello.version() == null ? -1 : hello.version();
+        if (v != Frame.PROTOCOL_VERSION) {
+            throw new IOException("the guest agent speaks protocol version " + v + ", this pyro speaks "
+                    + Frame.PROTOCOL_VERSION + ": rebuild the environment with 'pyro env prune' and pull it again");
+        }
+        return hello;
+    }
+
+    /** One frame within {@code ms}, watching the VMM meanwhile; null at a clean end of the channel. */
+    private Frame readWithin(InputStream in, long ms, String silence) throws IOException {
         CountDownLatch got = new CountDownLatch(1);
         Frame[] box = new Frame[1];
         IOException[] err = new IOException[1];
@@ -194,7 +254,7 @@ public final class Supervisor {
                 }
                 if (System.currentTimeMillis() > deadline) {
                     t.interrupt();
-                    throw new IOException("the guest agent did not answer within " + ms / 1000
+                    throw new IOException(silence + " within " + ms / 1000
                             + " s of boot; console: " + tail(paths.consoleLog()));
                 }
             }
@@ -205,16 +265,7 @@ public final class Supervisor {
         if (err[0] != null) {
             throw new IOException("the agent channel broke during boot: " + err[0].getMessage());
         }
-        if (box[0] == null || !Messages.isHello(box[0])) {
-            throw new IOException("the guest agent sent " + box[0] + " instead of hello");
-        }
-        Reply.Hello hello = Messages.reply(box[0], Reply.Hello.class);
-        long v = hello.version() == null ? -1 : hello.version();
-        if (v != Frame.PROTOCOL_VERSION) {
-            throw new IOException("the guest agent speaks protocol version " + v + ", this pyro speaks "
-                    + Frame.PROTOCOL_VERSION + ": rebuild the environment with 'pyro env prune' and pull it again");
-        }
-        return hello;
+        return box[0];
     }
 
     static String tail(Path file) {

@@ -40,6 +40,8 @@ public final class QemuBackend implements Backend {
         this(config, HostProbe.accel(), HostProbe.which("qemu-system-x86_64"), HostProbe::tscKhz);
     }
 
+    private final WarmStore warm = new WarmStore(this);
+
     /** With the host facts given rather than probed, so the command line can be checked for kvm and tcg. */
     QemuBackend(PyroConfig config, HostProbe.Accel accel, Path qemu, LongSupplier tscKhz) {
         this.config = config;
@@ -52,6 +54,11 @@ public final class QemuBackend implements Backend {
     @Override
     public String name() {
         return "qemu";
+    }
+
+    /** The QEMU binary (null when not installed). */
+    Path qemuPath() {
+        return qemu;
     }
 
     @Override
@@ -172,7 +179,12 @@ public final class QemuBackend implements Backend {
         ensureEnvironment(spec.environment(), progress);
         Path envDir = images.dir(e);
         InstancePaths paths = spec.paths();
-        createOverlay(envDir.resolve("rootfs.ext4"), paths.overlay());
+        WarmStore.Saved saved = spec.cold() || spec.network() ? null : warm.find(envDir, spec);
+        if (saved != null) {
+            createOverlay(saved.disk(), "qcow2", paths.overlay());
+        } else {
+            createOverlay(envDir.resolve("rootfs.ext4"), paths.overlay());
+        }
         try {
             // QEMU and qemu-img create files with the umask's mode; a VM's state is its user's alone
             Files.setPosixFilePermissions(paths.overlay(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -180,8 +192,27 @@ public final class QemuBackend implements Backend {
         } catch (java.io.IOException ex) {
             throw PyroException.host("cannot make the files of " + paths.dir() + " private: " + ex.getMessage());
         }
+        List<String> argv = argv(spec, envDir, paths.overlay(), paths.agentSocket());
+        if (saved != null) {
+            progress.line("restoring a booted " + spec.environment() + " (" + accel.accel() + ", warm)");
+            argv.addAll(List.of("-incoming", "exec:cat " + WarmStore.shellQuote(saved.memory().toString())));
+            return LaunchPlan.restoring(argv);
+        }
         progress.line("booting " + spec.environment() + " (" + accel.accel() + ")");
-        return LaunchPlan.of(argv(spec, envDir, paths.overlay(), paths.agentSocket()));
+        return LaunchPlan.of(argv);
+    }
+
+    @Override
+    public void warmFailed(LaunchSpec spec, String reason) {
+        warm.discard(images.dir(ImageStore.entry(spec.environment())), spec, reason);
+    }
+
+    @Override
+    public String warmEnvironment(String environment, int vcpus, int memMib, ProgressSink progress) {
+        requireUsable();
+        ensureEnvironment(environment, progress);
+        Path envDir = images.dir(ImageStore.entry(environment));
+        return warm.save(envDir, environment, vcpus, memMib, progress);
     }
 
     /** The VMM command line for one VM; public so the bench can boot the same VM by hand as the floor. */
@@ -226,9 +257,14 @@ public final class QemuBackend implements Backend {
 
     /** A qcow2 overlay over the environment's read-only ext4 image: copy-on-write, never a copy. */
     public static void createOverlay(Path base, Path overlay) {
+        createOverlay(base, "raw", overlay);
+    }
+
+    /** A qcow2 overlay over {@code base} of {@code format} (raw for an environment, qcow2 for a saved guest's disk). */
+    static void createOverlay(Path base, String format, Path overlay) {
         try {
             Process p = new ProcessBuilder(HostProbe.which("qemu-img").toString(), "create", "-q", "-f", "qcow2",
-                            "-b", base.toAbsolutePath().toString(), "-F", "raw", overlay.toString())
+                            "-b", base.toAbsolutePath().toString(), "-F", format, overlay.toString())
                     .redirectErrorStream(true)
                     .start();
             String out = new String(p.getInputStream().readAllBytes());
