@@ -51,11 +51,20 @@ public class Bench {
 
         List<Long> run = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
-            run.add(cli("run", ENV, "--", "true"));
+            run.add(cli("run", ENV, "--cold", "--", "true"));
         }
         long runMs = median(run);
-        System.out.printf("pyro run %s -- true (cold):      median %5d ms  %s%n", ENV, runMs, run);
+        System.out.printf("pyro run %s --cold -- true:      median %5d ms  %s%n", ENV, runMs, run);
         System.out.printf("ratio run / floor:                    %.2f%n", (double) runMs / floorMs);
+        cli("env", "warm", ENV); // a save of the default size (pull makes it too)
+        List<Long> warm = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            warm.add(cli("run", ENV, "--", "true"));
+        }
+        long warmMs = median(warm);
+        System.out.printf("pyro run %s -- true (warm):      median %5d ms  %s%n", ENV, warmMs, warm);
+        System.out.printf("ratio warm run / floor:               %.2f   (warm / cold %.2f)%n",
+                (double) warmMs / floorMs, (double) warmMs / runMs);
 
         Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
         Path seed = makeTree(state.resolve("seed"), 5000, 50L << 20);
