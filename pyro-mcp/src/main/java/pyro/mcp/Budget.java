@@ -25,9 +25,7 @@ public final class Budget {
     /** The most a call may ask for with output_budget_chars. */
     public static final int MAX_CHARS = 100_000;
     /** The least a call may ask for: below this a record's own fields would not fit. */
-    public static final int MIN_CHARS = 1_000;
-    /** Room kept for the markers and the added flags of each cut field. */
-    private static final int RESERVE_PER_FIELD = 400;
+    public static final int MIN_CHARS = 2_000;
 
     private Budget() {}
 
@@ -82,12 +80,21 @@ public final class Budget {
         if (whole <= budget || present.isEmpty()) {
             return record;
         }
-        // What the record takes with every growable field empty: the rest of the budget is shared out.
+        // What the record takes with every growable field cut to nothing (its marker and flags only):
+        // the rest of the budget is shared out.
         Map<String, Object> bare = new LinkedHashMap<>(record);
         for (Cut c : present) {
-            bare.put(c.field(), c.list() ? List.of() : "");
+            if (c.list()) {
+                int n = ((List<?>) record.get(c.field())).size();
+                bare.put(c.field(), List.of());
+                flag(bare, c, n);
+            } else {
+                int n = ((String) record.get(c.field())).length();
+                bare.put(c.field(), marker(c, n, 0, 0, n));
+                flag(bare, c, n);
+            }
         }
-        int fixed = compact(mapper, bare).length() + RESERVE_PER_FIELD * present.size();
+        int fixed = compact(mapper, bare).length();
         long[] sizes = new long[present.size()];
         for (int i = 0; i < sizes.length; i++) {
             sizes[i] = compact(mapper, record.get(present.get(i).field())).length();
@@ -160,11 +167,21 @@ public final class Budget {
             tail = head;
         }
         int dropped = tail - head;
-        String marker = "\n[... " + fmt(dropped) + " characters cut (" + fmt(head) + " kept from the start, "
-                + fmt(s.length() - tail) + " from the end, of " + fmt(s.length()) + "): " + c.hint() + " ...]\n";
-        record.put(c.field(), s.substring(0, head) + marker + s.substring(tail));
+        record.put(c.field(), s.substring(0, head) + marker(c, dropped, head, s.length() - tail, s.length())
+                + s.substring(tail));
+        flag(record, c, dropped);
+    }
+
+    /** The line that stands where a text field's middle was cut. */
+    static String marker(Cut c, int dropped, int head, int tail, int length) {
+        return "\n[... " + fmt(dropped) + " characters cut (" + fmt(head) + " kept from the start, " + fmt(tail)
+                + " from the end, of " + fmt(length) + "): " + c.hint() + " ...]\n";
+    }
+
+    /** {@code <field>_truncated: true} and how much was dropped. */
+    static void flag(Map<String, Object> record, Cut c, int dropped) {
         record.put(c.field() + "_truncated", true);
-        record.put(c.field() + "_dropped_chars", dropped);
+        record.put(c.field() + (c.list() ? "_dropped_items" : "_dropped_chars"), dropped);
     }
 
     /** Keeps the first and last items of a list field that fit into {@code keep} characters. */
@@ -194,8 +211,7 @@ public final class Budget {
         }
         head.addAll(tail);
         record.put(c.field(), head);
-        record.put(c.field() + "_truncated", true);
-        record.put(c.field() + "_dropped_items", items.size() - head.size());
+        flag(record, c, items.size() - head.size());
     }
 
     private static int safeEnd(String s, int i) {

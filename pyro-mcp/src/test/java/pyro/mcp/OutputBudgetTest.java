@@ -106,6 +106,9 @@ class OutputBudgetTest {
         assertEquals(true, m.get("stdout_truncated"));
         long dropped = ((Number) m.get("stdout_dropped_chars")).longValue();
         assertTrue(dropped > 2_900_000 && dropped < 3_000_000, "dropped " + dropped);
+        System.out.println("vm_run of " + stdout.length() + " characters of stdout: unbudgeted " + record.toJson().length()
+                + " characters, budgeted " + t.length() + ", stdout_dropped_chars " + dropped + "; marker: "
+                + out.substring(out.indexOf("\n[... ") + 1, out.indexOf(" ...]\n") + 5));
         assertTrue(out.contains("[... " + Budget.fmt(dropped) + " characters cut ("), out);
         assertTrue(out.contains("output_budget_chars"), "the marker says how to get more");
         int marker = out.indexOf("\n[... ");
@@ -155,7 +158,7 @@ class OutputBudgetTest {
     @Test
     void aCutNeverSplitsASurrogatePair() {
         String emoji = "\uD83D\uDE00".repeat(400_000);
-        for (int budget : new int[] {Budget.MIN_CHARS, 1_001, 5_003, Budget.DEFAULT_CHARS}) {
+        for (int budget : new int[] {Budget.MIN_CHARS, 2_001, 5_003, Budget.DEFAULT_CHARS}) {
             CallToolResult r = shaped("workspace_exec", exec(emoji, ""), budget);
             String out = (String) structured(r).get("stdout");
             for (int i = 0; i < out.length(); i++) {
@@ -269,14 +272,25 @@ class OutputBudgetTest {
             made.incrementAndGet();
             throw new IllegalStateException("unexpected");
         }, MAPPER);
-        for (int bad : new int[] {0, 999, 100_001}) {
+        for (int bad : new int[] {0, 1_999, 100_001}) {
             CallToolResult r = runner.call(tool("vm_run"), Map.of("environment", "debian:12", "command", "true",
                     "output_budget_chars", bad));
             assertTrue(r.isError());
-            assertEquals("argument 'output_budget_chars' for vm_run must be between 1000 and 100000, got " + bad + ".",
+            assertEquals("argument 'output_budget_chars' for vm_run must be between 2000 and 100000, got " + bad + ".",
                     text(r));
         }
         assertEquals(0, made.get());
+    }
+
+    @Test
+    void theSmallestBudgetHoldsForExecRecordsWithTwoHugeStreams() {
+        for (String t : List.of("vm_run", "vm_exec", "workspace_exec")) {
+            JsonRecord r = t.equals("vm_run") ? run(big(500_000, "O"), big(500_000, "E")) : exec(big(500_000, "O"),
+                    big(500_000, "E"));
+            CallToolResult c = shaped(t, r, Budget.MIN_CHARS);
+            assertTrue(text(c).length() <= Budget.MIN_CHARS, t + ": " + text(c).length());
+            assertEquals(true, structured(c).get("stderr_truncated"), t);
+        }
     }
 
     @Test
