@@ -31,6 +31,7 @@ public final class Schemas {
     static final Map<String, Object> INT = type("integer");
     static final Map<String, Object> INT_OR_NULL = type(List.of("integer", "null"));
     static final Map<String, Object> BOOL = type("boolean");
+    static final Map<String, Object> BOOL_OR_NULL = type(List.of("boolean", "null"));
     static final Map<String, Object> STRINGS = array(STR);
     static final Map<String, Object> STRINGS_OR_NULL = nullable(array(STR));
     static final Map<String, Object> ANY_OBJECT = type("object");
@@ -207,7 +208,7 @@ public final class Schemas {
 
     static final Shape SHELL = b().field("workspace_id", STR)
             .field("shell_id", STR)
-            .optional("state", STR)
+            .optional("state", STR_OR_NULL)
             .optional("cwd", STR_OR_NULL)
             .optional("cols", INT)
             .optional("rows", INT)
@@ -216,20 +217,22 @@ public final class Schemas {
             .optional("exit_code", INT_OR_NULL)
             .shape();
 
+    // The agent's replies are boxed (any field may come back null): typed, but nullable.
     static final Shape SHELL_READ = b().field("workspace_id", STR)
-            .field("shell_id", STR)
-            .field("output", STR)
-            .field("cursor", INT)
-            .field("next_cursor", INT)
-            .field("truncated", BOOL)
-            .optional("state", STR)
+            .field("shell_id", STR_OR_NULL)
+            .field("output", STR_OR_NULL)
+            .field("cursor", INT_OR_NULL)
+            .field("next_cursor", INT_OR_NULL)
+            .field("truncated", BOOL_OR_NULL)
+            .optional("state", STR_OR_NULL)
             .shape();
 
-    static final Shape SHELL_WRITE = b().field("workspace_id", STR).field("shell_id", STR).optional("bytes", INT).shape();
+    static final Shape SHELL_WRITE =
+            b().field("workspace_id", STR).field("shell_id", STR_OR_NULL).optional("bytes", INT_OR_NULL).shape();
 
     static final Shape SHELL_SIGNAL = b().field("workspace_id", STR)
-            .field("shell_id", STR)
-            .optional("signal", STR)
+            .field("shell_id", STR_OR_NULL)
+            .optional("signal", STR_OR_NULL)
             .optional("pgrp", INT_OR_NULL)
             .shape();
 
@@ -258,12 +261,12 @@ public final class Schemas {
             .shape();
 
     static final Shape SERVICE_LOGS = b().field("workspace_id", STR)
-            .field("service_name", STR)
+            .field("service_name", STR_OR_NULL)
             .field("stdout", STR_OR_NULL)
             .field("stderr", STR_OR_NULL)
-            .field("stdout_offset", INT)
-            .field("stderr_offset", INT)
-            .optional("truncated", BOOL)
+            .field("stdout_offset", INT_OR_NULL)
+            .field("stderr_offset", INT_OR_NULL)
+            .optional("truncated", BOOL_OR_NULL)
             .shape();
 
     /** The error object of a failed call, as ToolRunner writes it into structuredContent. */

@@ -224,6 +224,45 @@ class OutputBudgetTest {
     }
 
     @Test
+    void guestRecordsBuiltInProcessWithTheNullsABoxedAgentReplyCanCarryStillValidate() {
+        // service logs of one stream; a shell read of an exited shell; a failed service record
+        Map<String, Object> logs = new LinkedHashMap<>();
+        logs.put("service_name", "web");
+        logs.put("stdout", "ok\n");
+        logs.put("stderr", null);
+        logs.put("stdout_offset", 3);
+        logs.put("stderr_offset", null);
+        logs.put("truncated", null);
+        shaped("service_logs", new ServiceLogs("ws-1", logs), Budget.DEFAULT_CHARS);
+        Map<String, Object> read = new LinkedHashMap<>();
+        read.put("shell_id", "sh-1");
+        read.put("output", null);
+        read.put("cursor", 0);
+        read.put("next_cursor", null);
+        read.put("truncated", false);
+        read.put("state", "exited");
+        shaped("shell_read", new ShellRead("ws-1", read), Budget.DEFAULT_CHARS);
+        Map<String, Object> svc = new LinkedHashMap<>();
+        svc.put("service_name", "web");
+        svc.put("command", List.of("sh", "-lc", "python3 -m http.server"));
+        svc.put("state", "failed");
+        svc.put("pid", null);
+        svc.put("exit_code", 1);
+        svc.put("signal", null);
+        svc.put("stop_reason", "exited_before_ready");
+        svc.put("readiness", Map.of("type", "http", "url", "http://127.0.0.1:8000/", "attempts", 3));
+        svc.put("last_stdout", "");
+        svc.put("log_offsets", Map.of("stdout_start", 0, "stderr_start", 0));
+        shaped("service_status", new pyro.core.model.ServiceInfo("ws-1", svc), Budget.DEFAULT_CHARS);
+
+        // and a record that breaks its schema is caught (the SDK would turn it into an error result)
+        Map<String, Object> broken = new LinkedHashMap<>(logs);
+        broken.put("stdout_offset", "three");
+        var v = VALIDATOR.validate(tool("service_logs").outputSchema(), new ServiceLogs("ws-1", broken).toMap());
+        assertFalse(v.valid(), "a string offset must not validate");
+    }
+
+    @Test
     void longListsKeepTheirFirstAndLastItemsAndCountStaysTrue() {
         List<Map<String, Object>> entries = new ArrayList<>();
         for (int i = 1; i <= 10_000; i++) {
