@@ -21,7 +21,8 @@ final class McpClient implements AutoCloseable {
     private int nextId = 1;
 
     McpClient(Path stateDir) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(Cli.dist().resolve("bin/pyro").toString(), "mcp", "serve")
+        ProcessBuilder pb = new ProcessBuilder(Cli.dist().resolve("bin/pyro").toString(), "mcp", "serve", "--profile",
+                "workspace-full")
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         Cli.env(pb.environment(), stateDir);
         process = pb.start();

@@ -7,7 +7,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.lang.reflect.InvocationTargetException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import pyro.core.PyroException;
 
 /**
@@ -21,10 +23,24 @@ final class McpCommand {
 
     @Command(name = "serve", description = "Serve pyro's tools over MCP on stdin/stdout.")
     static final class Serve implements Callable<Integer> {
+        @Option(names = "--profile", paramLabel = "NAME", defaultValue = "workspace-core",
+                description = "Which tools to offer: vm-run (vm_run alone), workspace-core (the edit/test loop, "
+                        + "15 tools; the default) or workspace-full (every tool, shells and the raw VM lifecycle "
+                        + "included).")
+        String profile;
+
         @Override
         public Integer call() throws Exception {
             Class<?> main = load();
-            main.getMethod("serve").invoke(null);
+            try {
+                // the MCP module checks the name (an unknown one is invalid input, exit 2)
+                main.getMethod("serve", String.class).invoke(null, profile);
+            } catch (InvocationTargetException e) {
+                if (e.getCause() instanceof Exception cause) {
+                    throw cause;
+                }
+                throw e;
+            }
             return 0;
         }
     }

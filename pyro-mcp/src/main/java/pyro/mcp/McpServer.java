@@ -26,23 +26,42 @@ import pyro.core.Pyro;
  * stderr while the server runs so a stray print cannot corrupt the stream.
  */
 public final class McpServer {
-    static final String INSTRUCTIONS = "pyro runs commands in disposable Linux microVMs. Use vm_run for a one-shot "
-            + "command (the VM is gone afterwards). When files or processes must persist across calls, "
-            + "workspace_create a workspace, pass its workspace_id to workspace_exec and the other workspace_* tools, "
-            + "and workspace_delete it when done. Commands are one shell string run by 'sh -lc' in the guest.";
-
     private static final long CLOSE_WAIT_MS = 2_000;
 
     private McpServer() {}
 
-    /** For tests and {@code java -m pyro.mcp}: serves until stdin closes, then exits. */
+    /**
+     * For tests and {@code java -m pyro.mcp}: {@code [--profile NAME]}; serves until stdin closes, then
+     * exits (status 2 with one sentence on stderr for a bad profile).
+     */
     public static void main(String[] args) {
-        serve();
+        String profile = Profile.DEFAULT.wireName();
+        if (args.length == 2 && args[0].equals("--profile")) {
+            profile = args[1];
+        } else if (args.length != 0) {
+            System.err.println("pyro: usage: McpServer [--profile vm-run|workspace-core|workspace-full]");
+            System.exit(2);
+        }
+        try {
+            serve(profile);
+        } catch (pyro.core.PyroException e) {
+            System.err.println("pyro: " + e.getMessage());
+            System.exit(e.code().exitStatus());
+        }
         System.exit(0);
     }
 
-    /** Serves on this process's stdin/stdout until stdin closes, then returns. */
+    /** Serves the default profile on this process's stdin/stdout until stdin closes, then returns. */
     public static void serve() {
+        serve(Profile.DEFAULT.wireName());
+    }
+
+    /**
+     * Serves the tools of the profile called {@code profileName} on this process's stdin/stdout until
+     * stdin closes, then returns; an unknown name throws invalid input before anything is served.
+     */
+    public static void serve(String profileName) {
+        Profile profile = Profile.of(profileName);
         configureLogging();
         PrintStream originalOut = System.out;
         OutputStream stdout = new FileOutputStream(FileDescriptor.out);
@@ -53,7 +72,7 @@ public final class McpServer {
         // loader: when the CLI loads this module into a child layer, that must be the layer's loader.
         thread.setContextClassLoader(McpServer.class.getClassLoader());
         try {
-            serve(System.in, stdout, Pyro::create);
+            serve(System.in, stdout, Pyro::create, profile);
         } finally {
             thread.setContextClassLoader(originalLoader);
             System.setOut(originalOut);
@@ -61,11 +80,11 @@ public final class McpServer {
     }
 
     /** Serves on the given streams until {@code in} ends and every answered request has been written. */
-    static void serve(InputStream in, OutputStream out, Supplier<Pyro> factory) {
+    static void serve(InputStream in, OutputStream out, Supplier<Pyro> factory, Profile profile) {
         McpJsonMapper mapper = McpJsonDefaults.getMapper();
         ToolRunner runner = new ToolRunner(factory, mapper);
         CountDownLatch ended = new CountDownLatch(1);
-        Set<String> toolNames = Tools.all().stream().map(ToolDef::name).collect(Collectors.toUnmodifiableSet());
+        Set<String> toolNames = profile.tools().stream().map(ToolDef::name).collect(Collectors.toUnmodifiableSet());
         StdioGuard guard = new StdioGuard(mapper, toolNames, runner::inFlight, ended::countDown);
         OutputStream guardedOut = guard.output(out);
         // The guard hands on no line longer than MAX_LINE_BYTES (so no more characters than that either):
@@ -74,12 +93,13 @@ public final class McpServer {
                 StdioGuard.MAX_LINE_BYTES + 1);
         McpSyncServer server = io.modelcontextprotocol.server.McpServer.sync(transport)
                 .serverInfo("pyro", Pyro.VERSION)
-                .instructions(INSTRUCTIONS)
+                .instructions(profile.instructions())
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
                 .validateToolInputs(false) // Args checks them, with messages that name the argument
-                .tools(specifications(runner))
+                .tools(specifications(runner, profile.tools()))
                 .build();
-        LoggerFactory.getLogger(McpServer.class).info("pyro {} MCP server ready on stdio", Pyro.VERSION);
+        LoggerFactory.getLogger(McpServer.class).info("pyro {} MCP server ready on stdio (profile {}, {} tools)",
+                Pyro.VERSION, profile.wireName(), profile.tools().size());
         try {
             ended.await();
             Thread.sleep(100); // let the transport see end of input and settle
@@ -110,17 +130,32 @@ public final class McpServer {
         }
     }
 
-    static List<SyncToolSpecification> specifications(ToolRunner runner) {
-        return Tools.all().stream()
+    static List<SyncToolSpecification> specifications(ToolRunner runner, List<ToolDef> tools) {
+        return tools.stream()
                 .map(def -> SyncToolSpecification.builder()
-                        .tool(McpSchema.Tool.builder()
-                                .name(def.name())
-                                .description(def.description())
-                                .inputSchema(def.inputSchema())
-                                .build())
+                        .tool(tool(def))
                         .callHandler((exchange, request) -> runner.call(def, request.arguments()))
                         .build())
                 .toList();
+    }
+
+    /** The MCP tool of a definition: name, title, description, schemas and annotations. */
+    static McpSchema.Tool tool(ToolDef def) {
+        ToolDef.Hints h = def.hints();
+        return McpSchema.Tool.builder()
+                .name(def.name())
+                .title(def.title())
+                .description(def.description())
+                .inputSchema(def.inputSchema())
+                .outputSchema(def.outputSchema())
+                .annotations(McpSchema.ToolAnnotations.builder()
+                        .title(def.title())
+                        .readOnlyHint(h.readOnly())
+                        .destructiveHint(h.destructive())
+                        .idempotentHint(h.idempotent())
+                        .openWorldHint(h.openWorld())
+                        .build())
+                .build();
     }
 
     /** slf4j-simple to stderr, quiet for libraries, progress and failures for pyro (unless set already). */

@@ -9,14 +9,19 @@ import pyro.core.Pyro;
 import pyro.core.model.JsonRecord;
 
 /**
- * One MCP tool: name, the description an LLM acts on, its parameters and the SDK call. Adding a tool
- * is one declaration in {@link Tools}:
+ * One MCP tool: name, title, the description an LLM acts on, its parameters, the hints a host reads
+ * before it calls it, the shape of its result, the fields its output budget may cut, and the SDK call.
+ * Adding a tool is one declaration in {@link Tools}:
  *
  * <pre>{@code
- * ToolDef.named("vm_status", "...").param(VM_ID).call((pyro, a) -> pyro.statusVm(a.string("vm_id")))
+ * ToolDef.named("vm_status", "...").title("VM status").hints(Hints.READ_ONLY).output(Schemas.VM)
+ *         .param(VM_ID).call((pyro, a) -> pyro.statusVm(a.string("vm_id")))
  * }</pre>
+ *
+ * A tool with growable fields ({@link Budget.Cut}) also takes {@code output_budget_chars}.
  */
-public record ToolDef(String name, String description, List<Param> params, Call call) {
+public record ToolDef(String name, String title, String description, List<Param> params, Hints hints,
+        Schemas.Shape output, List<Budget.Cut> cuts, Call call) {
 
     /** The SDK call behind a tool; arguments are already checked against {@link #params}. */
     @FunctionalInterface
@@ -24,14 +29,42 @@ public record ToolDef(String name, String description, List<Param> params, Call 
         JsonRecord apply(Pyro pyro, Args args);
     }
 
+    /**
+     * The MCP tool annotations. {@code destructive} means a call may remove or overwrite something that
+     * was there before it (a VM, a workspace, a running process, files); {@code openWorld} that it may
+     * reach the network (a guest made with network=true, or an environment build that downloads
+     * packages). Commands in a guest are not destructive to the host: they change only that guest.
+     */
+    public record Hints(boolean readOnly, boolean destructive, boolean idempotent, boolean openWorld) {
+        public static final Hints READ_ONLY = new Hints(true, false, true, false);
+
+        /** A tool that changes state: destructive or not, idempotent or not, not reaching the network. */
+        public static Hints changes(boolean destructive, boolean idempotent) {
+            return new Hints(false, destructive, idempotent, false);
+        }
+
+        public Hints reachingNetwork() {
+            return new Hints(readOnly, destructive, idempotent, true);
+        }
+    }
+
     public ToolDef {
         Objects.requireNonNull(name);
+        Objects.requireNonNull(title, name + " has no title");
         Objects.requireNonNull(description);
+        Objects.requireNonNull(hints, name + " has no hints");
+        Objects.requireNonNull(output, name + " has no output schema");
         params = List.copyOf(params);
+        cuts = List.copyOf(cuts);
         Map<String, Param> seen = new LinkedHashMap<>();
         for (Param p : params) {
             if (seen.put(p.name(), p) != null) {
                 throw new IllegalArgumentException(name + " declares " + p.name() + " twice");
+            }
+        }
+        for (Budget.Cut c : cuts) {
+            if (!output.properties().containsKey(c.field())) {
+                throw new IllegalArgumentException(name + " budgets " + c.field() + ", which its record lacks");
             }
         }
     }
@@ -64,14 +97,44 @@ public record ToolDef(String name, String description, List<Param> params, Call 
         return schema;
     }
 
+    /** The JSON Schema of this tool's result: its record (with the budget's flags) or the error object. */
+    public Map<String, Object> outputSchema() {
+        return Schemas.output(output, cuts);
+    }
+
     public static final class Builder {
         private final String name;
         private final String description;
         private final List<Param> params = new ArrayList<>();
+        private final List<Budget.Cut> cuts = new ArrayList<>();
+        private String title;
+        private Hints hints;
+        private Schemas.Shape output;
 
         private Builder(String name, String description) {
             this.name = name;
             this.description = description;
+        }
+
+        public Builder title(String t) {
+            this.title = t;
+            return this;
+        }
+
+        public Builder hints(Hints h) {
+            this.hints = h;
+            return this;
+        }
+
+        Builder output(Schemas.Shape shape) {
+            this.output = shape;
+            return this;
+        }
+
+        /** Fields the output budget may cut; the tool then takes {@code output_budget_chars}. */
+        public Builder budget(Budget.Cut... cs) {
+            cuts.addAll(List.of(cs));
+            return this;
         }
 
         public Builder param(Param... ps) {
@@ -80,7 +143,11 @@ public record ToolDef(String name, String description, List<Param> params, Call 
         }
 
         public ToolDef call(Call call) {
-            return new ToolDef(name, description, params, call);
+            List<Param> all = new ArrayList<>(params);
+            if (!cuts.isEmpty()) {
+                all.add(Budget.PARAM);
+            }
+            return new ToolDef(name, title, description, all, hints, output, cuts, call);
         }
     }
 }

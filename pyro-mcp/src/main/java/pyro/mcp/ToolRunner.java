@@ -14,7 +14,7 @@ import pyro.core.model.JsonRecord;
 
 /**
  * Runs one tool call: checks the arguments, makes the {@link Pyro} client on first use, calls the SDK
- * and turns the record into a tool result. A {@link PyroException} becomes a tool error whose first
+ * and turns the record into a tool result (compact JSON within the output budget, see {@link Budget}). A {@link PyroException} becomes a tool error whose first
  * text is exactly the CLI's sentence and whose second text is {@code {"error":{"code","message"}}};
  * anything else becomes a one-sentence tool error (the stack trace goes to stderr only).
  */
@@ -53,11 +53,12 @@ final class ToolRunner {
         inFlight.incrementAndGet();
         try {
             Args args = new Args(tool, arguments);
+            int budget = tool.cuts().isEmpty() ? Budget.DEFAULT_CHARS : Budget.of(tool.name(), args); // before the SDK runs
             JsonRecord record = tool.call().apply(pyro(), args);
             if (record == null) {
                 throw new IllegalStateException("the SDK returned no result");
             }
-            return success(record);
+            return success(tool, record, budget);
         } catch (PyroException e) {
             log().info("{} failed: {}", tool.name(), e.getMessage());
             return error(e.code().wireName(), e.getMessage());
@@ -72,19 +73,23 @@ final class ToolRunner {
         }
     }
 
-    private CallToolResult success(JsonRecord record) {
-        String json = record.toJson();
+    /**
+     * The tool result of a record: fitted to the call's output budget (for a tool with growable fields),
+     * as one compact JSON text and the same object as {@code structuredContent}.
+     */
+    CallToolResult success(ToolDef tool, JsonRecord record, int budget) {
+        Map<String, Object> map = record.toMap();
+        if (!tool.cuts().isEmpty()) {
+            map = Budget.shape(mapper, map, tool.cuts(), budget);
+        }
+        String json = Budget.compact(mapper, map);
         Object structured;
         try {
             structured = mapper.readValue(json, Map.class);
         } catch (java.io.IOException e) {
-            structured = null;
+            structured = map;
         }
-        var b = CallToolResult.builder().addTextContent(json).isError(false);
-        if (structured != null) {
-            b.structuredContent(structured);
-        }
-        return b.build();
+        return CallToolResult.builder().addTextContent(json).structuredContent(structured).isError(false).build();
     }
 
     CallToolResult error(String code, String message) {

@@ -4,6 +4,7 @@ import java.util.List;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
 import pyro.core.model.Readiness;
+import pyro.mcp.ToolDef.Hints;
 
 /**
  * Every MCP tool pyro serves, in the order {@code tools/list} shows them. Each is one declaration:
@@ -47,6 +48,22 @@ public final class Tools {
             .mandatory();
     static final Param SHELL_ID = Param.string("shell_id", "The shell id returned by shell_open.").mandatory();
 
+    // ---- how to get what the output budget cut (the text of each marker) ---------------------------
+
+    static final String MORE = "or pass output_budget_chars (at most " + Budget.fmt(Budget.MAX_CHARS) + ")";
+    static final String RUN_HINT = "rerun with the output filtered (| tail -n 200, | grep ..., > file && head), or use "
+            + "a workspace (workspace_exec) where the output can go to a file to read in parts or export to the host, "
+            + MORE;
+    static final String VM_EXEC_HINT = "redirect the output to a file in the VM and read it in parts (tail, grep, "
+            + "sed -n), " + MORE;
+    static final String EXEC_HINT = "redirect the output to a file in /workspace and read it in parts (tail, grep, "
+            + "sed -n) or export the file to the host with workspace_export, " + MORE;
+    static final String LOGS_HINT = "read the end with tail_lines, only newer output with service_logs "
+            + "after=STDOUT_OFFSET:STDERR_OFFSET, one stream with stream, " + MORE;
+    static final String SHELL_HINT = "read again from this result's cursor with a smaller max_chars, " + MORE;
+    static final String DIFF_HINT = "entries lists every changed path; diff single files with workspace_exec, "
+            + "export them with workspace_export, " + MORE;
+
     /** All tools. */
     public static List<ToolDef> all() {
         return List.of(
@@ -57,6 +74,10 @@ public final class Tools {
                                 + "script, build or test something self-contained). Nothing survives the call: when files "
                                 + "or processes must persist across several commands, use workspace_create and "
                                 + "workspace_exec instead. A non-zero exit_code is the command's own result, not a tool error.")
+                        .title("Run a command in a fresh VM")
+                        .hints(Hints.changes(false, false).reachingNetwork())
+                        .output(Schemas.RUN)
+                        .budget(Budget.Cut.text("stdout", RUN_HINT), Budget.Cut.text("stderr", RUN_HINT))
                         .param(ENVIRONMENT, COMMAND, VCPU_COUNT, MEM_MIB, TIMEOUT_SECONDS, NETWORK)
                         .call((pyro, a) -> pyro.runInVm(a.string("environment"), shell(a.string("command")),
                                 a.intValue("vcpu_count"), a.intValue("mem_mib"), a.longValue("timeout_seconds"),
@@ -64,6 +85,10 @@ public final class Tools {
                 ToolDef.named("vm_list_environments",
                         "List the guest environments (name, description, installed packages, whether the image is "
                                 + "cached locally). Use it to choose the 'environment' for vm_run, vm_create or workspace_create.")
+                        .title("List guest environments")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.ENVIRONMENT_LIST)
+                        .budget(Budget.Cut.list("environments"))
                         .call((pyro, a) -> pyro.listEnvironments()),
 
                 // ---- raw VM lifecycle -------------------------------------------------------------
@@ -71,30 +96,52 @@ public final class Tools {
                         "Create (but do not boot) a VM and return its vm_id; then vm_start it, vm_exec in it, and "
                                 + "vm_delete it when done. Prefer vm_run for one command and workspace_create for "
                                 + "stateful work; use this only when you need to control the VM lifecycle yourself.")
+                        .title("Create a VM")
+                        .hints(Hints.changes(false, false).reachingNetwork())
+                        .output(Schemas.VM)
                         .param(ENVIRONMENT, VCPU_COUNT, MEM_MIB, TTL_SECONDS, NETWORK)
                         .call((pyro, a) -> pyro.createVm(a.string("environment"), a.intValue("vcpu_count"),
                                 a.intValue("mem_mib"), a.longValue("ttl_seconds"), a.bool("network"))),
                 ToolDef.named("vm_start", "Boot a VM made by vm_create and wait until it accepts commands.")
+                        .title("Start a VM")
+                        .hints(Hints.changes(false, true))
+                        .output(Schemas.VM)
                         .param(VM_ID)
                         .call((pyro, a) -> pyro.startVm(a.string("vm_id"))),
                 ToolDef.named("vm_exec",
                         "Run one shell command in a started VM (from vm_create + vm_start) and return exit_code, "
                                 + "stdout and stderr.")
+                        .title("Run a command in a VM")
+                        .hints(Hints.changes(false, false).reachingNetwork())
+                        .output(Schemas.EXEC)
+                        .budget(Budget.Cut.text("stdout", VM_EXEC_HINT), Budget.Cut.text("stderr", VM_EXEC_HINT))
                         .param(VM_ID, COMMAND, TIMEOUT_SECONDS)
                         .call((pyro, a) -> pyro.execVm(a.string("vm_id"), a.string("command"),
                                 a.longValue("timeout_seconds"))),
                 ToolDef.named("vm_stop", "Shut down a started VM; it can be started again with vm_start.")
+                        .title("Stop a VM")
+                        .hints(Hints.changes(true, true))
+                        .output(Schemas.VM)
                         .param(VM_ID)
                         .call((pyro, a) -> pyro.stopVm(a.string("vm_id"))),
                 ToolDef.named("vm_delete", "Stop a VM if needed and delete it and its disk for good.")
+                        .title("Delete a VM")
+                        .hints(Hints.changes(true, true))
+                        .output(Schemas.DELETE)
                         .param(VM_ID)
                         .call((pyro, a) -> pyro.deleteVm(a.string("vm_id"))),
                 ToolDef.named("vm_status", "Show a VM's state, accel, resources, boot time, expiry, and why it failed if it did.")
+                        .title("VM status")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.VM)
                         .param(VM_ID)
                         .call((pyro, a) -> pyro.statusVm(a.string("vm_id"))),
                 ToolDef.named("vm_reap_expired",
                         "Delete every VM and workspace whose TTL has passed, freeing their slots and disk; "
                                 + "returns what was reaped.")
+                        .title("Delete expired VMs and workspaces")
+                        .hints(Hints.changes(true, true))
+                        .output(Schemas.REAP)
                         .call((pyro, a) -> pyro.reapExpired()),
 
                 // ---- workspaces -------------------------------------------------------------------
@@ -105,6 +152,9 @@ public final class Tools {
                                 + "workspace_delete. Files live in /workspace; seed_path copies a host folder or "
                                 + "archive there first and becomes the baseline workspace_diff compares against. "
                                 + "It expires after ttl_seconds without being deleted.")
+                        .title("Create a workspace")
+                        .hints(Hints.changes(false, false).reachingNetwork())
+                        .output(Schemas.WORKSPACE)
                         .param(ENVIRONMENT,
                                 Param.string("seed_path",
                                         "Host path of a folder or a .tar/.tar.gz archive to copy into /workspace "
@@ -119,26 +169,44 @@ public final class Tools {
                                 a.intValue("vcpu_count"), a.intValue("mem_mib"), a.longValue("ttl_seconds"),
                                 a.bool("network"))),
                 ToolDef.named("workspace_list", "List the workspaces with their ids, states, expiry and command counts.")
+                        .title("List workspaces")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.WORKSPACE_LIST)
+                        .budget(Budget.Cut.list("workspaces"))
                         .call((pyro, a) -> pyro.listWorkspaces()),
                 ToolDef.named("workspace_status",
                         "Show one workspace: state, resources, expiry, seed, command and service counts.")
+                        .title("Workspace status")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.WORKSPACE)
                         .param(WORKSPACE_ID)
                         .call((pyro, a) -> pyro.statusWorkspace(a.string("workspace_id"))),
                 ToolDef.named("workspace_exec",
                         "Run one shell command in a workspace (from workspace_create) and return exit_code, stdout "
                                 + "and stderr. Files and installed packages persist between calls; each call is a new "
                                 + "shell, so 'cd' and exported variables do not carry over (use cwd, or chain with &&).")
+                        .title("Run a command in a workspace")
+                        .hints(Hints.changes(false, false).reachingNetwork())
+                        .output(Schemas.EXEC)
+                        .budget(Budget.Cut.text("stdout", EXEC_HINT), Budget.Cut.text("stderr", EXEC_HINT))
                         .param(WORKSPACE_ID, COMMAND, CWD, TIMEOUT_SECONDS)
                         .call((pyro, a) -> pyro.execWorkspace(a.string("workspace_id"), a.string("command"),
                                 a.string("cwd"), a.longValue("timeout_seconds"))),
                 ToolDef.named("workspace_logs",
                         "Show a workspace's command journal: every workspace_exec with its sequence number, command, "
                                 + "exit code and times.")
+                        .title("Workspace command journal")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.WORKSPACE_LOGS)
+                        .budget(Budget.Cut.list("entries"))
                         .param(WORKSPACE_ID)
                         .call((pyro, a) -> pyro.logsWorkspace(a.string("workspace_id"))),
                 ToolDef.named("workspace_sync_push",
                         "Copy a host folder or a .tar/.tar.gz archive into a workspace (into /workspace or dest), "
                                 + "overwriting files of the same name. Does not change the workspace_diff baseline.")
+                        .title("Copy host files into a workspace")
+                        .hints(Hints.changes(true, true))
+                        .output(Schemas.SYNC)
                         .param(WORKSPACE_ID,
                                 Param.string("source_path",
                                         "Host path of the folder or .tar/.tar.gz archive to copy (absolute, or "
@@ -152,11 +220,18 @@ public final class Tools {
                 ToolDef.named("workspace_diff",
                         "Compare /workspace with its create-time baseline: added, modified and deleted paths and a "
                                 + "unified diff of text files. Use it to review what your commands changed.")
+                        .title("Diff a workspace against its baseline")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.DIFF)
+                        .budget(Budget.Cut.list("entries"), Budget.Cut.text("patch", DIFF_HINT))
                         .param(WORKSPACE_ID)
                         .call((pyro, a) -> pyro.diffWorkspace(a.string("workspace_id"))),
                 ToolDef.named("workspace_export",
                         "Copy a file or folder out of a workspace to the host, e.g. a build artifact or the edited "
                                 + "sources.")
+                        .title("Export workspace files to the host")
+                        .hints(Hints.changes(true, true))
+                        .output(Schemas.EXPORT)
                         .param(WORKSPACE_ID,
                                 Param.string("path", "Path inside /workspace to export (absolute, or relative to "
                                         + "/workspace).").mandatory(),
@@ -170,6 +245,9 @@ public final class Tools {
                                 a.path("output_path"), a.longValue("max_bytes"))),
                 ToolDef.named("workspace_delete",
                         "Stop a workspace and delete it with all its files; export what you need first.")
+                        .title("Delete a workspace")
+                        .hints(Hints.changes(true, true))
+                        .output(Schemas.DELETE)
                         .param(WORKSPACE_ID)
                         .call((pyro, a) -> pyro.deleteWorkspace(a.string("workspace_id"))),
 
@@ -179,6 +257,9 @@ public final class Tools {
                                 + "shell_id. Use it for programs that need a terminal or keep state between inputs "
                                 + "(a REPL, a debugger, an interactive installer); for plain commands workspace_exec "
                                 + "is simpler. Then shell_write input, shell_read output, and shell_close it.")
+                        .title("Open an interactive shell")
+                        .hints(Hints.changes(false, false))
+                        .output(Schemas.SHELL)
                         .param(WORKSPACE_ID, CWD,
                                 Param.integer("cols", "Terminal width in columns.").withDefault(Pyro.DEFAULT_SHELL_COLS),
                                 Param.integer("rows", "Terminal height in rows.").withDefault(Pyro.DEFAULT_SHELL_ROWS))
@@ -188,6 +269,10 @@ public final class Tools {
                         "Read a shell's output from a byte cursor: returns output, next_cursor and truncated. Pass "
                                 + "next_cursor as cursor to the next read to get only new output; read again (after a "
                                 + "moment) when a program is still producing output.")
+                        .title("Read shell output")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.SHELL_READ)
+                        .budget(Budget.Cut.text("output", SHELL_HINT))
                         .param(WORKSPACE_ID, SHELL_ID,
                                 Param.integer("cursor", "Byte offset in the shell's output to read from; use the "
                                         + "previous read's next_cursor.").withDefault(0),
@@ -196,10 +281,13 @@ public final class Tools {
                                 Param.integer("wait_ms", "When nothing new is there yet, wait up to this many "
                                         + "milliseconds (0-60000) for output instead of returning empty.").withDefault(0))
                         .call((pyro, a) -> pyro.readShell(a.string("workspace_id"), a.string("shell_id"),
-                                a.longValue("cursor"), a.intValue("max_chars"), a.intValue("wait_ms"))),
+                                a.longValue("cursor"), shellReadChars(a), a.intValue("wait_ms"))),
                 ToolDef.named("shell_write",
                         "Type input into a shell opened by shell_open (a newline is added, i.e. Enter is "
                                 + "pressed, unless newline is false). Read the result with shell_read.")
+                        .title("Type into a shell")
+                        .hints(Hints.changes(false, false).reachingNetwork())
+                        .output(Schemas.SHELL_WRITE)
                         .param(WORKSPACE_ID, SHELL_ID,
                                 Param.string("input", "The text to type; may be empty to just press Enter.")
                                         .mandatory().allowingEmpty(),
@@ -209,12 +297,18 @@ public final class Tools {
                 ToolDef.named("shell_signal",
                         "Send a signal to the foreground process group of a shell, e.g. INT (Ctrl-C) to stop a "
                                 + "running program without closing the shell.")
+                        .title("Signal a shell's program")
+                        .hints(Hints.changes(true, false))
+                        .output(Schemas.SHELL_SIGNAL)
                         .param(WORKSPACE_ID, SHELL_ID,
                                 Param.string("signal", "The signal to send.").oneOf("INT", "TERM", "HUP", "KILL")
                                         .withDefault("INT"))
                         .call((pyro, a) -> pyro.signalShell(a.string("workspace_id"), a.string("shell_id"),
                                 a.string("signal"))),
                 ToolDef.named("shell_close", "Close a shell and end every process it started.")
+                        .title("Close a shell")
+                        .hints(Hints.changes(true, true))
+                        .output(Schemas.SHELL)
                         .param(WORKSPACE_ID, SHELL_ID)
                         .call((pyro, a) -> pyro.closeShell(a.string("workspace_id"), a.string("shell_id"))),
 
@@ -227,6 +321,9 @@ public final class Tools {
                                 + "works; without one it returns as soon as the process is alive. A failure names the "
                                 + "probe, the attempts, the last probe error and the last log lines. Read its output "
                                 + "with service_logs.")
+                        .title("Start a background service")
+                        .hints(Hints.changes(false, false).reachingNetwork())
+                        .output(Schemas.SERVICE)
                         .param(WORKSPACE_ID, SERVICE_NAME,
                                 COMMAND,
                                 CWD,
@@ -248,15 +345,26 @@ public final class Tools {
                                 a.string("command"), a.string("cwd"), a.stringMap("env"), readiness(a))),
                 ToolDef.named("service_list",
                         "List a workspace's services with their states (starting, running, stopped, exited, failed).")
+                        .title("List services")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.SERVICE_LIST)
+                        .budget(Budget.Cut.list("services"))
                         .param(WORKSPACE_ID)
                         .call((pyro, a) -> pyro.listServices(a.string("workspace_id"))),
                 ToolDef.named("service_status",
                         "Show one service: state, pid, times, exit code, stop reason and readiness probe results.")
+                        .title("Service status")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.SERVICE)
                         .param(WORKSPACE_ID, SERVICE_NAME)
                         .call((pyro, a) -> pyro.statusService(a.string("workspace_id"), a.string("service_name"))),
                 ToolDef.named("service_logs",
                         "Read a service's stdout and stderr. The result's stdout_offset and stderr_offset, passed "
                                 + "back as after=\"STDOUT_OFFSET:STDERR_OFFSET\", read only what is new.")
+                        .title("Read service logs")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.SERVICE_LOGS)
+                        .budget(Budget.Cut.text("stdout", LOGS_HINT), Budget.Cut.text("stderr", LOGS_HINT))
                         .param(WORKSPACE_ID, SERVICE_NAME,
                                 Param.integer("tail_lines", "Only the last this many lines of each stream. Default: "
                                         + "everything."),
@@ -269,10 +377,21 @@ public final class Tools {
                 ToolDef.named("service_stop",
                         "Stop a service: TERM to its process group, then KILL after grace_seconds; no child "
                                 + "process survives.")
+                        .title("Stop a service")
+                        .hints(Hints.changes(true, true))
+                        .output(Schemas.SERVICE)
                         .param(WORKSPACE_ID, SERVICE_NAME,
                                 Param.integer("grace_seconds", "Seconds between TERM and KILL.").withDefault(Pyro.DEFAULT_SERVICE_GRACE_SECONDS))
                         .call((pyro, a) -> pyro.stopService(a.string("workspace_id"), a.string("service_name"),
                                 a.longValue("grace_seconds"))));
+    }
+
+    /**
+     * shell_read's max_chars, lowered to fit the output budget: what is not read stays in the shell for
+     * the next read from next_cursor, so nothing is lost (truncated says more is waiting).
+     */
+    static int shellReadChars(Args a) {
+        return Math.min(a.intValue("max_chars"), Math.max(100, Budget.of("shell_read", a) - 1_000));
     }
 
     static final List<String> PROBES = List.of("ready_file", "ready_tcp", "ready_http", "ready_command");

@@ -40,7 +40,7 @@ class McpServerStdioTest {
     @BeforeAll
     static void start() throws Exception {
         client = new StdioClient(StdioClient.Mode.MODULE_PATH, Files.createDirectories(tmp.resolve("state")),
-                Files.createDirectories(tmp.resolve("cache")));
+                Files.createDirectories(tmp.resolve("cache")), List.of("--profile", "workspace-full"));
         initializeReply = client.initialize();
     }
 
@@ -105,7 +105,8 @@ class McpServerStdioTest {
                 .filter(t -> t.get("name").equals("vm_run")).findFirst().orElseThrow();
         Map<String, Object> schema = map(vmRun.get("inputSchema"));
         assertEquals(List.of("environment", "command"), schema.get("required"));
-        assertEquals(Set.of("environment", "command", "vcpu_count", "mem_mib", "timeout_seconds", "network"),
+        assertEquals(Set.of("environment", "command", "vcpu_count", "mem_mib", "timeout_seconds", "network",
+                        "output_budget_chars"),
                 map(schema.get("properties")).keySet());
     }
 

@@ -79,6 +79,11 @@ final class StdioClient implements AutoCloseable {
     private final Thread errReader;
 
     StdioClient(Mode mode, Path stateDir, Path cacheDir) throws IOException {
+        this(mode, stateDir, cacheDir, List.of());
+    }
+
+    /** {@code serverArgs} go to {@code McpServer.main} (e.g. {@code --profile vm-run}); not for CHILD_LAYER. */
+    StdioClient(Mode mode, Path stateDir, Path cacheDir, List<String> serverArgs) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -93,6 +98,7 @@ final class StdioClient implements AutoCloseable {
             Files.writeString(launcher, LAYER_LAUNCHER);
             cmd.addAll(List.of("--module-path", path, "--add-modules", "pyro.core,pyro.kvm", launcher.toString()));
         }
+        cmd.addAll(serverArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("PYRO_STATE_DIR", stateDir.toString());
         pb.environment().put("PYRO_CACHE_DIR", cacheDir.toString());

@@ -1,0 +1,85 @@
+package pyro.mcp;
+
+import java.util.List;
+import java.util.Set;
+import pyro.core.PyroException;
+
+/**
+ * Which tools {@code pyro mcp serve --profile NAME} offers. A host sends every listed tool's schema to
+ * the model on every turn, so the default offers only what the edit/test loop needs.
+ */
+public enum Profile {
+    /** vm_run alone: one-shot commands in a fresh VM. */
+    VM_RUN("vm-run", "only vm_run, for one-shot commands in a fresh VM",
+            List.of("vm_run")),
+    /** The edit/test loop: workspaces, their files and services (15 tools). */
+    WORKSPACE_CORE("workspace-core", "vm_run plus the workspace edit/test loop (create, exec, sync, diff, export, "
+            + "services); no interactive shells and no raw VM lifecycle",
+            List.of("vm_run", "vm_list_environments", "workspace_create", "workspace_list", "workspace_status",
+                    "workspace_exec", "workspace_logs", "workspace_sync_push", "workspace_diff", "workspace_export",
+                    "workspace_delete", "service_start", "service_list", "service_logs", "service_stop")),
+    /** Every tool, interactive shells and the raw VM lifecycle included. */
+    WORKSPACE_FULL("workspace-full", "every tool: also interactive shells (shell_*), service_status, and the raw "
+            + "VM lifecycle (vm_create/start/exec/stop/delete/status, vm_reap_expired)", null);
+
+    public static final Profile DEFAULT = WORKSPACE_CORE;
+
+    private final String wireName;
+    private final String purpose;
+    private final List<String> tools;
+
+    Profile(String wireName, String purpose, List<String> tools) {
+        this.wireName = wireName;
+        this.purpose = purpose;
+        this.tools = tools;
+    }
+
+    public String wireName() {
+        return wireName;
+    }
+
+    /** The profile called {@code name}, or invalid input naming it and the ones there are. */
+    public static Profile of(String name) {
+        for (Profile p : values()) {
+            if (p.wireName.equals(name)) {
+                return p;
+            }
+        }
+        throw PyroException.invalid("unknown MCP profile '" + name + "': use vm-run, workspace-core (the default) "
+                + "or workspace-full.");
+    }
+
+    /** This profile's tools, in the order of {@link Tools#all()}. */
+    public List<ToolDef> tools() {
+        if (tools == null) {
+            return Tools.all();
+        }
+        Set<String> names = Set.copyOf(tools);
+        return Tools.all().stream().filter(t -> names.contains(t.name())).toList();
+    }
+
+    /** The server's instructions: how to use the tools, and which profile is active. */
+    public String instructions() {
+        StringBuilder b = new StringBuilder("pyro runs commands in disposable Linux microVMs. ");
+        if (this == VM_RUN) {
+            b.append("Use vm_run for each command: a fresh VM runs it and is gone afterwards, so nothing persists "
+                    + "between calls (chain steps in one command with &&). ");
+        } else {
+            b.append("Use vm_run for a one-shot command (the VM is gone afterwards). When files or processes must "
+                    + "persist across calls, workspace_create a workspace, pass its workspace_id to workspace_exec "
+                    + "and the other workspace_* tools, and workspace_delete it when done. ");
+        }
+        b.append("Commands are one shell string run by 'sh -lc' in the guest. Results are compact JSON of at most ")
+                .append(Budget.fmt(Budget.DEFAULT_CHARS))
+                .append(" characters: longer output keeps its head and tail around a marker saying what was cut and "
+                        + "how to get it (output_budget_chars raises the limit up to ")
+                .append(Budget.fmt(Budget.MAX_CHARS))
+                .append("). Active profile: ").append(wireName).append(" (").append(purpose).append("). Profiles, "
+                        + "chosen with 'pyro mcp serve --profile NAME': ");
+        for (Profile p : values()) {
+            b.append(p.wireName).append(p == DEFAULT ? " (default)" : "").append(" = ").append(p.purpose)
+                    .append(p.ordinal() == values().length - 1 ? "." : "; ");
+        }
+        return b.toString();
+    }
+}
