@@ -99,6 +99,7 @@ public final class Schemas {
     static final Shape RUN = execFields(b().field("environment", STR)
                     .field("backend", STR_OR_NULL)
                     .field("accel", STR_OR_NULL)
+                    .field("boot", STR_OR_NULL)
                     .field("boot_ms", INT)
                     .field("total_ms", INT))
             .shape();
@@ -127,6 +128,7 @@ public final class Schemas {
             .field("network", BOOL)
             .field("created_at", STR_OR_NULL)
             .field("expires_at", STR_OR_NULL)
+            .field("boot", STR_OR_NULL)
             .field("boot_ms", INT_OR_NULL)
             .field("state_reason", STR_OR_NULL)
             .shape();
@@ -171,6 +173,7 @@ public final class Schemas {
             .field("service_counts", object(SERVICE_COUNTS))
             .field("shells", array(ANY_OBJECT))
             .field("state_reason", STR_OR_NULL)
+            .field("boot", STR_OR_NULL)
             .shape();
 
     static final Shape WORKSPACE_LIST = b().field("count", INT).field("workspaces", array(object(WORKSPACE))).shape();

@@ -32,6 +32,10 @@ public final class Tools {
     static final Param NETWORK = Param.bool("network",
             "Give the guest outbound network access (for package installs, git clone, downloads).")
             .withDefault(false);
+    static final Param COLD = Param.bool("cold",
+            "Boot the guest from power-on even when a saved, booted one could be restored (for comparison; "
+                    + "the result's boot field says warm or cold).")
+            .withDefault(false);
     static final Param COMMAND = Param.string("command",
             "One shell command line, run by 'sh -lc' inside the guest: pipes, &&, redirects and quotes work, "
                     + "e.g. \"cd src && make test 2>&1 | tail -50\".")
@@ -78,10 +82,10 @@ public final class Tools {
                         .hints(Hints.changes(false, false).reachingNetwork())
                         .output(Schemas.RUN)
                         .budget(Budget.Cut.text("stdout", RUN_HINT), Budget.Cut.text("stderr", RUN_HINT))
-                        .param(ENVIRONMENT, COMMAND, VCPU_COUNT, MEM_MIB, TIMEOUT_SECONDS, NETWORK)
+                        .param(ENVIRONMENT, COMMAND, VCPU_COUNT, MEM_MIB, TIMEOUT_SECONDS, NETWORK, COLD)
                         .call((pyro, a) -> pyro.runInVm(a.string("environment"), shell(a.string("command")),
-                                a.intValue("vcpu_count"), a.intValue("mem_mib"), a.longValue("timeout_seconds"),
-                                a.bool("network"))),
+                                new pyro.core.RunOptions(a.intValue("vcpu_count"), a.intValue("mem_mib"),
+                                        a.longValue("timeout_seconds"), a.bool("network"), a.bool("cold")))),
                 ToolDef.named("vm_list_environments",
                         "List the guest environments (name, description, installed packages, whether the image is "
                                 + "cached locally). Use it to choose the 'environment' for vm_run, vm_create or workspace_create.")
@@ -163,11 +167,10 @@ public final class Tools {
                                 Param.string("name",
                                         "Optional unique name (1-64 chars: a letter or digit, then letters, digits, "
                                                 + "'.', '_' or '-') usable instead of the id in later calls."),
-                                VCPU_COUNT, MEM_MIB, TTL_SECONDS, NETWORK)
-                        .call((pyro, a) -> pyro.createWorkspace(a.string("environment"), a.string("name"),
-                                a.path("seed_path"),
-                                a.intValue("vcpu_count"), a.intValue("mem_mib"), a.longValue("ttl_seconds"),
-                                a.bool("network"))),
+                                VCPU_COUNT, MEM_MIB, TTL_SECONDS, NETWORK, COLD)
+                        .call((pyro, a) -> pyro.createWorkspace(new pyro.core.WorkspaceOptions(a.string("environment"),
+                                a.string("name"), a.path("seed_path"), a.intValue("vcpu_count"), a.intValue("mem_mib"),
+                                a.longValue("ttl_seconds"), a.bool("network"), a.bool("cold")))),
                 ToolDef.named("workspace_list", "List the workspaces with their ids, states, expiry and command counts.")
                         .title("List workspaces")
                         .hints(Hints.READ_ONLY)

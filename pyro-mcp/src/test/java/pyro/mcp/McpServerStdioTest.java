@@ -106,7 +106,7 @@ class McpServerStdioTest {
         Map<String, Object> schema = map(vmRun.get("inputSchema"));
         assertEquals(List.of("environment", "command"), schema.get("required"));
         assertEquals(Set.of("environment", "command", "vcpu_count", "mem_mib", "timeout_seconds", "network",
-                        "output_budget_chars"),
+                        "cold", "output_budget_chars"),
                 map(schema.get("properties")).keySet());
     }
 
