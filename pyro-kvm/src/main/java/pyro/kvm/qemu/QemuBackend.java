@@ -170,7 +170,14 @@ public final class QemuBackend implements Backend {
 
     @Override
     public PruneResult pruneEnvironments() {
-        return images.prune();
+        PruneResult r = images.prune();
+        List<String> removed = new ArrayList<>(r.removed());
+        for (EnvironmentInfo e : images.list()) {
+            if (e.installed()) {
+                removed.addAll(warm.prune(images.dir(ImageStore.entry(e.name()))));
+            }
+        }
+        return new PruneResult(removed, r.bytesFreed());
     }
 
     @Override

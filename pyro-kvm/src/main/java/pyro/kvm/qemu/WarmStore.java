@@ -188,6 +188,13 @@ final class WarmStore {
                 for (String f : List.of("agent.sock", "qmp.sock")) {
                     Files.deleteIfExists(work.resolve(f));
                 }
+                // a guest's memory can hold anything the guest had: the save is its user's alone
+                for (String f : List.of(MEMORY, DISK, "vmm.log")) {
+                    if (Files.exists(work.resolve(f))) {
+                        Files.setPosixFilePermissions(work.resolve(f),
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                    }
+                }
                 Files2.writeAtomically(work.resolve(SAVED), Json.write(m).getBytes(StandardCharsets.UTF_8));
                 Files.createDirectories(dir.getParent());
                 if (Files.exists(dir)) {
@@ -274,6 +281,56 @@ final class WarmStore {
             }
             // an asynchronous event: keep reading
         }
+    }
+
+    /**
+     * Removes saves that can no longer be used (discarded, left by an interrupted save, or of an
+     * older build, agent or QEMU) unless a running VM still has their disk open. Returns the names.
+     */
+    List<String> prune(Path envDir) {
+        List<String> removed = new java.util.ArrayList<>();
+        Path warm = envDir.resolve("warm");
+        if (!Files.isDirectory(warm)) {
+            return removed;
+        }
+        java.util.Set<Path> open = openFiles();
+        try (var s = Files.list(warm)) {
+            for (Path d : s.toList()) {
+                String name = d.getFileName().toString();
+                boolean current = false;
+                var m = java.util.regex.Pattern.compile("v(\\d+)-m(\\d+)-[0-9a-f]{16}").matcher(name);
+                if (m.matches() && Files.isRegularFile(d.resolve(SAVED))) {
+                    current = d.equals(dirFor(envDir, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
+                }
+                boolean inUse = open.stream().anyMatch(p -> p.startsWith(d));
+                if (!current && !inUse) {
+                    Files2.deleteTree(d);
+                    removed.add(envDir.getFileName() + "/warm/" + name);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // what cannot be read stays; prune is best effort for saves
+        }
+        return removed;
+    }
+
+    /** Files this user's processes have open (QEMU keeps a save's disk open as an overlay's backing). */
+    private static java.util.Set<Path> openFiles() {
+        java.util.Set<Path> out = new java.util.HashSet<>();
+        ProcessHandle.allProcesses().forEach(h -> {
+            try (var fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(h.pid()), "fd"))) {
+                for (Path fd : fds) {
+                    try {
+                        out.add(Files.readSymbolicLink(fd));
+                    } catch (IOException | UnsupportedOperationException ignored) {
+                        // gone meanwhile
+                    }
+                }
+            } catch (IOException | SecurityException ignored) {
+                // another user's process, or gone
+            }
+        });
+        return out;
     }
 
     static String sha256(Path file) throws IOException {
