@@ -17,7 +17,7 @@ import java.util.function.Predicate;
  *
  * <pre>
  * /sys/fs/cgroup/pyro.slice/           (the root; made by the guest's sysinit, or here)
- *     agent/                           the agent: oom_score_adj -1000, memory.low, cpu.weight 1000
+ *     agent/                           the agent: oom_score_adj -1000, memory.low
  *     user/                            memory.max, pids.max for everything below together
  *         exec-N  svc-NAME  shell-ID   one per exec, per service start, per shell; memory.oom.group 1
  * </pre>
@@ -121,7 +121,6 @@ public final class Cgroups {
         writeIfPresent(user.resolve("memory.max"), Long.toString(limits.userMemoryMax()));
         writeIfPresent(user.resolve("pids.max"), Long.toString(limits.userPidsMax()));
         writeIfPresent(agent.resolve("memory.low"), Long.toString(limits.agentMemoryLow()));
-        writeIfPresent(agent.resolve("cpu.weight"), Integer.toString(limits.agentCpuWeight()));
         log("cgroups under " + root + ": " + limits);
         return user;
     }

@@ -20,7 +20,6 @@ class LimitsTest {
         assertEquals(768, l.userMemoryMax() / MIB);
         assertEquals(4096, l.userPidsMax());
         assertEquals(192, l.agentMemoryLow() / MIB);
-        assertEquals(1000, l.agentCpuWeight());
     }
 
     @Test
