@@ -107,7 +107,7 @@ final class Exec {
                 if (group.enabled()) {
                     // TERM to everything in the cgroup, a second to go, then cgroup.kill (no /proc scans:
                     // under a fork bomb they cost seconds)
-                    group.signal(false);
+                    group.signal("TERM");
                     group.awaitEmpty(1000);
                     group.kill(Cgroup.KILL_WAIT_MS);
                     p.waitFor(2, TimeUnit.SECONDS);

@@ -46,10 +46,6 @@ public final class Cgroup {
         this.resetOom = resetOom;
     }
 
-    public String name() {
-        return name;
-    }
-
     /** True when this is a real cgroup (the agent runs with cgroups). */
     public boolean enabled() {
         return dir != null;
@@ -100,7 +96,7 @@ public final class Cgroup {
     }
 
     /** The pids in the cgroup now (empty without cgroups or once it is gone). */
-    public List<Long> pids() {
+    List<Long> pids() {
         List<Long> out = new ArrayList<>();
         if (dir == null) {
             return out;
@@ -135,14 +131,17 @@ public final class Cgroup {
     }
 
     /**
-     * SIGTERM (or SIGKILL) to every process in the cgroup now; never to the agent itself. One {@code kill}
-     * (the shell's builtin) for all of them: a {@link ProcessHandle} per pid took 2.5 s for the 2400
-     * processes of a fork bomb in a TCG guest.
+     * Signal {@code name} ({@code TERM}, {@code HUP}, {@code KILL}) to every process in the cgroup now;
+     * never to the agent itself. One {@code kill} (the shell's builtin) for all of them: a
+     * {@link ProcessHandle} per pid took 2.5 s for the 2400 processes of a fork bomb in a TCG guest.
      */
-    public void signal(boolean force) {
+    public void signal(String name) {
+        if (!List.of("TERM", "HUP", "KILL").contains(name)) {
+            throw new IllegalArgumentException("signal " + name);
+        }
         long self = ProcessHandle.current().pid();
         List<String> argv = new ArrayList<>(shell);
-        argv.addAll(List.of("-c", "kill -s " + (force ? "KILL" : "TERM") + " \"$@\" 2>/dev/null; exit 0", "pyro-signal"));
+        argv.addAll(List.of("-c", "kill -s " + name + " \"$@\" 2>/dev/null; exit 0", "pyro-signal"));
         int first = argv.size();
         for (long pid : pids()) {
             if (pid != self) {
@@ -165,9 +164,9 @@ public final class Cgroup {
             Thread.currentThread().interrupt();
             return;
         }
-        for (String pid : argv.subList(first, argv.size())) {
+        for (String pid : argv.subList(first, argv.size())) { // no kill could run: SIGTERM or SIGKILL each
             ProcessHandle.of(Long.parseLong(pid)).ifPresent(h -> {
-                if (force) {
+                if (name.equals("KILL")) {
                     h.destroyForcibly();
                 } else {
                     h.destroy();
@@ -206,7 +205,7 @@ public final class Cgroup {
             return !Files.isDirectory(dir);
         } catch (IOException e) {
             Cgroups.log("cannot kill the cgroup " + dir + ": " + e.getMessage());
-            signal(true); // cgroup.kill refused: SIGKILL each member instead
+            signal("KILL"); // cgroup.kill refused: SIGKILL each member instead
         }
         try {
             awaitEmpty(waitMs);
@@ -218,7 +217,7 @@ public final class Cgroup {
     }
 
     /** Removes the cgroup once it is empty (retrying briefly while the kernel finishes the exits). */
-    public boolean remove() {
+    boolean remove() {
         if (dir == null) {
             return true;
         }

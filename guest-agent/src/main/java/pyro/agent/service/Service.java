@@ -523,7 +523,7 @@ final class Service {
      */
     private void terminateGroup(ProcessHandle h, long graceMs) throws InterruptedException {
         if (graceMs > 0) {
-            group.signal(false); // every member: the leader, its group and tree, and any setsid daemon
+            group.signal("TERM"); // every member: the leader, its group and tree, and any setsid daemon
             group.awaitEmpty(graceMs);
         }
         Cgroups.current().retire(group);

@@ -298,13 +298,7 @@ final class Shell {
         long hupDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
         if (group.enabled()) {
             // everything born in the shell is in its cgroup, a setsid child that closed the terminal too
-            for (long pid : group.pids()) {
-                try {
-                    LibC.kill((int) pid, LibC.SIGHUP);
-                } catch (LibC.NativeException e) {
-                    // gone
-                }
-            }
+            group.signal("HUP");
             while (group.populated() && System.nanoTime() < hupDeadline) {
                 sleep(20);
             }
