@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import pyro.agent.cgroup.Cgroup;
+import pyro.agent.cgroup.Cgroups;
 import pyro.core.protocol.Reply;
 
 /**
@@ -22,7 +24,13 @@ import pyro.core.protocol.Reply;
  * <p>On timeout the whole process group and every descendant get SIGTERM, then SIGKILL one second later;
  * the result then has {@code timed_out=true} and {@code exit_code=124} (the coreutils {@code timeout}
  * convention). A missing executable gives {@code exit_code=127} and a message on stderr. A killed child
- * reports 128+signal, as a shell would.
+ * reports 128+signal, as a shell would (an OOM kill is a SIGKILL: 137).
+ *
+ * <p>With cgroups ({@link Cgroups#enabled()}) each exec runs in its own {@code user/exec-N} cgroup, entered
+ * before the command starts, so the SIGKILL is {@code cgroup.kill} and reaches double-forked and
+ * {@code setsid} descendants too; and when the command itself ends, whatever it left running in its
+ * cgroup is killed as well (after the usual wait for the output pipes), so nothing of an exec outlives it.
+ * Long-running processes belong in services.
  */
 final class Exec {
     static final long DEFAULT_TIMEOUT_MS = 30_000;
@@ -61,6 +69,22 @@ final class Exec {
             command.add(SETSID);
         }
         command.addAll(req.argv());
+        Cgroup group = Cgroups.current().newExec();
+        try {
+            group.create();
+        } catch (IOException e) {
+            throw new IOException("cannot make the exec's cgroup " + group + ": " + e.getMessage(), e);
+        }
+        try {
+            return run(req, env, group.wrap(command), group, start);
+        } finally {
+            Cgroups.current().retire(group);
+        }
+    }
+
+    private static Reply.ExecResult run(Spec req, Map<String, String> env, List<String> command, Cgroup group,
+            long start) throws IOException {
+        String exe = req.argv().get(0);
         ProcessBuilder pb = new ProcessBuilder(command).directory(req.cwd().toFile());
         pb.environment().clear();
         pb.environment().putAll(env);
@@ -80,22 +104,38 @@ final class Exec {
         try {
             if (!p.waitFor(req.timeoutMs(), TimeUnit.MILLISECONDS)) {
                 timedOut = true;
-                killTree(p, false);
-                if (!p.waitFor(1, TimeUnit.SECONDS)) {
-                    killTree(p, true);
+                if (group.enabled()) {
+                    // TERM to everything in the cgroup, a second to go, then cgroup.kill (no /proc scans:
+                    // under a fork bomb they cost seconds)
+                    group.signal("TERM");
+                    group.awaitEmpty(1000);
+                    group.kill(Cgroup.KILL_WAIT_MS);
                     p.waitFor(2, TimeUnit.SECONDS);
+                } else {
+                    killTree(p, false);
+                    if (!p.waitFor(1, TimeUnit.SECONDS)) {
+                        killTree(p, true);
+                        p.waitFor(2, TimeUnit.SECONDS);
+                    }
                 }
             }
             // A background grandchild may keep the pipes open: wait a little, then stop waiting for it.
             long graceEnd = System.nanoTime() + (timedOut ? 500 : 2000) * 1_000_000L;
             outPump.join(Duration.ofNanos(Math.max(1, graceEnd - System.nanoTime())));
             errPump.join(Duration.ofNanos(Math.max(1, graceEnd - System.nanoTime())));
+            if (group.enabled() && group.populated()) {
+                // what the command left behind ends with it; its pipes then close, and the pumps finish
+                group.kill(Cgroup.KILL_WAIT_MS);
+                outPump.join(Duration.ofMillis(500));
+                errPump.join(Duration.ofMillis(500));
+            }
         } catch (InterruptedException e) {
+            group.kill(Cgroup.KILL_WAIT_MS);
             killTree(p, true);
             Thread.currentThread().interrupt();
             throw new IOException("exec interrupted");
         }
-        if (timedOut) {
+        if (timedOut && !group.enabled()) {
             // leave nothing of the group behind
             killTree(p, true);
         }

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import pyro.agent.cgroup.Cgroups;
 import pyro.agent.service.Services;
 import pyro.core.archive.ArchivePaths;
 import pyro.core.archive.TarEntry;
@@ -36,7 +37,8 @@ import pyro.core.protocol.Request;
  * The guest agent's entry point.
  *
  * <pre>
- * pyro-agent --channel virtio:NAME | stdio | unix:PATH [--workspace-root DIR] [--service-root DIR] [--self-test]
+ * pyro-agent --channel virtio:NAME | stdio | unix:PATH [--workspace-root DIR] [--service-root DIR]
+ *            [--cgroup-root DIR] [--self-test]
  * </pre>
  *
  * {@code virtio:NAME} opens the virtio-serial port whose {@code /sys/class/virtio-ports/* /name} is NAME
@@ -44,6 +46,11 @@ import pyro.core.protocol.Request;
  * {@code unix:PATH} connects to a listening AF_UNIX socket. Logs go to stderr. {@code --self-test} loads
  * and exercises the main classes (for a CDS/AOT training run) and exits 0. {@code --service-root} is where
  * service records and logs live (default {@code /var/lib/pyro/services}; must be outside the workspace).
+ *
+ * <p>{@code virtio:NAME} means the agent runs in a guest: it protects itself from the OOM killer and puts
+ * everything it runs into cgroups under {@code --cgroup-root} (default {@link Cgroups#GUEST_ROOT}; see
+ * {@link Cgroups}). With another channel it uses cgroups only when {@code --cgroup-root} is given, so as a
+ * host process in tests it never touches the host's cgroups.
  */
 public final class Main {
     private Main() {}
@@ -52,12 +59,14 @@ public final class Main {
         String channel = null;
         String rootText = Workspace.GUEST_ROOT;
         String serviceRootText = Services.DEFAULT_ROOT.toString();
+        String cgroupRootText = null;
         boolean selfTest = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--channel" -> channel = value(args, ++i, "--channel");
                 case "--workspace-root" -> rootText = value(args, ++i, "--workspace-root");
                 case "--service-root" -> serviceRootText = value(args, ++i, "--service-root");
+                case "--cgroup-root" -> cgroupRootText = value(args, ++i, "--cgroup-root");
                 case "--self-test" -> selfTest = true;
                 case "--version" -> {
                     System.out.println("pyro-agent " + Agent.VERSION);
@@ -72,6 +81,10 @@ public final class Main {
         }
         if (channel == null) {
             usage("--channel is required");
+        }
+        boolean guest = channel.startsWith("virtio:");
+        if (guest || cgroupRootText != null) {
+            Cgroups.install(Cgroups.setUp(cgroupRootText == null ? Cgroups.GUEST_ROOT : Path.of(cgroupRootText), guest));
         }
         try {
             Services.init(Path.of(serviceRootText), root);
@@ -205,7 +218,8 @@ public final class Main {
 
     private static void usage(String problem) {
         System.err.println("pyro-agent: " + problem);
-        System.err.println("usage: pyro-agent --channel virtio:NAME|stdio|unix:PATH [--workspace-root DIR] [--service-root DIR] [--self-test]");
+        System.err.println("usage: pyro-agent --channel virtio:NAME|stdio|unix:PATH [--workspace-root DIR] [--service-root DIR]"
+                + " [--cgroup-root DIR] [--self-test]");
         System.exit(2);
     }
 }

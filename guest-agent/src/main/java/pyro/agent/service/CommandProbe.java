@@ -9,9 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import pyro.agent.cgroup.Cgroup;
 
-/** Ready once {@code sh -c COMMAND}, run in the service's cwd and environment, exits 0. */
-record CommandProbe(String command, Path cwd, Map<String, String> env) implements Probe {
+/**
+ * Ready once {@code sh -c COMMAND}, run in the service's cwd and environment, exits 0. It runs in the
+ * service's cgroup (a user command, it must not get the agent's protections), and dies with the service.
+ */
+record CommandProbe(String command, Path cwd, Map<String, String> env, Cgroup group) implements Probe {
     @Override
     public void describe(Map<String, Object> into) {
         into.put("type", "command");
@@ -25,7 +29,7 @@ record CommandProbe(String command, Path cwd, Map<String, String> env) implement
             argv.add(ProcessGroup.SETSID);
         }
         argv.addAll(List.of("sh", "-c", command));
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(cwd.toFile()).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(group.wrap(argv)).directory(cwd.toFile()).redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().putAll(env);
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

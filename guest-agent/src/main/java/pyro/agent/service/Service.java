@@ -1,5 +1,7 @@
 package pyro.agent.service;
 
+import pyro.agent.cgroup.Cgroup;
+import pyro.agent.cgroup.Cgroups;
 import pyro.core.protocol.ServiceState;
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.File;
@@ -24,6 +26,11 @@ import java.util.concurrent.TimeUnit;
  * One service: its process (leader of its own process group), two capped log files, its readiness
  * state, and its record, persisted as {@code service.json} on every state change.
  *
+ * <p>With cgroups the service runs in {@code user/svc-NAME}, made afresh on each start: a stop, a failed
+ * start and the end of the main process kill the whole cgroup ({@code cgroup.kill}), so no double-forked
+ * daemon outlives its service; an OOM kill (the cgroup's {@code memory.events oom_kill}) ends it
+ * {@code failed} with {@code stop_reason} {@code oom_killed}.
+ *
  * <p>All fields are guarded by {@code this}; long waits (probes, grace periods) happen outside the lock.
  */
 final class Service {
@@ -39,6 +46,7 @@ final class Service {
     private final List<String> command;
     private final String cwd;
     private final Map<String, Object> readiness;
+    private final Cgroup group;
 
     private ProcessHandle handle;
     private long pid;
@@ -56,6 +64,7 @@ final class Service {
     private String note;
     private boolean stopping;
     private boolean ended;
+    private boolean oomKilled;
     private LogFile out;
     private LogFile err;
 
@@ -72,6 +81,12 @@ final class Service {
         this.cwd = spec.cwd().toString();
         this.readiness = spec.readinessRecord();
         this.state = ServiceState.STARTING;
+        this.group = cgroup(name);
+    }
+
+    /** The cgroup of service {@code name} (a handle; made on start). */
+    static Cgroup cgroup(String name) {
+        return Cgroups.current().group("svc-" + name);
     }
 
     private Service(String name, Path dir, long logCap, Map<String, Object> rec) {
@@ -85,6 +100,7 @@ final class Service {
         }
         this.command = List.copyOf(cmd);
         this.cwd = str(rec.get("cwd"));
+        this.group = cgroup(name);
         Map<String, Object> r = new LinkedHashMap<>();
         if (rec.get("readiness") instanceof Map<?, ?> m) {
             m.forEach((k, v) -> r.put(String.valueOf(k), v));
@@ -212,12 +228,17 @@ final class Service {
         } catch (IOException e) {
             return failBeforeSpawn("cannot create the service's log files under " + dir + ": " + e.getMessage());
         }
+        try {
+            group.create();
+        } catch (IOException e) {
+            return failBeforeSpawn("cannot make the service's cgroup " + group + ": " + e.getMessage());
+        }
         List<String> argv = new ArrayList<>();
         if (ProcessGroup.SETSID != null) {
             argv.add(ProcessGroup.SETSID);
         }
         argv.addAll(spec.argv());
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(spec.cwd().toFile());
+        ProcessBuilder pb = new ProcessBuilder(group.wrap(argv)).directory(spec.cwd().toFile());
         pb.environment().clear();
         pb.environment().putAll(spec.env());
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -225,6 +246,7 @@ final class Service {
         try {
             p = pb.start();
         } catch (IOException e) {
+            Cgroups.current().retire(group);
             return failBeforeSpawn("cannot start " + spec.argv().get(0) + ": " + e.getMessage());
         }
         LogFile o;
@@ -240,15 +262,17 @@ final class Service {
         Thread errPump = Thread.ofVirtual().name("service-" + name + "-stderr").start(() -> pump(p.getErrorStream(), e));
         Thread.ofVirtual().name("service-" + name + "-waiter").start(() -> {
             int code;
+            boolean oom;
             try {
                 code = p.waitFor();
+                oom = endGroup();
                 // let the pumps catch the last lines (a background child may keep the pipes open: do not wait for it)
                 outPump.join(Duration.ofSeconds(1));
                 errPump.join(Duration.ofSeconds(1));
             } catch (InterruptedException ie) {
                 return;
             }
-            onExit(code);
+            onExit(code, oom);
         });
         return awaitReady();
     }
@@ -339,11 +363,12 @@ final class Service {
             return record();
         }
         endedLatch.await(5, TimeUnit.SECONDS);
-        ProcessGroup.signal(pid, List.of(), true); // nothing of a failed start stays behind
+        killLeftovers(); // nothing of a failed start stays behind
         synchronized (this) {
             state = ServiceState.FAILED;
             stopReason = "exited_before_ready";
-            String how = signal != null ? "was killed by " + signal : "exited with code " + exitCode;
+            String how = oomKilled ? "was killed by the out-of-memory killer"
+                    : signal != null ? "was killed by " + signal : "exited with code " + exitCode;
             lastError = "the process " + how + " before it was ready"
                     + (probeError == null ? "" : " (last probe error: " + probeError + ")");
             captureTails();
@@ -374,10 +399,27 @@ final class Service {
         lastStderr = err == null ? "" : err.lastLines(LAST_LINES);
     }
 
-    private void onExit(Integer code) {
+    /**
+     * The main process ended: unless a stop is killing the cgroup anyway, kill what it left behind (its
+     * pipes then close). Returns whether the OOM killer killed in the cgroup.
+     */
+    private boolean endGroup() {
+        boolean oom = group.oomKills() > 0;
+        boolean byStop;
+        synchronized (this) {
+            byStop = stopping;
+        }
+        if (!byStop) {
+            Cgroups.current().retire(group);
+        }
+        return oom;
+    }
+
+    private void onExit(Integer code, boolean oom) {
         synchronized (this) {
             ended = true;
             endedAt = now();
+            oomKilled = oom;
             if (code != null) {
                 exitCode = code;
                 signal = code > 128 && code - 128 < SIGNALS.length ? SIGNALS[code - 128] : null;
@@ -388,8 +430,11 @@ final class Service {
                     stopReason = "exited";
                 } else {
                     state = ServiceState.FAILED;
-                    stopReason = signal != null ? "killed" : "exited";
-                    if (code == null) {
+                    stopReason = oom ? "oom_killed" : signal != null ? "killed" : "exited";
+                    if (oom) {
+                        note = "the out-of-memory killer ended the service: the workspace's processes together"
+                                + " reached the memory limit of the guest's user cgroup";
+                    } else if (code == null) {
                         note = "the process ended after an agent restart; its exit status is unknown";
                     }
                     captureTails();
@@ -438,6 +483,10 @@ final class Service {
             h = handle;
             pgid = pid;
         }
+        if (group.enabled()) {
+            terminateGroup(h, graceMs);
+            return;
+        }
         if (pgid <= 1) {
             return;
         }
@@ -464,6 +513,24 @@ final class Service {
             }
             Thread.sleep(50);
         }
+        awaitExitRecorded(h);
+    }
+
+    /**
+     * With cgroups: TERM to every process in the cgroup (a {@code setsid} daemon is in neither the process
+     * group nor, once re-parented, the tree), up to the grace for the cgroup to empty, then
+     * {@code cgroup.kill}. No /proc scan: under a fork bomb it costs seconds.
+     */
+    private void terminateGroup(ProcessHandle h, long graceMs) throws InterruptedException {
+        if (graceMs > 0) {
+            group.signal("TERM"); // every member: the leader, its group and tree, and any setsid daemon
+            group.awaitEmpty(graceMs);
+        }
+        Cgroups.current().retire(group);
+        awaitExitRecorded(h);
+    }
+
+    private void awaitExitRecorded(ProcessHandle h) throws InterruptedException {
         if (h != null) {
             // our child: wait for the waiter to record the exit status; a re-attached process is not our
             // child, so its end shows only as gone (or as a zombie its new parent has not reaped yet)
@@ -513,11 +580,9 @@ final class Service {
     void retire() {
         LogFile o;
         LogFile e;
-        long pgid;
         synchronized (this) {
             o = out;
             e = err;
-            pgid = pid;
         }
         if (o != null) {
             o.close();
@@ -525,7 +590,18 @@ final class Service {
         if (e != null) {
             e.close();
         }
-        if (pgid > 1 && ProcessGroup.anyAlive(pgid)) {
+        killLeftovers();
+    }
+
+    /** SIGKILL to whatever is left of the service: its cgroup, else its process group. */
+    private void killLeftovers() {
+        long pgid;
+        synchronized (this) {
+            pgid = pid;
+        }
+        if (group.enabled()) {
+            Cgroups.current().retire(group);
+        } else if (pgid > 1 && ProcessGroup.anyAlive(pgid)) {
             ProcessGroup.signal(pgid, List.of(), true);
         }
     }
@@ -554,7 +630,7 @@ final class Service {
                 } catch (InterruptedException e) {
                     return;
                 }
-                onExit(null);
+                onExit(null, endGroup());
             });
             persist();
             return;
@@ -562,6 +638,7 @@ final class Service {
         if (same) {
             ProcessGroup.signal(pid, List.of(h.get()), true);
         }
+        Cgroups.current().retire(group); // whatever is left of it, a daemon of a gone service included
         ended = true;
         endedAt = now();
         state = ServiceState.FAILED;

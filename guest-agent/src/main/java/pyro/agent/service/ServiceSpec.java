@@ -59,7 +59,7 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
         if (m != null) {
             timeout = longField("timeout_ms", m.timeoutMs(), DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
             interval = longField("interval_ms", m.intervalMs(), DEFAULT_INTERVAL_MS, 10, 60_000);
-            probe = probe(m, cwd, workspaceRoot, env);
+            probe = probe(name, m, cwd, workspaceRoot, env);
         }
         return new ServiceSpec(name, List.copyOf(argv), cwd, env, probe, timeout, interval);
     }
@@ -87,7 +87,8 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
         return env;
     }
 
-    private static Probe probe(Request.Probe m, Path cwd, Path root, Map<String, String> env) throws ServiceException {
+    private static Probe probe(String name, Request.Probe m, Path cwd, Path root, Map<String, String> env)
+            throws ServiceException {
         String type = m.type();
         if (type == null || "none".equals(type)) {
             return null;
@@ -124,7 +125,8 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
                 return HttpProbe.of(string(m.url(), "the http probe needs a url"));
             }
             case "command" -> {
-                return new CommandProbe(string(m.command(), "the command probe needs a command"), cwd, env);
+                return new CommandProbe(string(m.command(), "the command probe needs a command"), cwd, env,
+                        Service.cgroup(name));
             }
             default -> throw ServiceException.invalid("readiness type '" + type
                     + "' is unknown: use file, tcp, http or command.");

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import pyro.agent.cgroup.Cgroups;
 import pyro.core.ErrorCode;
 import pyro.core.protocol.Messages;
 import pyro.core.protocol.Reply;
@@ -208,5 +209,10 @@ public final class Services {
         } catch (IOException e) {
             log("cannot read the service root " + root + ": " + e.getMessage());
         }
+        // a service cgroup with no live service behind it holds only leftovers (a daemon of a gone service)
+        Cgroups.current().sweep(n -> {
+            Service s = n.startsWith("svc-") ? services.get(n.substring(4)) : null;
+            return n.startsWith("svc-") && (s == null || !s.active());
+        });
     }
 }

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import pyro.agent.cgroup.Cgroup;
+import pyro.agent.cgroup.Cgroups;
 import pyro.core.ErrorCode;
 
 /**
@@ -24,6 +26,10 @@ import pyro.core.ErrorCode;
  * open of a tty makes it the controlling one) and execs the login shell on it. The agent itself never
  * opens the slave, so it can never acquire the terminal (under busybox init the agent is a session
  * leader, and a hang-up of a terminal it controlled would send it SIGHUP).
+ *
+ * <p>With cgroups the shell runs in its own {@code user/shell-ID} cgroup, entered before the shell
+ * starts, and close ends it with {@code cgroup.kill}: children that left the session with {@code setsid}
+ * and closed the terminal die too.
  */
 final class Shell {
     static final String LAUNCH_SCRIPT = "exec \"$0\" -l 0<>\"$1\" 1>&0 2>&0";
@@ -47,6 +53,7 @@ final class Shell {
     final OutputBuffer output = new OutputBuffer();
     private final int master;
     private final Process process;
+    private final Cgroup group;
     private final long startTicks;
     private final Thread reader;
     private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
@@ -57,7 +64,7 @@ final class Shell {
     private volatile State state = State.RUNNING;
     private volatile Integer exitCode;
 
-    private Shell(String id, Path cwd, int cols, int rows, int master, String tty, Process process) {
+    private Shell(String id, Path cwd, int cols, int rows, int master, String tty, Process process, Cgroup group) {
         this.id = id;
         this.cwd = cwd;
         this.cols = cols;
@@ -65,14 +72,15 @@ final class Shell {
         this.master = master;
         this.tty = tty;
         this.process = process;
+        this.group = group;
         this.startTicks = Procs.stat((int) process.pid()).map(Procs.Proc::startTicks).orElse(-1L);
         this.startedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
         this.reader = Thread.ofPlatform().daemon().name("shell-reader-" + id).unstarted(this::pump);
     }
 
-    /** Opens a PTY and starts {@code shell -l} on it in {@code cwd}. */
+    /** Opens a PTY and starts {@code shell -l} on it in {@code cwd}, inside {@code group} (made here). */
     static Shell open(String id, Path cwd, int cols, int rows, List<String> setsid, String loginShell,
-            Map<String, String> env) throws ShellException, IOException {
+            Map<String, String> env, Cgroup group) throws ShellException, IOException {
         Object[] pty;
         try {
             pty = LibC.openPty();
@@ -84,9 +92,10 @@ final class Shell {
         Process p;
         try {
             LibC.setWindowSize(fd, cols, rows);
+            group.create();
             List<String> cmd = new ArrayList<>(setsid);
             cmd.addAll(List.of("/bin/sh", "-c", LAUNCH_SCRIPT, loginShell, slave));
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
+            ProcessBuilder pb = new ProcessBuilder(group.wrap(cmd)).directory(cwd.toFile());
             pb.environment().clear();
             pb.environment().putAll(env);
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -99,9 +108,10 @@ final class Shell {
                     + e.getMessage());
         } catch (IOException | RuntimeException e) {
             LibC.close(fd);
+            Cgroups.current().retire(group);
             throw e;
         }
-        Shell s = new Shell(id, cwd, cols, rows, fd, slave, p);
+        Shell s = new Shell(id, cwd, cols, rows, fd, slave, p, group);
         s.reader.start();
         p.onExit().thenRun(s::exited);
         s.awaitTerminal();
@@ -284,13 +294,23 @@ final class Shell {
 
     private void terminate() {
         int sid = (int) process.pid();
-        List<Procs.Proc> targets = Procs.ofShell(sid, startTicks, tty);
-        for (Procs.Proc p : targets) {
-            signalQuietly(p, LibC.SIGHUP);
-        }
+        List<Procs.Proc> targets = List.of();
         long hupDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-        while (!allGone(targets) && System.nanoTime() < hupDeadline) {
-            sleep(20);
+        if (group.enabled()) {
+            // everything born in the shell is in its cgroup, a setsid child that closed the terminal too
+            group.signal("HUP");
+            while (group.populated() && System.nanoTime() < hupDeadline) {
+                sleep(20);
+            }
+            Cgroups.current().retire(group); // cgroup.kill; the loop below then finds only strays outside it
+        } else {
+            targets = Procs.ofShell(sid, startTicks, tty);
+            for (Procs.Proc p : targets) {
+                signalQuietly(p, LibC.SIGHUP);
+            }
+            while (!allGone(targets) && System.nanoTime() < hupDeadline) {
+                sleep(20);
+            }
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (true) {

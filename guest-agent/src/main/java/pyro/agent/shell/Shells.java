@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import pyro.agent.cgroup.Cgroups;
 import pyro.core.ErrorCode;
 import pyro.core.protocol.Messages;
 import pyro.core.protocol.Reply;
@@ -80,7 +81,8 @@ public final class Shells {
             RANDOM.nextBytes(b);
             id = "sh-" + HexFormat.of().formatHex(b);
         } while (shells.containsKey(id));
-        Shell s = Shell.open(id, cwd, cols, rows, setsid(), loginShell(), environment());
+        Shell s = Shell.open(id, cwd, cols, rows, setsid(), loginShell(), environment(),
+                Cgroups.current().group("shell-" + id));
         shells.put(id, s);
         pruneClosed();
         return new Reply.ShellResult(s.record());
