@@ -50,6 +50,8 @@ final class WarmStore {
     static final String MEMORY = "memory.bin";
     static final String DISK = "disk.qcow2";
     static final String SAVED = "saved.json";
+    /** Boot, sync and save together may take this long (TCG on a loaded host) before the save is abandoned. */
+    static final long SAVE_LIMIT_SECONDS = 300;
     private final QemuBackend qemu;
 
     record Saved(Path dir, Path disk, Path memory) {}
@@ -156,6 +158,18 @@ final class WarmStore {
                 server.bind(UnixDomainSocketAddress.of(agentSock));
                 vm = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(work.resolve("vmm.log").toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                // nothing here may wait forever on a guest: past the boot limit the VM is ended, which
+                // ends every read below with an error
+                Process watched = vm;
+                Thread watchdog = Thread.ofVirtual().start(() -> {
+                    try {
+                        if (!watched.waitFor(SAVE_LIMIT_SECONDS, TimeUnit.SECONDS)) {
+                            watched.destroyForcibly();
+                        }
+                    } catch (InterruptedException ignored) {
+                        // the save finished
+                    }
+                });
                 SocketChannel agent = accept(server, vm, 30_000);
                 InputStream in = new BufferedInputStream(Channels.newInputStream(agent));
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(agent));
@@ -174,6 +188,7 @@ final class WarmStore {
                 migrate(qmpSock, work.resolve(MEMORY));
                 long saveMs = (System.nanoTime() - t1) / 1_000_000;
                 vm.waitFor(10, TimeUnit.SECONDS);
+                watchdog.interrupt();
                 agent.close();
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("environment", environment);
