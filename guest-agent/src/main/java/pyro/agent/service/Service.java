@@ -34,6 +34,8 @@ import java.util.concurrent.TimeUnit;
  * <p>All fields are guarded by {@code this}; long waits (probes, grace periods) happen outside the lock.
  */
 final class Service {
+    /** The first retry of a readiness probe; each later one waits twice as long, up to the interval. */
+    static final long FAST_FIRST_PROBE_MS = 10;
     static final long SETTLE_MS = 200;
     static final int LAST_LINES = 10;
     private static final String[] SIGNALS = {null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
@@ -334,7 +336,10 @@ final class Service {
                     }
                     return timedOut();
                 }
-                wake.tryAcquire(Math.min(spec.intervalMs(), remaining), TimeUnit.MILLISECONDS);
+                // fast at first (10, 20, 40 ... ms), then the configured interval: the interval is the
+                // slowest the probe may be, and most services are ready within their first second
+                long backoff = FAST_FIRST_PROBE_MS << Math.min(attempts - 1, 20);
+                wake.tryAcquire(Math.min(Math.min(spec.intervalMs(), backoff), remaining), TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException ie) {
             throw ie;

@@ -255,6 +255,19 @@ class ServicesHostProcessTest {
         stop("tcp-ok");
     }
 
+    /** The interval is the slowest a probe may be: it starts fast and backs off to it. */
+    @Test
+    void readinessIsSeenLongBeforeTheIntervalWhenTheServiceComesUpQuickly() throws Exception {
+        int port = freePort();
+        long t0 = System.nanoTime();
+        Map<String, Object> rec = ok(start("tcp-fast", tiny("tcp", port, 300),
+                probe("type", "tcp", "port", port, "interval_ms", 10_000, "timeout_ms", 30_000)));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals("running", rec.get("state"), rec.toString());
+        assertTrue(ms < 8_000, "ready after " + ms + " ms with a 10 s interval: the probe waited the whole interval");
+        stop("tcp-fast");
+    }
+
     @Test
     void tcpProbeOnAClosedPortTimesOut() throws Exception {
         int port = freePort();
