@@ -157,21 +157,9 @@ public final class Supervisor {
     }
 
     private SocketChannel acceptWithin(ServerSocketChannel server, long ms) throws IOException {
-        server.configureBlocking(false);
-        long deadline = System.currentTimeMillis() + ms;
-        while (System.currentTimeMillis() < deadline) {
-            SocketChannel c = server.accept();
-            if (c != null) {
-                c.configureBlocking(true);
-                return c;
-            }
-            if (!vmm.isAlive()) {
-                throw new IOException("the VM process exited at start (status " + vmm.exitValue() + "): "
-                        + tail(paths.vmmLog()));
-            }
-            sleep(5);
-        }
-        throw new IOException("the VM process did not connect its agent channel within " + ms + " ms");
+        return pyro.core.internal.Channels2.acceptFrom(server, vmm, ms,
+                () -> "the VM process exited at start (status " + vmm.exitValue() + "): " + tail(paths.vmmLog()),
+                () -> "the VM process did not connect its agent channel within " + ms + " ms");
     }
 
     /**

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import pyro.core.PyroException;
+import pyro.core.internal.Channels2;
 import pyro.core.internal.Files2;
 import pyro.core.internal.Json;
 import pyro.core.protocol.Frame;
@@ -170,7 +171,9 @@ final class WarmStore {
                         // the save finished
                     }
                 });
-                SocketChannel agent = accept(server, vm, 30_000);
+                SocketChannel agent = Channels2.acceptFrom(server, vm, 30_000,
+                        () -> "QEMU exited at start (status " + watched.exitValue() + ")",
+                        () -> "QEMU did not connect the agent channel within 30000 ms");
                 InputStream in = new BufferedInputStream(Channels.newInputStream(agent));
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(agent));
                 Frame hello = FrameCodec.read(in);
@@ -234,24 +237,6 @@ final class WarmStore {
                 // a leftover temp folder is ignored by find()
             }
         }
-    }
-
-    private static SocketChannel accept(ServerSocketChannel server, Process vm, long ms) throws IOException,
-            InterruptedException {
-        server.configureBlocking(false);
-        long deadline = System.currentTimeMillis() + ms;
-        while (System.currentTimeMillis() < deadline) {
-            SocketChannel c = server.accept();
-            if (c != null) {
-                c.configureBlocking(true);
-                return c;
-            }
-            if (!vm.isAlive()) {
-                throw new IOException("QEMU exited at start (status " + vm.exitValue() + ")");
-            }
-            Thread.sleep(5);
-        }
-        throw new IOException("QEMU did not connect the agent channel within " + ms + " ms");
     }
 
     /** QMP: migrate the running machine into {@code file}, wait until it completed, then quit QEMU. */
