@@ -32,6 +32,7 @@ public final class Messages {
     private static final Map<String, Class<?>> TYPES = new LinkedHashMap<>();
     private static final Map<Class<?>, RecordComponent[]> COMPONENTS = new ConcurrentHashMap<>();
     private static final Map<RecordComponent, String> FIELD_NAMES = new ConcurrentHashMap<>();
+    private static final Map<Class<?>, Constructor<?>> CONSTRUCTORS = new ConcurrentHashMap<>();
 
     static {
         name(Request.Ping.class, "ping");
@@ -208,15 +209,12 @@ public final class Messages {
             throws ProtocolException {
         RecordComponent[] rcs = components(type);
         Object[] args = new Object[rcs.length];
-        Class<?>[] types = new Class<?>[rcs.length];
         for (int i = 0; i < rcs.length; i++) {
-            types[i] = rcs[i].getType();
             String field = fieldName(rcs[i]);
             args[i] = decodeValue(rcs[i].getGenericType(), header.get(field), context + " " + field);
         }
         try {
-            Constructor<?> ctor = type.getDeclaredConstructor(types);
-            return ctor.newInstance(args);
+            return canonical(type).newInstance(args);
         } catch (InvocationTargetException e) {
             throw new ProtocolException(context + ": " + e.getCause().getMessage());
         } catch (ReflectiveOperationException e) {
@@ -322,6 +320,22 @@ public final class Messages {
 
     private static RecordComponent[] components(Class<?> type) {
         return COMPONENTS.computeIfAbsent(type, Class::getRecordComponents);
+    }
+
+    /** The record's canonical constructor, looked up once per type (every decoded frame needs one). */
+    private static Constructor<?> canonical(Class<?> type) {
+        return CONSTRUCTORS.computeIfAbsent(type, t -> {
+            RecordComponent[] rcs = components(t);
+            Class<?>[] types = new Class<?>[rcs.length];
+            for (int i = 0; i < rcs.length; i++) {
+                types[i] = rcs[i].getType();
+            }
+            try {
+                return t.getDeclaredConstructor(types);
+            } catch (NoSuchMethodException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static String fieldName(RecordComponent rc) {
