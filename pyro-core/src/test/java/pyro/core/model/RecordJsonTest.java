@@ -26,6 +26,23 @@ class RecordJsonTest {
     }
 
     @Test
+    void fieldsAddedInThisReleaseArePresentEvenWhenNull() {
+        WorkspaceInfo w = new WorkspaceInfo("ws-0123456789ab", null, "debian:12", "started", "qemu", "tcg", 1, 1024, 600,
+                false, "2026-11-25T00:00:00Z", "2026-11-25T00:10:00Z", "2026-11-25T00:00:00Z", SeedInfo.EMPTY, 0,
+                null, ServiceCounts.NONE, List.of(), null);
+        Map<String, Object> m = Json.readMap(w.toJson());
+        assertTrue(m.containsKey("boot"), w.toJson());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> seed = (Map<String, Object>) m.get("workspace_seed");
+        assertEquals(0, seed.get("skipped_special_files"));
+        VmInfo v = new VmInfo("vm-0123456789ab", "debian:12", "started", "qemu", "tcg", 1, 1024, 600, false, null, null,
+                1L, null, "warm");
+        assertEquals("warm", Json.readMap(v.toJson()).get("boot"));
+        ExecResult e = new ExecResult("vm-0123456789ab", 1, List.of("true"), null, 0, "", "", 1, false, false, false);
+        assertEquals("cold", Json.readMap(new RunResult("debian:12", "qemu", "tcg", 5, 9, e, "cold").toJson()).get("boot"));
+    }
+
+    @Test
     void diffSummaryCountsEachStatus() {
         DiffResult d = new DiffResult("ws-0123456789ab", List.of(new DiffEntry("a", "added", false),
                 new DiffEntry("b", "modified", true), new DiffEntry("c", "deleted", false)), "");
