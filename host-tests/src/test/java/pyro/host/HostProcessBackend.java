@@ -26,7 +26,10 @@ import pyro.core.spi.ProgressSink;
  */
 final class HostProcessBackend implements Backend {
     static final String ENV = "host-process";
+    /** The stand-in for a network stack: a real process that binds nothing but says it is ready (its command line names the ready file, as passt's names its socket). */
+    static final String NET_READY = ": > \"$0\"; exec tail -f \"$0\"";
     private final String agentMain;
+    private final String netSidecar;
 
     HostProcessBackend() {
         this("pyro.agent.Main");
@@ -34,7 +37,16 @@ final class HostProcessBackend implements Backend {
 
     /** With another program in the agent's place (a forged agent, as a hostile guest could run). */
     HostProcessBackend(String agentMain) {
+        this(agentMain, NET_READY);
+    }
+
+    /**
+     * With {@code netSidecar} (a shell script, given the ready path as $0) as the VM's network
+     * helper when it has a network: QEMU's is passt; here it is any process, to test the supervisor.
+     */
+    HostProcessBackend(String agentMain, String netSidecar) {
         this.agentMain = agentMain;
+        this.netSidecar = netSidecar;
     }
 
     @Override
@@ -102,7 +114,13 @@ final class HostProcessBackend implements Backend {
                 agentMain, "--channel", "unix:" + spec.paths().agentSocket(),
                 "--workspace-root", guest.resolve("workspace").toString(),
                 "--service-root", guest.resolve("services").toString()));
-        return LaunchPlan.of(argv);
+        LaunchPlan plan = LaunchPlan.of(argv);
+        if (spec.network()) {
+            Path ready = spec.paths().netSocket();
+            plan = plan.withSidecar(new LaunchPlan.Sidecar("net", List.of("/bin/sh", "-c", netSidecar, ready.toString()),
+                    ready, 5_000));
+        }
+        return plan;
     }
 
     /** The host folder that stands in for the guest's /workspace. */

@@ -71,6 +71,36 @@ class VmLifecycleHostProcessTest {
         }
     }
 
+    /** A plan's sidecar (QEMU's network stack) runs with the VM and never outlives it. */
+    @Test
+    void aSidecarStartsBeforeTheVmmAndEndsWithTheVm() throws Exception {
+        VmInfo vm = pyro.startVm(pyro.createVm(HostProcessBackend.ENV, 1, 256, 600, true).vmId());
+        InstancePaths paths = store.paths(vm.vmId());
+        assertTrue(Files.exists(paths.netSocket()), "the sidecar's ready file");
+        long pid = Long.parseLong(Files.readString(paths.sidecarPid("net")).trim());
+        ProcessHandle sidecar = ProcessHandle.of(pid).orElseThrow();
+        assertTrue(sidecar.info().commandLine().orElse("").contains(paths.netSocket().toString()));
+        assertEquals("started", pyro.statusVm(vm.vmId()).state());
+        pyro.stopVm(vm.vmId());
+        assertTrue(HostProcess.within(Duration.ofSeconds(10), () -> !sidecar.isAlive()), "the sidecar outlived its VM");
+        pyro.deleteVm(vm.vmId());
+    }
+
+    @Test
+    void aSidecarThatDiesAtStartFailsTheBootWithItsOwnWords() throws Exception {
+        Pyro broken = Pyro.create(new pyro.core.PyroConfig(state, state.resolve("cache"), null, "host-process", 8),
+                new HostProcessBackend("pyro.agent.Main", "echo no network stack here; exit 7"));
+        VmInfo vm = broken.createVm(HostProcessBackend.ENV, 1, 256, 600, true);
+        PyroException e = assertThrows(PyroException.class, () -> broken.startVm(vm.vmId()));
+        assertTrue(e.getMessage().contains("exited with status 7") && e.getMessage().contains("no network stack here"),
+                e.getMessage());
+        InstancePaths paths = store.paths(vm.vmId());
+        assertTrue(HostProcess.within(Duration.ofSeconds(10), () -> !HostProcess.alive(paths.supervisorPid())),
+                "the supervisor of a failed boot stays");
+        assertFalse(HostProcess.alive(paths.vmmPid()), "the VMM started although its sidecar failed");
+        broken.deleteVm(vm.vmId());
+    }
+
     @Test
     void aDeadVmmIsReportedAsFailedWithTheReasonNotAHang() throws Exception {
         VmInfo vm = started();

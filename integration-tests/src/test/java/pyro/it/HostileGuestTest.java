@@ -1,6 +1,7 @@
 package pyro.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -34,11 +35,12 @@ class HostileGuestTest {
     static final long ANSWER_BOUND_MS = 10_000;
     static Pyro pyro;
     static String ws;
+    static java.nio.file.Path state;
 
     @BeforeAll
     static void setUp() {
         Guests.requireGuests();
-        var state = Guests.newStateDir("hostile");
+        state = Guests.newStateDir("hostile");
         Guests.pull(state);
         pyro = Guests.sdk(state);
         // the default memory (1 GiB: the hogs must outgrow it) and a TTL well past this class's few minutes
@@ -251,6 +253,44 @@ class HostileGuestTest {
         assertEquals("SIGKILL", end.get("signal"), end.toString());
         assertEquals("", cgroups("svc-hog"));
         assertEquals(agent, agentPid(), "the agent was killed and restarted");
+    }
+
+    /**
+     * Issue 14 item 11: with --network the guest's NIC is on passt, told not to map the gateway to
+     * the host, instead of QEMU's user networking, whose gateway 10.0.2.2 is the host's 127.0.0.1.
+     * Read from the command lines and the guest's own state only: no traffic goes anywhere.
+     */
+    @Test
+    void networkGoesThroughPasstWhoseGatewayIsNotTheHostsLoopback() throws Exception {
+        assertEquals("lo", out("ls /sys/class/net"), "without --network the guest has no NIC at all");
+        WorkspaceInfo net = pyro.createWorkspace(WorkspaceOptions.of(Guests.ENV).network(true).memMib(512));
+        java.nio.file.Path dir = state.resolve("instances").resolve(net.workspaceId());
+        ProcessHandle passt;
+        try {
+            ExecResult r = pyro.execWorkspace(net.workspaceId(),
+                    "ip -4 -o addr show eth0; ip route show default; cat /etc/resolv.conf", null, 60);
+            assertEquals(0, r.exitCode(), r.toString());
+            assertTrue(r.stdout().contains("inet 10.0.2.15/24"), r.stdout());
+            assertTrue(r.stdout().contains("default via 10.0.2.2 dev eth0"), r.stdout());
+            assertTrue(r.stdout().contains("nameserver 10.0.2.3"), r.stdout());
+            String qemu = process(dir.resolve("vmm.pid")).info().commandLine().orElseThrow();
+            assertTrue(qemu.contains("-netdev stream,id=n0,server=off,addr.type=unix,addr.path=" + dir.resolve("net.sock")),
+                    qemu);
+            assertFalse(qemu.contains("user,id="), "QEMU's own user networking: " + qemu);
+            passt = process(dir.resolve("net.pid"));
+            String cmd = passt.info().commandLine().orElseThrow();
+            assertTrue(cmd.contains("--no-map-gw") && cmd.contains("--tcp-ports none") && cmd.contains("--udp-ports none"),
+                    cmd);
+        } finally {
+            pyro.deleteWorkspace(net.workspaceId());
+        }
+        ProcessHandle p = passt;
+        waitFor(() -> !p.isAlive(), "passt to end with its workspace");
+    }
+
+    private static ProcessHandle process(java.nio.file.Path pidFile) throws java.io.IOException {
+        long pid = Long.parseLong(java.nio.file.Files.readString(pidFile).strip());
+        return ProcessHandle.of(pid).orElseThrow(() -> new AssertionError(pidFile + " names no live process"));
     }
 
     private static void waitFor(Supplier<Boolean> cond, String what) throws InterruptedException {

@@ -67,4 +67,19 @@ public record InstancePaths(Path dir) {
     public Path overlay() {
         return dir.resolve("overlay.qcow2");
     }
+
+    /** Where a {@link LaunchPlan.Sidecar} writes its output. */
+    public Path sidecarLog(String name) {
+        return dir.resolve(name + ".log");
+    }
+
+    /** A sidecar's pid, so a delete can end it when the supervisor cannot. */
+    public Path sidecarPid(String name) {
+        return dir.resolve(name + ".pid");
+    }
+
+    /** The unix socket of the guest's user-mode network stack (passt), when the VM has a network. */
+    public Path netSocket() {
+        return dir.resolve("net.sock");
+    }
 }

@@ -1,5 +1,7 @@
 package pyro.core.spi;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,23 +20,50 @@ import java.util.List;
  * @param warm the VMM resumes a saved, booted guest instead of booting one: the agent already said
  *     its hello before the save, so the supervisor pings it instead, then has it reseed its RNG and
  *     set its clock and name before anything else runs
+ * @param sidecars helper processes the VMM needs (e.g. the network's user-mode stack), started in
+ *     this order before it and ended after it
  */
 public record LaunchPlan(List<String> vmmArgv, long channelConnectTimeoutMs, long gracefulStopMs,
-        boolean memorySnapshots, boolean warm) {
+        boolean memorySnapshots, boolean warm, List<Sidecar> sidecars) {
     public LaunchPlan {
         vmmArgv = List.copyOf(vmmArgv);
+        sidecars = List.copyOf(sidecars);
         if (vmmArgv.isEmpty()) {
             throw new IllegalArgumentException("a launch plan needs a VMM command");
         }
     }
 
+    /**
+     * A helper process of the VM: started by the supervisor in the instance folder with its output in
+     * {@link InstancePaths#sidecarLog(String)}; the VMM starts once {@code ready} exists (a socket the
+     * helper binds, say); killed when the VMM has ended.
+     *
+     * @param name a short file-name-safe word, used in messages and file names ({@code net})
+     * @param readyTimeoutMs how long the helper may take to create {@code ready}
+     */
+    public record Sidecar(String name, List<String> argv, Path ready, long readyTimeoutMs) {
+        public Sidecar {
+            argv = List.copyOf(argv);
+            if (!name.matches("[a-z][a-z0-9-]{0,15}") || argv.isEmpty()) {
+                throw new IllegalArgumentException("a sidecar needs a short lower-case name and a command: " + name);
+            }
+        }
+    }
+
     /** A plan with the usual timeouts: 30 s to connect the channel, 3 s for a graceful stop. */
     public static LaunchPlan of(List<String> vmmArgv) {
-        return new LaunchPlan(vmmArgv, 30_000, 3_000, false, false);
+        return new LaunchPlan(vmmArgv, 30_000, 3_000, false, false, List.of());
     }
 
     /** A plan that restores a saved guest (see {@code warm}). */
     public static LaunchPlan restoring(List<String> vmmArgv) {
-        return new LaunchPlan(vmmArgv, 30_000, 3_000, true, true);
+        return new LaunchPlan(vmmArgv, 30_000, 3_000, true, true, List.of());
+    }
+
+    /** This plan with one more sidecar, started after the ones it has. */
+    public LaunchPlan withSidecar(Sidecar sidecar) {
+        List<Sidecar> all = new ArrayList<>(sidecars);
+        all.add(sidecar);
+        return new LaunchPlan(vmmArgv, channelConnectTimeoutMs, gracefulStopMs, memorySnapshots, warm, all);
     }
 }

@@ -29,23 +29,46 @@ record LaunchFile(String instanceId, Path stateDir, long bootTimeoutMs, LaunchPl
         m.put("graceful_stop_ms", plan.gracefulStopMs());
         m.put("memory_snapshots", plan.memorySnapshots());
         m.put("warm", plan.warm());
+        List<Map<String, Object>> sidecars = new ArrayList<>();
+        for (LaunchPlan.Sidecar sc : plan.sidecars()) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("name", sc.name());
+            s.put("argv", sc.argv());
+            s.put("ready", sc.ready().toString());
+            s.put("ready_timeout_ms", sc.readyTimeoutMs());
+            sidecars.add(s);
+        }
+        m.put("sidecars", sidecars);
         Files2.writeAtomically(file, Json.write(m).getBytes(StandardCharsets.UTF_8));
     }
 
     static LaunchFile read(Path file) throws IOException {
         Map<String, Object> m = Json.readMap(Files.readString(file));
         try {
-            List<String> argv = new ArrayList<>();
-            for (Object o : (List<?>) m.get("vmm_argv")) {
-                argv.add((String) o);
+            List<String> argv = strings(m.get("vmm_argv"));
+            List<LaunchPlan.Sidecar> sidecars = new ArrayList<>();
+            if (m.get("sidecars") instanceof List<?> list) {
+                for (Object o : list) {
+                    Map<?, ?> s = (Map<?, ?>) o;
+                    sidecars.add(new LaunchPlan.Sidecar((String) s.get("name"), strings(s.get("argv")),
+                            Path.of((String) s.get("ready")), ((Number) s.get("ready_timeout_ms")).longValue()));
+                }
             }
             LaunchPlan plan = new LaunchPlan(argv, ((Number) m.get("channel_connect_timeout_ms")).longValue(),
                     ((Number) m.get("graceful_stop_ms")).longValue(), Boolean.TRUE.equals(m.get("memory_snapshots")),
-                    Boolean.TRUE.equals(m.get("warm")));
+                    Boolean.TRUE.equals(m.get("warm")), sidecars);
             return new LaunchFile((String) m.get("instance_id"), Path.of((String) m.get("state_dir")),
                     ((Number) m.get("boot_timeout_ms")).longValue(), plan);
         } catch (RuntimeException e) {
             throw new IOException(file + " is not a launch file: " + e, e);
         }
+    }
+
+    private static List<String> strings(Object list) {
+        List<String> out = new ArrayList<>();
+        for (Object o : (List<?>) list) {
+            out.add((String) o);
+        }
+        return out;
     }
 }

@@ -34,6 +34,7 @@ import pyro.core.protocol.ProtocolException;
 import pyro.core.protocol.Reply;
 import pyro.core.protocol.Request;
 import pyro.core.spi.InstancePaths;
+import pyro.core.spi.LaunchPlan;
 
 /**
  * The per-VM supervisor, the same for every backend: a small detached process that runs a backend's
@@ -57,6 +58,7 @@ public final class Supervisor {
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile OutputStream agentOut;
     private volatile Process vmm;
+    private final List<Process> sidecars = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean stopping;
     private volatile String failure;
     private ServerSocketChannel clients;
@@ -102,6 +104,9 @@ public final class Supervisor {
             Files.deleteIfExists(agentSock);
             agentServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             agentServer.bind(UnixDomainSocketAddress.of(agentSock));
+            for (LaunchPlan.Sidecar sc : launch.plan().sidecars()) {
+                startSidecar(sc);
+            }
             List<String> argv = launch.plan().vmmArgv();
             ProcessBuilder pb = new ProcessBuilder(argv)
                     .directory(paths.dir().toFile())
@@ -536,6 +541,48 @@ public final class Supervisor {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        for (Process p : sidecars) {
+            p.destroy();
+            try {
+                if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Starts one helper of the VMM and waits until it is ready; a helper that exits or misses its
+     * deadline fails the boot with its own last words.
+     */
+    private void startSidecar(LaunchPlan.Sidecar sc) throws IOException, InterruptedException {
+        Path log = Files2.touchPrivate(paths.sidecarLog(sc.name()));
+        Files.deleteIfExists(sc.ready());
+        log("starting " + sc.name() + ": " + String.join(" ", sc.argv()));
+        Process p = new ProcessBuilder(sc.argv())
+                .directory(paths.dir().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        sidecars.add(p);
+        Files2.writeAtomically(paths.sidecarPid(sc.name()), (p.pid() + "\n").getBytes());
+        long deadline = System.nanoTime() + sc.readyTimeoutMs() * 1_000_000;
+        long sleepMs = 2;
+        while (!Files.exists(sc.ready())) {
+            if (!p.isAlive()) {
+                throw new IOException(sc.name() + " helper " + sc.argv().getFirst() + " exited with status "
+                        + p.exitValue() + " before it was ready: " + tail(log));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException(sc.name() + " helper " + sc.argv().getFirst() + " did not create " + sc.ready()
+                        + " within " + sc.readyTimeoutMs() + " ms: " + tail(log));
+            }
+            Thread.sleep(sleepMs);
+            sleepMs = Math.min(50, sleepMs * 2);
         }
     }
 

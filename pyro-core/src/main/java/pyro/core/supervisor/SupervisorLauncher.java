@@ -114,12 +114,22 @@ public final class SupervisorLauncher {
     }
 
     /**
-     * Kills the supervisor and VMM of an instance by their pid files, checking the pids are still
+     * Kills the supervisor, VMM and sidecars of an instance by their pid files, checking the pids are still
      * theirs (the command line names the instance folder or its files).
      */
     public static void kill(InstancePaths paths) {
         Path instanceDir = paths.dir();
-        for (Path f : List.of(paths.vmmPid(), paths.supervisorPid())) {
+        List<Path> pidFiles = new ArrayList<>(List.of(paths.vmmPid(), paths.supervisorPid()));
+        try (var files = Files.newDirectoryStream(instanceDir, "*.pid")) {
+            files.forEach(f -> {
+                if (!pidFiles.contains(f)) {
+                    pidFiles.add(f); // sidecars
+                }
+            });
+        } catch (IOException ignored) {
+            // the folder is gone or unreadable: the two known pid files are all there is to try
+        }
+        for (Path f : pidFiles) {
             pid(f).flatMap(ProcessHandle::of).ifPresent(h -> {
                 String cmdline = h.info().commandLine().orElse("");
                 if (cmdline.contains(instanceDir.toString())) {

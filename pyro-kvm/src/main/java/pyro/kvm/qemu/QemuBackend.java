@@ -90,7 +90,11 @@ public final class QemuBackend implements Backend {
         tools.add(HostProbe.tool("debootstrap", "--version"));
         tools.add(HostProbe.tool("mkfs.ext4", "-V"));
         tools.add(HostProbe.tool("firecracker", "--version"));
+        tools.add(HostProbe.tool("passt", "--version"));
         m.put("tools", tools);
+        m.put("network", HostProbe.which("passt") != null
+                ? "passt: egress only, the host's loopback unreachable from the guest"
+                : "unavailable: --network needs passt (Debian package passt)");
         List<String> problems = problems();
         m.put("environments", images.list().stream().filter(EnvironmentInfo::installed).map(EnvironmentInfo::name)
                 .toList());
@@ -186,6 +190,7 @@ public final class QemuBackend implements Backend {
         ensureEnvironment(spec.environment(), progress);
         Path envDir = images.dir(e);
         InstancePaths paths = spec.paths();
+        LaunchPlan.Sidecar net = spec.network() ? network(paths, HostProbe.which("passt")) : null;
         WarmStore.Saved saved = spec.cold() || spec.network() ? null : warm.find(envDir, spec);
         if (saved != null) {
             createOverlay(saved.disk(), "qcow2", paths.overlay());
@@ -206,7 +211,8 @@ public final class QemuBackend implements Backend {
             return LaunchPlan.restoring(argv);
         }
         progress.line("booting " + spec.environment() + " (" + accel.accel() + ")");
-        return LaunchPlan.of(argv);
+        LaunchPlan plan = LaunchPlan.of(argv);
+        return net == null ? plan : plan.withSidecar(net);
     }
 
     @Override
@@ -248,9 +254,37 @@ public final class QemuBackend implements Backend {
                 "-chardev", "socket,path=" + agentSock + ",id=c0",
                 "-device", "virtserialport,chardev=c0,name=" + PORT_NAME));
         if (spec.network()) {
-            argv.addAll(List.of("-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"));
+            argv.addAll(List.of("-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=" + paths.netSocket(),
+                    "-device", "virtio-net-device,netdev=n0"));
         }
         return argv;
+    }
+
+    /**
+     * The guest's network: passt, a user-mode TCP/IP stack, one per VM, reached by QEMU over a unix
+     * socket. Unlike QEMU's own user networking (slirp), which maps the gateway 10.0.2.2 to the host's
+     * 127.0.0.1, passt is told not to map the gateway to the host ({@code --no-map-gw}), so nothing
+     * listening on the host's loopback is reachable from the guest. The guest keeps the addresses its
+     * init sets (10.0.2.15/24 via 10.0.2.2, DNS 10.0.2.3, which passt forwards to the host's resolver);
+     * no port is forwarded in, IPv4 only, and passt quits when QEMU goes ({@code -1}). It runs as the
+     * user pyro runs as (passt would otherwise drop a root user to nobody, who cannot enter the 0700
+     * state folder) inside its own namespaces and seccomp sandbox.
+     */
+    static LaunchPlan.Sidecar network(InstancePaths paths, Path passt) {
+        if (passt == null) {
+            throw PyroException.host("--network needs passt, the user-mode network stack that keeps the guest off"
+                    + " the host's loopback, and it is not installed (Debian package passt).");
+        }
+        String owner;
+        try {
+            owner = Files.getAttribute(paths.dir(), "unix:uid") + ":" + Files.getAttribute(paths.dir(), "unix:gid");
+        } catch (IOException | UnsupportedOperationException e) {
+            throw PyroException.host("cannot read the owner of " + paths.dir() + ": " + e.getMessage());
+        }
+        return new LaunchPlan.Sidecar("net", List.of(passt.toString(), "--foreground", "--quiet", "--one-off", "-4",
+                "--runas", owner, "--socket", paths.netSocket().toString(), "--no-map-gw",
+                "--address", "10.0.2.15", "--netmask", "24", "--gateway", "10.0.2.2", "--dns-forward", "10.0.2.3",
+                "--no-dhcp", "--tcp-ports", "none", "--udp-ports", "none"), paths.netSocket(), 5_000);
     }
 
     private String kernelArgs(LaunchSpec spec) {

@@ -101,11 +101,42 @@ class QemuCommandLineTest {
     }
 
     @Test
-    void networkAddsAUserModeNic() {
+    void networkAddsANicOnPasstsSocketNeverQemuUserNetworking() {
+        Path dir = tmp.resolve("state/instances/ws-0123456789ab");
         List<String> argv = argv(KVM, 1, 1024, true);
-        assertEquals(List.of("user,id=n0"), values(argv, "-netdev"));
+        assertEquals(List.of("stream,id=n0,server=off,addr.type=unix,addr.path=" + dir.resolve("net.sock")),
+                values(argv, "-netdev"));
+        assertFalse(String.join(" ", argv).contains("user,"), "QEMU's slirp maps 10.0.2.2 to the host's loopback: " + argv);
         assertTrue(values(argv, "-device").contains("virtio-net-device,netdev=n0"), argv.toString());
         assertTrue(kernelArgs(argv).endsWith(" pyro.net=1"), kernelArgs(argv));
+    }
+
+    /** Issue 14 item 11: the guest's gateway must not be the host's loopback, and nothing is forwarded in. */
+    @Test
+    void networkSidecarIsPasstWithTheGatewayNotMappedToTheHost() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("state/instances/ws-0123456789ab"));
+        var net = QemuBackend.network(new pyro.core.spi.InstancePaths(dir), Path.of("/usr/bin/passt"));
+        List<String> argv = net.argv();
+        assertEquals("/usr/bin/passt", argv.getFirst());
+        assertTrue(argv.contains("--no-map-gw"), argv.toString());
+        assertEquals(List.of("none"), values(argv, "--tcp-ports"), argv.toString());
+        assertEquals(List.of("none"), values(argv, "--udp-ports"), argv.toString());
+        assertEquals(List.of(dir.resolve("net.sock").toString()), values(argv, "--socket"));
+        assertEquals(dir.resolve("net.sock"), net.ready());
+        assertTrue(argv.contains("--one-off"), "passt ends with its VM: " + argv);
+        assertEquals(List.of(Files.getAttribute(dir, "unix:uid") + ":" + Files.getAttribute(dir, "unix:gid")),
+                values(argv, "--runas"), "passt runs as pyro's user, never dropped to nobody: " + argv);
+        assertEquals(List.of("10.0.2.15"), values(argv, "--address"), "the address the guest's init sets");
+        assertEquals(List.of("10.0.2.2"), values(argv, "--gateway"));
+        assertEquals(List.of("10.0.2.3"), values(argv, "--dns-forward"));
+    }
+
+    @Test
+    void networkWithoutPasstIsAHostErrorNamingThePackage() {
+        PyroException e = assertThrows(PyroException.class,
+                () -> QemuBackend.network(new pyro.core.spi.InstancePaths(tmp), null));
+        assertEquals(ErrorCode.HOST_UNSUPPORTED, e.code(), e.getMessage());
+        assertTrue(e.getMessage().contains("Debian package passt"), e.getMessage());
     }
 
     @Test
