@@ -10,6 +10,21 @@ import pyro.core.model.JsonRecord;
 final class Output {
     private Output() {}
 
+    /** A byte count for people: B, KiB, MiB or GiB with one decimal. */
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
     static void json(JsonRecord record) {
         System.out.println(record.toJson());
     }

@@ -16,13 +16,15 @@ import pyro.core.model.WorkspaceInfo;
         subcommands = {WorkspaceCommand.Create.class, WorkspaceCommand.ListCmd.class, WorkspaceCommand.Status.class,
             WorkspaceCommand.Exec.class, WorkspaceCommand.Logs.class, WorkspaceCommand.Sync.class,
             WorkspaceCommand.Diff.class, WorkspaceCommand.Export.class, WorkspaceCommand.Delete.class,
-            ServiceCommand.class, ShellCommand.class})
+            SnapshotCommand.class, WorkspaceCommand.Reset.class, WorkspaceCommand.Stop.class, WorkspaceCommand.Start.class,
+            WorkspaceCommand.Fork.class, ServiceCommand.class, ShellCommand.class})
 final class WorkspaceCommand {
     static String line(WorkspaceInfo w) {
         var c = w.serviceCounts();
         return w.workspaceId() + (w.name() != null ? " (" + w.name() + ")" : "") + "  " + w.state() + "  " + w.environment() + "  " + w.accel() + "  commands "
                 + w.commandCount() + "  services " + c.total() + " (" + c.running() + " running)  expires "
-                + w.expiresAt() + (w.stateReason() != null ? "  (" + w.stateReason() + ")" : "");
+                + w.expiresAt() + (w.snapshotCount() > 0 ? "  snapshots " + w.snapshotCount() : "")
+                + (w.stateReason() != null ? "  (" + w.stateReason() + ")" : "");
     }
 
     @Command(name = "create", description = "Create and boot a workspace; --seed-path fills /workspace and sets the diff baseline.")
@@ -33,7 +35,7 @@ final class WorkspaceCommand {
         @Option(names = "--vcpu-count", defaultValue = "" + Pyro.DEFAULT_VCPUS) int vcpus;
         @Option(names = "--mem-mib", defaultValue = "" + Pyro.DEFAULT_MEM_MIB) int memMib;
         @Option(names = "--ttl-seconds", defaultValue = "" + Pyro.DEFAULT_TTL_SECONDS, description = "Delete after this long (default ${DEFAULT-VALUE}).") long ttl;
-        @Option(names = "--network", description = "Give the guest user-mode networking.") boolean network;
+        @Option(names = "--network", description = "Give the guest outbound networking (through passt; the host's loopback stays out of reach).") boolean network;
         @Option(names = "--cold", description = "Boot the guest even when a saved, booted one could be restored.") boolean cold;
         @Option(names = "--id-only", description = "Print only the workspace id.") boolean idOnly;
         @Option(names = "--json") boolean json;
@@ -180,6 +182,62 @@ final class WorkspaceCommand {
         public Integer call() {
             var r = Clients.pyro().deleteWorkspace(id);
             return VmCommand.show(json, r, "deleted " + r.id());
+        }
+    }
+
+    @Command(name = "reset", description = "Bring the workspace back to a snapshot exactly as it was (files, running services, shells), or without --snapshot to its create-time files in a fresh guest.")
+    static final class Reset implements Callable<Integer> {
+        @Parameters(paramLabel = "WS") String id;
+        @Option(names = "--snapshot", paramLabel = "NAME", description = "The snapshot to go back to (default: the create-time state).") String snapshot;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            WorkspaceInfo w = Clients.pyro().resetWorkspace(id, snapshot);
+            return VmCommand.show(json, w, "reset to " + (snapshot == null ? "the create-time state" : "snapshot " + snapshot)
+                    + ": " + line(w));
+        }
+    }
+
+    @Command(name = "stop", description = "Suspend the workspace to disk (no CPU, no guest memory held); 'start' resumes it with its services.")
+    static final class Stop implements Callable<Integer> {
+        @Parameters(paramLabel = "WS") String id;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            WorkspaceInfo w = Clients.pyro().stopWorkspace(id);
+            return VmCommand.show(json, w, line(w));
+        }
+    }
+
+    @Command(name = "start", description = "Resume a stopped workspace where it was stopped.")
+    static final class Start implements Callable<Integer> {
+        @Parameters(paramLabel = "WS") String id;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            WorkspaceInfo w = Clients.pyro().startWorkspace(id);
+            return VmCommand.show(json, w, line(w));
+        }
+    }
+
+    @Command(name = "fork", description = "A new workspace from a running one's current state (files, services, shells); each has its own disk from then on.")
+    static final class Fork implements Callable<Integer> {
+        @Parameters(paramLabel = "WS") String id;
+        @Option(names = "--name", description = "A unique name for the new workspace.") String name;
+        @Option(names = "--id-only", description = "Print only the new workspace's id.") boolean idOnly;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            WorkspaceInfo w = Clients.pyro().forkWorkspace(id, name);
+            if (idOnly && !json) {
+                System.out.println(w.workspaceId());
+                return 0;
+            }
+            return VmCommand.show(json, w, line(w));
         }
     }
 }

@@ -66,6 +66,7 @@ public final class Pyro {
     private final Backend backend;
     private final VmManager vms;
     private final WorkspaceManager workspaces;
+    private final pyro.core.internal.WorkspaceMachines machines;
     private final ServiceManager services;
     private final ShellManager shells;
     private volatile ProgressSink progress = ProgressSink.NONE;
@@ -79,6 +80,7 @@ public final class Pyro {
         this.services = new ServiceManager(vms);
         this.shells = new ShellManager(vms);
         this.workspaces = new WorkspaceManager(vms, services, shells);
+        this.machines = new pyro.core.internal.WorkspaceMachines(vms, workspaces);
     }
 
     /** A client with the default folders ({@link PyroConfig#defaults()}) and the best backend for this host. */
@@ -398,6 +400,47 @@ public final class Pyro {
 
     public DeleteResult deleteWorkspace(String workspaceId) {
         return workspaces.delete(workspaceId);
+    }
+
+    // ---- whole-machine snapshots, reset, stop/start, fork -----------------------------------------
+
+    /**
+     * Saves the running workspace's whole machine (memory, services, shells, disk) as snapshot
+     * {@code name}; the workspace pauses while it is written, then runs on.
+     */
+    public pyro.core.model.SnapshotInfo createSnapshot(String workspaceId, String name) {
+        return machines.createSnapshot(workspaceId, name);
+    }
+
+    public pyro.core.model.SnapshotList listSnapshots(String workspaceId) {
+        return machines.listSnapshots(workspaceId);
+    }
+
+    public pyro.core.model.SnapshotInfo deleteSnapshot(String workspaceId, String name) {
+        return machines.deleteSnapshot(workspaceId, name);
+    }
+
+    /**
+     * Brings the workspace back to snapshot {@code snapshot} exactly as it was (files, running
+     * services and their logs, open shells), or with null to its create-time state (a fresh guest
+     * with the seed's files). The diff baseline stays the create-time one.
+     */
+    public WorkspaceInfo resetWorkspace(String workspaceId, String snapshot) {
+        return machines.reset(workspaceId, snapshot, progress);
+    }
+
+    /** Suspends the workspace to disk: no CPU, no guest memory held; {@link #startWorkspace} resumes it. */
+    public WorkspaceInfo stopWorkspace(String workspaceId) {
+        return machines.stop(workspaceId);
+    }
+
+    public WorkspaceInfo startWorkspace(String workspaceId) {
+        return machines.start(workspaceId, progress);
+    }
+
+    /** A new workspace from this running one's current state; each has its own disk from then on. */
+    public WorkspaceInfo forkWorkspace(String workspaceId, String name) {
+        return machines.fork(workspaceId, name, progress);
     }
 
     // ---- services -----------------------------------------------------------------------------

@@ -174,6 +174,21 @@ public final class Schemas {
             .field("shells", array(ANY_OBJECT))
             .field("state_reason", STR_OR_NULL)
             .field("boot", STR_OR_NULL)
+            .field("snapshot_count", INT)
+            .field("snapshot_bytes", INT)
+            .shape();
+
+    static final Shape SNAPSHOT = b().field("workspace_id", STR)
+            .field("name", STR)
+            .field("created_at", STR_OR_NULL)
+            .field("bytes", INT)
+            .field("save_ms", INT)
+            .shape();
+
+    static final Shape SNAPSHOT_LIST = b().field("workspace_id", STR)
+            .field("count", INT)
+            .field("bytes", INT)
+            .field("snapshots", array(ANY_OBJECT))
             .shape();
 
     static final Shape WORKSPACE_LIST = b().field("count", INT).field("workspaces", array(object(WORKSPACE))).shape();

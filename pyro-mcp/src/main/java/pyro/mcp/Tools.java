@@ -41,6 +41,8 @@ public final class Tools {
                     + "e.g. \"cd src && make test 2>&1 | tail -50\".")
             .mandatory();
     static final Param VM_ID = Param.string("vm_id", "The VM id returned by vm_create (vm-...).").mandatory();
+    static final Param SNAPSHOT_NAME = Param.string("name",
+            "Snapshot name (1-64 chars: a letter or digit, then letters, digits, '.', '_' or '-').");
     static final Param WORKSPACE_ID = Param.string("workspace_id",
             "The workspace id returned by workspace_create (ws- and 12 hex digits), or the name given to "
                     + "workspace_create; workspace_list shows both.")
@@ -253,6 +255,61 @@ public final class Tools {
                         .output(Schemas.DELETE)
                         .param(WORKSPACE_ID)
                         .call((pyro, a) -> pyro.deleteWorkspace(a.string("workspace_id"))),
+
+                // ---- whole-machine snapshots, reset, stop/start, fork --------------------------------
+                ToolDef.named("workspace_snapshot_create",
+                        "Save a running workspace's whole machine (files, running services and their logs, open "
+                                + "shells) as a named snapshot that workspace_reset can go back to. The workspace pauses "
+                                + "while it is written (about a second per few hundred MB of guest memory).")
+                        .title("Snapshot a workspace")
+                        .hints(Hints.changes(false, false))
+                        .output(Schemas.SNAPSHOT)
+                        .param(WORKSPACE_ID, SNAPSHOT_NAME.mandatory())
+                        .call((pyro, a) -> pyro.createSnapshot(a.string("workspace_id"), a.string("name"))),
+                ToolDef.named("workspace_snapshot_list", "List a workspace's snapshots with their sizes, oldest first.")
+                        .title("List workspace snapshots")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.SNAPSHOT_LIST)
+                        .param(WORKSPACE_ID)
+                        .call((pyro, a) -> pyro.listSnapshots(a.string("workspace_id"))),
+                ToolDef.named("workspace_snapshot_delete", "Delete one snapshot of a workspace.")
+                        .title("Delete a workspace snapshot")
+                        .hints(Hints.changes(true, false))
+                        .output(Schemas.SNAPSHOT)
+                        .param(WORKSPACE_ID, SNAPSHOT_NAME.mandatory())
+                        .call((pyro, a) -> pyro.deleteSnapshot(a.string("workspace_id"), a.string("name"))),
+                ToolDef.named("workspace_reset",
+                        "Bring a workspace back to a snapshot exactly as it was (files, running services, shells), "
+                                + "or without a snapshot to its create-time files in a fresh guest. Everything since is "
+                                + "lost; the diff baseline stays the create-time one.")
+                        .title("Reset a workspace")
+                        .hints(Hints.changes(true, true))
+                        .output(Schemas.WORKSPACE)
+                        .param(WORKSPACE_ID, Param.string("snapshot", "The snapshot to go back to; default: the "
+                                + "create-time state."))
+                        .call((pyro, a) -> pyro.resetWorkspace(a.string("workspace_id"), a.string("snapshot"))),
+                ToolDef.named("workspace_stop",
+                        "Suspend a workspace to disk: no CPU and no guest memory held until workspace_start resumes it, "
+                                + "services still running. Its TTL keeps counting.")
+                        .title("Stop (suspend) a workspace")
+                        .hints(Hints.changes(false, true))
+                        .output(Schemas.WORKSPACE)
+                        .param(WORKSPACE_ID)
+                        .call((pyro, a) -> pyro.stopWorkspace(a.string("workspace_id"))),
+                ToolDef.named("workspace_start", "Resume a workspace stopped with workspace_stop where it was.")
+                        .title("Start (resume) a workspace")
+                        .hints(Hints.changes(false, true))
+                        .output(Schemas.WORKSPACE)
+                        .param(WORKSPACE_ID)
+                        .call((pyro, a) -> pyro.startWorkspace(a.string("workspace_id"))),
+                ToolDef.named("workspace_fork",
+                        "Make a new workspace from a running one's current state (files, services, shells), e.g. to "
+                                + "try two approaches side by side; each has its own disk from then on.")
+                        .title("Fork a workspace")
+                        .hints(Hints.changes(false, false))
+                        .output(Schemas.WORKSPACE)
+                        .param(WORKSPACE_ID, Param.string("name", "Optional unique name for the new workspace."))
+                        .call((pyro, a) -> pyro.forkWorkspace(a.string("workspace_id"), a.string("name"))),
 
                 // ---- shells -----------------------------------------------------------------------
                 ToolDef.named("shell_open",

@@ -95,6 +95,11 @@ public final class Instance {
         return this;
     }
 
+    public Instance remove(String key) {
+        map.remove(key);
+        return this;
+    }
+
     public String str(String key) {
         Object v = map.get(key);
         return v == null ? null : v.toString();
@@ -120,10 +125,16 @@ public final class Instance {
 
     @SuppressWarnings("unchecked")
     public WorkspaceInfo toWorkspaceInfo(ServiceCounts counts, List<Map<String, Object>> shells) {
+        return toWorkspaceInfo(counts, shells, 0, 0);
+    }
+
+    /** With what the workspace's saved machines take: how many snapshots, and bytes on disk (a stop's save included). */
+    public WorkspaceInfo toWorkspaceInfo(ServiceCounts counts, List<Map<String, Object>> shells, int snapshotCount,
+            long snapshotBytes) {
         return new WorkspaceInfo(
                 id(), str("name"), environment(), state(), str("backend"), str("accel"), vcpuCount(), memMib(), ttlSeconds(),
                 network(), str("created_at"), str("expires_at"), str("last_activity_at"),
                 SeedInfo.fromMap((Map<?, ?>) map.get("workspace_seed")), commandCount(), lastCommand(), counts,
-                shells, stateReason(), str("boot"));
+                shells, stateReason(), str("boot"), snapshotCount, snapshotBytes);
     }
 }

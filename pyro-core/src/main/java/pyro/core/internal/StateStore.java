@@ -168,6 +168,18 @@ public final class StateStore {
         }
     }
 
+    /**
+     * Runs {@code body} holding the instance's machine lock ({@code machine.lock}): snapshot, reset,
+     * stop, start and fork of one workspace happen one at a time, across pyro processes.
+     */
+    public <T> T underMachineLock(String id, java.util.function.Supplier<T> body) {
+        try {
+            return locked(dir(id).resolve("machine.lock"), body);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock " + dir(id).resolve("machine.lock"), e);
+        }
+    }
+
     /** Read-modify-write under an exclusive lock on {@code record.lock}. Returns the new record. */
     public Optional<Instance> update(String id, UnaryOperator<Instance> change) {
         Path dir = dir(id);

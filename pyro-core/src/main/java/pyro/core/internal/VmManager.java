@@ -201,16 +201,18 @@ public final class VmManager {
                     + "): delete it and create a new one.");
         }
         store.update(id, i -> i.state(VmState.STARTING, null));
+        String restore = inst.str(RESTORE_FROM);
         LaunchSpec spec = new LaunchSpec(id, inst.environment(), inst.vcpuCount(), inst.memMib(), inst.network(),
-                store.dir(id), BOOT_COLD.equals(inst.str(BOOT_REQUEST)));
+                store.dir(id), BOOT_COLD.equals(inst.str(BOOT_REQUEST)),
+                restore == null ? null : store.dir(id).resolve(restore));
         try {
             LaunchPlan plan = backend.plan(spec, progress);
             long bootMs;
             try {
                 bootMs = SupervisorLauncher.launch(id, store.stateDir(), spec.paths(), plan, BOOT_TIMEOUT);
             } catch (PyroException e) {
-                if (!plan.warm()) {
-                    throw e;
+                if (!plan.warm() || spec.restoreFrom() != null) {
+                    throw e; // a workspace's own saved machine has no cold stand-in: booting cold would lose it
                 }
                 // a snapshot that does not restore is never used again: boot cold, and say why in the log
                 backend.warmFailed(spec, e.getMessage());
@@ -220,10 +222,11 @@ public final class VmManager {
                 bootMs = SupervisorLauncher.launch(id, store.stateDir(), spec.paths(), plan, BOOT_TIMEOUT);
             }
             long ms = bootMs;
-            String boot = plan.warm() ? BOOT_WARM : BOOT_COLD;
+            String boot = spec.restoreFrom() != null ? BOOT_RESTORED : plan.warm() ? BOOT_WARM : BOOT_COLD;
             return store.update(id, i -> i.set("state", VmState.STARTED.wire())
                             .set("boot_ms", ms)
                             .set("boot", boot)
+                            .remove(RESTORE_FROM)
                             .set("started_at", now()))
                     .orElseThrow();
         } catch (PyroException e) {
@@ -245,6 +248,13 @@ public final class VmManager {
     /** How a VM booted: restored from its environment's saved guest, or from power-on. */
     public static final String BOOT_WARM = "warm";
     public static final String BOOT_COLD = "cold";
+    /** Resumed from the workspace's own saved machine (a snapshot, a stop, a fork's source). */
+    public static final String BOOT_RESTORED = "restored";
+    /**
+     * Record field: the folder (relative to the instance folder) of a saved machine the next start
+     * resumes instead of booting; cleared once it did.
+     */
+    public static final String RESTORE_FROM = "restore_from";
     /** Record field: {@code cold} when the caller asked for a cold boot, otherwise absent. */
     public static final String BOOT_REQUEST = "boot_request";
 
@@ -295,7 +305,9 @@ public final class VmManager {
         }
         if (!VmState.STARTED.wire().equals(state)) {
             throw new PyroException(ErrorCode.CONFLICT, label(inst) + " " + id + " is " + state
-                    + ", not started" + (Instance.KIND_VM.equals(kind) ? ": start it first." : "."));
+                    + ", not started" + (Instance.KIND_VM.equals(kind) ? ": start it first."
+                            : VmState.STOPPED.wire().equals(state) ? ": start it first (pyro workspace start " + id + ")."
+                            : "."));
         }
         return inst;
     }

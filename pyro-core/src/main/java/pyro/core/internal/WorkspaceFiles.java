@@ -77,6 +77,18 @@ final class WorkspaceFiles {
         return info;
     }
 
+    /**
+     * Puts the create-time files back into a freshly booted /workspace: the seed's own bytes, kept in
+     * {@code baseline.tar}. The baseline itself is left as it is.
+     */
+    void restoreBaseline(String id, ProgressSink progress) {
+        Path tar = vms.store().dir(id).resolve(BASELINE_TAR);
+        if (Files.exists(tar)) {
+            progress.line("restoring /workspace as it was at create");
+            upload(id, SeedSource.of(tar), WorkspaceInfo.WORKSPACE_PATH, null);
+        }
+    }
+
     SyncResult push(String id, SeedSource src, String dest) {
         Streamed s = upload(id, src, dest, null);
         vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
@@ -95,7 +107,8 @@ final class WorkspaceFiles {
             if (src.directory()) {
                 PipedInputStream in = new PipedInputStream(1 << 20);
                 PipedOutputStream pipe = new PipedOutputStream(in);
-                OutputStream sink = keepCopy == null ? pipe : new TeeOutputStream(pipe, Files.newOutputStream(keepCopy));
+                OutputStream sink = keepCopy == null ? pipe
+                        : new TeeOutputStream(pipe, Files.newOutputStream(Files2.touchPrivate(keepCopy)));
                 writer = Thread.ofVirtual().start(() -> {
                     try (OutputStream o = sink; TarWriter tw = new TarWriter(o)) {
                         writeChildren(tw, src.path());
@@ -111,6 +124,7 @@ final class WorkspaceFiles {
             } else {
                 if (keepCopy != null) {
                     Files.copy(src.path(), keepCopy, StandardCopyOption.REPLACE_EXISTING);
+                    Files.setPosixFilePermissions(keepCopy, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
                 }
                 data = Files.newInputStream(src.path());
             }

@@ -15,6 +15,7 @@ import pyro.core.model.SyncResult;
 import pyro.core.model.WorkspaceInfo;
 import pyro.core.model.WorkspaceList;
 import pyro.core.model.WorkspaceLogs;
+import pyro.core.spi.InstancePaths;
 import pyro.core.spi.ProgressSink;
 
 /**
@@ -103,7 +104,9 @@ public final class WorkspaceManager {
         var shellList = java.util.concurrent.CompletableFuture.supplyAsync(() -> shells.summaries(i),
                 r -> Thread.ofVirtual().start(r));
         ServiceCounts counts = serviceCounts(i);
-        return i.toWorkspaceInfo(counts, shellList.join());
+        InstancePaths paths = vms.store().paths(i.id());
+        return i.toWorkspaceInfo(counts, shellList.join(), WorkspaceMachines.snapshotCount(paths),
+                WorkspaceMachines.savedBytes(paths));
     }
 
     ServiceCounts serviceCounts(Instance i) {

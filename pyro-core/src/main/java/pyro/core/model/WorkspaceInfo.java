@@ -24,8 +24,20 @@ public record WorkspaceInfo(
         ServiceCounts serviceCounts,
         List<Map<String, Object>> shells,
         String stateReason,
-        String boot)
+        String boot,
+        int snapshotCount,
+        long snapshotBytes)
         implements JsonRecord {
+
+    public WorkspaceInfo(String workspaceId, String name, String environment, String state, String backend,
+            String accel, int vcpuCount, int memMib, long ttlSeconds, boolean network, String createdAt,
+            String expiresAt, String lastActivityAt, SeedInfo workspaceSeed, long commandCount,
+            List<String> lastCommand, ServiceCounts serviceCounts, List<Map<String, Object>> shells,
+            String stateReason, String boot) {
+        this(workspaceId, name, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds, network,
+                createdAt, expiresAt, lastActivityAt, workspaceSeed, commandCount, lastCommand, serviceCounts, shells,
+                stateReason, boot, 0, 0);
+    }
 
     public WorkspaceInfo(String workspaceId, String name, String environment, String state, String backend,
             String accel, int vcpuCount, int memMib, long ttlSeconds, boolean network, String createdAt,
@@ -34,7 +46,7 @@ public record WorkspaceInfo(
             String stateReason) {
         this(workspaceId, name, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds, network,
                 createdAt, expiresAt, lastActivityAt, workspaceSeed, commandCount, lastCommand, serviceCounts, shells,
-                stateReason, null);
+                stateReason, null, 0, 0);
     }
 
     public static final String WORKSPACE_PATH = pyro.core.protocol.Guest.WORKSPACE;
@@ -69,6 +81,8 @@ public record WorkspaceInfo(
                 .put("shells", shells)
                 .put("state_reason", stateReason)
                 .put("boot", boot)
+                .put("snapshot_count", snapshotCount)
+                .put("snapshot_bytes", snapshotBytes)
                 .map();
     }
 }

@@ -64,4 +64,15 @@ public interface Backend {
     default String warmEnvironment(String environment, int vcpus, int memMib, ProgressSink progress) {
         return "the " + name() + " backend cannot save booted guests: every boot is cold";
     }
+
+    /**
+     * Saves the whole running machine of the VM in {@code paths} (memory, devices and its disk as of
+     * the same instant) into the new folder {@code dir}, private to its user, for a later
+     * {@link LaunchSpec#restoreFrom}. With {@code resume} the VM runs on afterwards; without, it is
+     * left paused for the caller to end. Returns the bytes the save takes on disk.
+     */
+    default long saveMachine(InstancePaths paths, java.nio.file.Path dir, boolean resume) {
+        throw pyro.core.PyroException.host("the " + name() + " backend cannot save a running machine"
+                + " (snapshots, reset, stop/start and fork need it).");
+    }
 }

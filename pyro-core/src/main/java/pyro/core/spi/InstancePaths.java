@@ -82,4 +82,19 @@ public record InstancePaths(Path dir) {
     public Path netSocket() {
         return dir.resolve("net.sock");
     }
+
+    /** The VMM's control socket (QEMU's QMP monitor), for saving the running machine. */
+    public Path qmpSocket() {
+        return dir.resolve("qmp.sock");
+    }
+
+    /** The workspace's named machine snapshots, one folder each. */
+    public Path snapshots() {
+        return dir.resolve("snapshots");
+    }
+
+    /** The machine of a stopped (suspended) workspace, restored by its next start. */
+    public Path suspended() {
+        return dir.resolve("suspended");
+    }
 }

@@ -191,6 +191,9 @@ public final class QemuBackend implements Backend {
         Path envDir = images.dir(e);
         InstancePaths paths = spec.paths();
         LaunchPlan.Sidecar net = spec.network() ? network(paths, HostProbe.which("passt")) : null;
+        if (spec.restoreFrom() != null) {
+            return restorePlan(spec, envDir, net, progress);
+        }
         WarmStore.Saved saved = spec.cold() || spec.network() ? null : warm.find(envDir, spec);
         if (saved != null) {
             createOverlay(saved.disk(), "qcow2", paths.overlay());
@@ -213,6 +216,80 @@ public final class QemuBackend implements Backend {
         progress.line("booting " + spec.environment() + " (" + accel.accel() + ")");
         LaunchPlan plan = LaunchPlan.of(argv);
         return net == null ? plan : plan.withSidecar(net);
+    }
+
+    /** A machine saved by {@link #saveMachine}: its disk copied to the VM's overlay, its memory streamed in. */
+    private LaunchPlan restorePlan(LaunchSpec spec, Path envDir, LaunchPlan.Sidecar net, ProgressSink progress) {
+        Path from = spec.restoreFrom();
+        InstancePaths paths = spec.paths();
+        if (!Files.isRegularFile(from.resolve(MACHINE_MEMORY)) || !Files.isRegularFile(from.resolve(MACHINE_DISK))) {
+            throw PyroException.guest("the saved machine in " + from + " is incomplete (no " + MACHINE_MEMORY + " or "
+                    + MACHINE_DISK + "): it cannot be restored.");
+        }
+        try {
+            // a copy, so the saved machine stays as it was for the next restore
+            Files.copy(from.resolve(MACHINE_DISK), paths.overlay(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(paths.overlay(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            pyro.core.internal.Files2.touchPrivate(paths.consoleLog());
+        } catch (IOException e) {
+            throw PyroException.host("cannot copy the saved disk of " + from + ": " + e.getMessage());
+        }
+        List<String> argv = argv(spec, envDir, paths.overlay(), paths.agentSocket());
+        argv.addAll(List.of("-incoming", "exec:cat " + WarmStore.shellQuote(from.resolve(MACHINE_MEMORY).toString())));
+        progress.line("restoring the saved machine " + from.getFileName() + " (" + accel.accel() + ")");
+        LaunchPlan plan = LaunchPlan.restoring(argv);
+        return net == null ? plan : plan.withSidecar(net);
+    }
+
+    static final String MACHINE_MEMORY = "memory.bin";
+    static final String MACHINE_DISK = "disk.qcow2";
+    /** How long saving a running machine may take (its memory streamed to a file) before it is abandoned. */
+    static final long MACHINE_SAVE_LIMIT_MS = 300_000;
+
+    /**
+     * Streams the VM's memory and device state to {@code dir/memory.bin} with QEMU's migration (which
+     * ends with the guest paused), copies its disk overlay to {@code dir/disk.qcow2} while it is still
+     * paused (so disk and page cache agree), then resumes it or leaves it paused. Written into a hidden sibling and moved
+     * into place at the end: a save that fails leaves nothing.
+     */
+    @Override
+    public long saveMachine(InstancePaths paths, Path dir, boolean resume) {
+        Path tmp = dir.resolveSibling("." + dir.getFileName() + ".partial");
+        try (Qmp q = Qmp.connect(paths.qmpSocket())) {
+            pyro.core.internal.Files2.deleteTree(tmp);
+            Files.createDirectories(tmp.getParent());
+            pyro.core.internal.Files2.privateDir(tmp);
+            // a live migration, not stop-then-migrate: QEMU pauses the guest itself for the last pass,
+            // and the stream then records it as running, so a restore runs on at once (a stream of a
+            // stopped guest would restore it paused)
+            try {
+                q.migrateTo(tmp.resolve(MACHINE_MEMORY), MACHINE_SAVE_LIMIT_MS);
+                Files.copy(paths.overlay(), tmp.resolve(MACHINE_DISK));
+            } finally {
+                if (resume) {
+                    q.execute("cont", null);
+                }
+            }
+            long bytes = 0;
+            for (String f : List.of(MACHINE_MEMORY, MACHINE_DISK)) {
+                Files.setPosixFilePermissions(tmp.resolve(f), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                bytes += Files.size(tmp.resolve(f));
+            }
+            Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return bytes;
+        } catch (IOException e) {
+            throw PyroException.guest("saving the running machine of " + paths.dir().getFileName() + " failed: "
+                    + e.getMessage() + ".");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PyroException.guest("interrupted while saving the machine of " + paths.dir().getFileName() + ".");
+        } finally {
+            try {
+                pyro.core.internal.Files2.deleteTree(tmp);
+            } catch (IOException ignored) {
+                // a hidden leftover is never read
+            }
+        }
     }
 
     @Override
@@ -252,7 +329,8 @@ public final class QemuBackend implements Backend {
                 "-device", "virtio-blk-device,drive=d0",
                 "-device", "virtio-serial-device",
                 "-chardev", "socket,path=" + agentSock + ",id=c0",
-                "-device", "virtserialport,chardev=c0,name=" + PORT_NAME));
+                "-device", "virtserialport,chardev=c0,name=" + PORT_NAME,
+                "-qmp", "unix:" + paths.qmpSocket() + ",server=on,wait=off"));
         if (spec.network()) {
             argv.addAll(List.of("-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=" + paths.netSocket(),
                     "-device", "virtio-net-device,netdev=n0"));

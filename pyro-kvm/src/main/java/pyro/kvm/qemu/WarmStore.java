@@ -2,12 +2,9 @@ package pyro.kvm.qemu;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.PrintWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -149,10 +146,9 @@ final class WarmStore {
             Files2.privateDir(work);
             QemuBackend.createOverlay(envDir.resolve("rootfs.ext4"), "raw", work.resolve(DISK));
             Path agentSock = work.resolve("agent.sock");
-            Path qmpSock = work.resolve("qmp.sock");
             LaunchSpec spec = new LaunchSpec("vm-warm", environment, vcpus, memMib, false, work, true);
-            List<String> argv = new java.util.ArrayList<>(qemu.argv(spec, envDir, work.resolve(DISK), agentSock));
-            argv.addAll(List.of("-qmp", "unix:" + qmpSock + ",server=on,wait=off"));
+            Path qmpSock = spec.paths().qmpSocket();
+            List<String> argv = qemu.argv(spec, envDir, work.resolve(DISK), agentSock);
             progress.line("saving a booted " + environment + " for warm starts (" + vcpus + " vCPU, " + memMib
                     + " MiB): booting it once");
             try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -241,45 +237,9 @@ final class WarmStore {
 
     /** QMP: migrate the running machine into {@code file}, wait until it completed, then quit QEMU. */
     private static void migrate(Path qmpSock, Path file) throws IOException, InterruptedException {
-        try (SocketChannel q = SocketChannel.open(UnixDomainSocketAddress.of(qmpSock))) {
-            BufferedReader r = new BufferedReader(new InputStreamReader(Channels.newInputStream(q), StandardCharsets.UTF_8));
-            PrintWriter w = new PrintWriter(Channels.newOutputStream(q), true, StandardCharsets.UTF_8);
-            r.readLine(); // greeting
-            qmp(r, w, "{\"execute\":\"qmp_capabilities\"}");
-            qmp(r, w, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":" + Json.writeCompact("exec:cat > "
-                    + shellQuote(file.toString())) + "}}");
-            long deadline = System.currentTimeMillis() + 120_000;
-            while (System.currentTimeMillis() < deadline) {
-                Map<String, Object> st = qmp(r, w, "{\"execute\":\"query-migrate\"}");
-                Object status = st.get("return") instanceof Map<?, ?> ret ? ret.get("status") : null;
-                if ("completed".equals(status)) {
-                    qmp(r, w, "{\"execute\":\"quit\"}");
-                    return;
-                }
-                if ("failed".equals(status) || "cancelled".equals(status)) {
-                    throw new IOException("QEMU's migration to " + file + " " + status + ": " + st);
-                }
-                Thread.sleep(50);
-            }
-            throw new IOException("QEMU's migration to " + file + " did not complete within 120 s");
-        }
-    }
-
-    private static Map<String, Object> qmp(BufferedReader r, PrintWriter w, String command) throws IOException {
-        w.println(command);
-        while (true) {
-            String line = r.readLine();
-            if (line == null) {
-                throw new IOException("QEMU closed its QMP socket after " + command);
-            }
-            Map<String, Object> m = Json.readMap(line);
-            if (m.containsKey("error")) {
-                throw new IOException("QEMU refused " + command + ": " + m.get("error"));
-            }
-            if (m.containsKey("return")) {
-                return m;
-            }
-            // an asynchronous event: keep reading
+        try (Qmp q = Qmp.connect(qmpSock)) {
+            q.migrateTo(file, 120_000);
+            q.execute("quit", null);
         }
     }
 

@@ -1,0 +1,288 @@
+package pyro.core.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import pyro.core.ErrorCode;
+import pyro.core.PyroException;
+import pyro.core.model.SnapshotInfo;
+import pyro.core.model.SnapshotList;
+import pyro.core.model.VmState;
+import pyro.core.model.WorkspaceInfo;
+import pyro.core.spi.InstancePaths;
+import pyro.core.spi.ProgressSink;
+
+/**
+ * A workspace's whole machine, saved and resumed: named snapshots and reset, stop (suspend to disk)
+ * and start, and fork. Every save is the backend's {@code saveMachine} (memory, devices and disk of
+ * one instant) in a folder of the workspace's own state folder, so it is private (0700/0600) and
+ * goes with the workspace; every resume is a start whose record names that folder. One operation at
+ * a time per workspace (its machine lock); the diff baseline is never touched.
+ */
+public final class WorkspaceMachines {
+    static final String META = "snapshot.json";
+    /** The folder a fork's source machine is saved into, inside the new workspace's state folder. */
+    static final String FORK_SOURCE = "fork-source";
+    private final VmManager vms;
+    private final WorkspaceManager workspaces;
+    private final WorkspaceFiles files;
+
+    public WorkspaceMachines(VmManager vms, WorkspaceManager workspaces) {
+        this.vms = vms;
+        this.workspaces = workspaces;
+        this.files = new WorkspaceFiles(vms);
+    }
+
+    private String id(String workspace) {
+        return vms.resolveId(workspace, Instance.KIND_WORKSPACE);
+    }
+
+    private InstancePaths paths(String id) {
+        return vms.store().paths(id);
+    }
+
+    public SnapshotInfo createSnapshot(String workspace, String name) {
+        String id = id(workspace);
+        Validate.name("snapshot", name);
+        return vms.store().underMachineLock(id, () -> {
+            vms.requireLive(id, Instance.KIND_WORKSPACE);
+            Path dir = paths(id).snapshots().resolve(name);
+            if (Files.exists(dir.resolve(META))) {
+                throw new PyroException(ErrorCode.CONFLICT, "workspace " + id + " already has a snapshot named '" + name
+                        + "': delete it first or pick another name.");
+            }
+            try {
+                Files2.privateDir(paths(id).snapshots());
+                Files2.deleteTree(dir); // a save that died before its metadata was written
+            } catch (IOException e) {
+                throw PyroException.host("cannot prepare " + dir + ": " + e.getMessage() + ".");
+            }
+            long t0 = System.nanoTime();
+            long bytes = vms.backend().saveMachine(paths(id), dir, true);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            SnapshotInfo info = new SnapshotInfo(id, name, VmManager.now(), bytes, ms);
+            try {
+                Files2.writeAtomically(dir.resolve(META), Json.write(info.toMap()).getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw PyroException.host("cannot write " + dir.resolve(META) + ": " + e.getMessage() + ".");
+            }
+            vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
+            return info;
+        });
+    }
+
+    public SnapshotList listSnapshots(String workspace) {
+        String id = id(workspace);
+        vms.require(id, Instance.KIND_WORKSPACE);
+        return new SnapshotList(id, snapshots(id));
+    }
+
+    /** The workspace's complete snapshots, oldest first (a folder without metadata is a save in progress). */
+    List<SnapshotInfo> snapshots(String id) {
+        List<SnapshotInfo> out = new ArrayList<>();
+        Path root = paths(id).snapshots();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (var dirs = Files.list(root)) {
+            for (Path d : dirs.toList()) {
+                Path meta = d.resolve(META);
+                if (!Files.isRegularFile(meta)) {
+                    continue;
+                }
+                try {
+                    Map<String, Object> m = Json.readMap(Files.readString(meta));
+                    out.add(new SnapshotInfo(id, (String) m.get("name"), (String) m.get("created_at"),
+                            ((Number) m.get("bytes")).longValue(), ((Number) m.get("save_ms")).longValue()));
+                } catch (IOException | RuntimeException e) {
+                    // an unreadable snapshot is not offered; deleting it by name still works
+                }
+            }
+        } catch (IOException e) {
+            throw PyroException.host("cannot list " + root + ": " + e.getMessage() + ".");
+        }
+        out.sort(Comparator.comparing(SnapshotInfo::createdAt, Comparator.nullsFirst(Comparator.naturalOrder())));
+        return out;
+    }
+
+    /** How many snapshot folders the workspace has (complete or not). */
+    static int snapshotCount(InstancePaths paths) {
+        try (var dirs = Files.list(paths.snapshots())) {
+            return (int) dirs.filter(d -> Files.isRegularFile(d.resolve(META))).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Bytes the workspace's saved machines take on disk (snapshots, and the suspended machine of a stop). */
+    static long savedBytes(InstancePaths paths) {
+        long total = 0;
+        for (Path root : List.of(paths.snapshots(), paths.suspended())) {
+            if (!Files.exists(root)) {
+                continue;
+            }
+            try (var all = Files.walk(root)) {
+                total += all.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // gone meanwhile
+            }
+        }
+        return total;
+    }
+
+    public SnapshotInfo deleteSnapshot(String workspace, String name) {
+        String id = id(workspace);
+        Validate.name("snapshot", name);
+        return vms.store().underMachineLock(id, () -> {
+            vms.require(id, Instance.KIND_WORKSPACE);
+            SnapshotInfo info = require(id, name);
+            try {
+                Files2.deleteTree(paths(id).snapshots().resolve(name));
+            } catch (IOException e) {
+                throw PyroException.host("cannot delete snapshot '" + name + "' of " + id + ": " + e.getMessage() + ".");
+            }
+            return info;
+        });
+    }
+
+    private SnapshotInfo require(String id, String name) {
+        return snapshots(id).stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() ->
+                PyroException.notFound("workspace " + id + " has no snapshot named '" + name
+                        + "' (list them with: pyro workspace snapshot list " + id + ")."));
+    }
+
+    /**
+     * Brings the workspace back to a snapshot (its files, running services, their logs and open
+     * shells, as they were), or with no name to the create-time state: a fresh boot with the seed's
+     * files, which is all a workspace has at create.
+     */
+    public WorkspaceInfo reset(String workspace, String snapshot, ProgressSink progress) {
+        String id = id(workspace);
+        if (snapshot != null) {
+            Validate.name("snapshot", snapshot);
+        }
+        return vms.store().underMachineLock(id, () -> {
+            Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+            if (snapshot != null) {
+                require(id, snapshot);
+            }
+            vms.release(inst);
+            vms.store().update(id, i -> {
+                i.set("state", VmState.STOPPED.wire());
+                return snapshot == null ? i.remove(VmManager.RESTORE_FROM)
+                        : i.set(VmManager.RESTORE_FROM, "snapshots/" + snapshot);
+            });
+            vms.start(id, progress);
+            if (snapshot == null) {
+                files.restoreBaseline(id, progress);
+            }
+            vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()).set("reset_to",
+                    snapshot == null ? "baseline" : snapshot));
+            return workspaces.status(id);
+        });
+    }
+
+    /** Suspends the workspace to disk: its whole machine saved, its VM ended (no CPU, no guest memory held). */
+    public WorkspaceInfo stop(String workspace) {
+        String id = id(workspace);
+        return vms.store().underMachineLock(id, () -> {
+            Instance inst = vms.refresh(vms.require(id, Instance.KIND_WORKSPACE));
+            if (VmState.STOPPED.wire().equals(inst.state()) && inst.str(VmManager.RESTORE_FROM) != null) {
+                return workspaces.status(id); // already stopped
+            }
+            inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+            Path dir = paths(id).suspended();
+            try {
+                Files2.deleteTree(dir);
+            } catch (IOException e) {
+                throw PyroException.host("cannot clear " + dir + ": " + e.getMessage() + ".");
+            }
+            vms.backend().saveMachine(paths(id), dir, false);
+            vms.release(inst);
+            vms.store().update(id, i -> i.set("state", VmState.STOPPED.wire())
+                    .set(VmManager.RESTORE_FROM, dir.getFileName().toString())
+                    .set("stopped_at", VmManager.now()));
+            return workspaces.status(id);
+        });
+    }
+
+    /** Resumes a stopped workspace where it was stopped, services still running. */
+    public WorkspaceInfo start(String workspace, ProgressSink progress) {
+        String id = id(workspace);
+        return vms.store().underMachineLock(id, () -> {
+            Instance inst = vms.refresh(vms.require(id, Instance.KIND_WORKSPACE));
+            if (VmState.STARTED.wire().equals(inst.state())) {
+                return workspaces.status(id);
+            }
+            if (inst.expired()) {
+                vms.requireLive(id, Instance.KIND_WORKSPACE); // says expired, and how to go on
+            }
+            if (!VmState.STOPPED.wire().equals(inst.state()) || inst.str(VmManager.RESTORE_FROM) == null) {
+                throw new PyroException(ErrorCode.CONFLICT, "workspace " + id + " is " + inst.state()
+                        + " and has no stopped machine to resume: only a workspace stopped with 'pyro workspace stop'"
+                        + " can be started.");
+            }
+            vms.start(id, progress);
+            try {
+                Files2.deleteTree(paths(id).suspended());
+            } catch (IOException ignored) {
+                // counted in savedBytes until the next stop replaces it
+            }
+            vms.store().update(id, i -> i.remove("stopped_at").set("last_activity_at", VmManager.now()));
+            return workspaces.status(id);
+        });
+    }
+
+    /**
+     * A new workspace from a running one's current state (files, services, shells), with its own disk,
+     * name, hostname and machine-id from then on. The diff baseline and exec journal are the source's.
+     */
+    public WorkspaceInfo fork(String workspace, String name, ProgressSink progress) {
+        String src = id(workspace);
+        if (name != null) {
+            Validate.name("workspace", name);
+        }
+        return vms.store().underMachineLock(src, () -> {
+            Instance from = vms.requireLive(src, Instance.KIND_WORKSPACE);
+            Instance fork = vms.create(Instance.KIND_WORKSPACE, name, from.environment(), from.vcpuCount(),
+                    from.memMib(), from.ttlSeconds(), from.network(), progress);
+            String id = fork.id();
+            try {
+                progress.line("saving " + src + "'s running machine for its fork " + id);
+                vms.backend().saveMachine(paths(src), paths(id).dir().resolve(FORK_SOURCE), true);
+                for (String f : List.of(WorkspaceFiles.BASELINE, WorkspaceFiles.BASELINE_TAR)) {
+                    Path p = paths(src).dir().resolve(f);
+                    if (Files.exists(p)) {
+                        Files.copy(p, paths(id).dir().resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+                if (Files.exists(paths(src).journal())) {
+                    Files.copy(paths(src).journal(), paths(id).journal(), StandardCopyOption.REPLACE_EXISTING);
+                }
+                Object seed = from.map().get("workspace_seed");
+                vms.store().update(id, i -> i.set(VmManager.RESTORE_FROM, FORK_SOURCE).set("workspace_seed", seed)
+                        .set("forked_from", src));
+                vms.start(id, progress);
+                Files2.deleteTree(paths(id).dir().resolve(FORK_SOURCE));
+                vms.releaseOwner(id);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    vms.delete(id, Instance.KIND_WORKSPACE);
+                } catch (RuntimeException ignored) {
+                    // already gone
+                }
+                if (e instanceof PyroException p) {
+                    throw p;
+                }
+                throw PyroException.host("forking " + src + " failed: " + e.getMessage() + ".");
+            }
+            return workspaces.status(id);
+        });
+    }
+}
