@@ -34,6 +34,10 @@ public class Bench {
         System.out.printf("machine: %d cpus, load %s%n", Runtime.getRuntime().availableProcessors(),
                 Files.readString(Path.of("/proc/loadavg")).trim());
         cli("env", "pull", ENV);
+        if ("machines".equals(System.getenv("BENCH_ONLY"))) {
+            machines(dist, runs);
+            return;
+        }
 
         List<Long> version = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
@@ -65,6 +69,8 @@ public class Bench {
         System.out.printf("pyro run %s -- true (warm):      median %5d ms  %s%n", ENV, warmMs, warm);
         System.out.printf("ratio warm run / floor:               %.2f   (warm / cold %.2f)%n",
                 (double) warmMs / floorMs, (double) warmMs / runMs);
+
+        machines(dist, runs);
 
         Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
         Path seed = makeTree(state.resolve("seed"), 5000, 50L << 20);
@@ -108,6 +114,58 @@ public class Bench {
             System.out.printf("workspace exec -- true, fresh CLI:      median %5d ms  (min %d, n=10)%n", median(fresh),
                     Collections.min(fresh));
             services(pyro, id);
+        } finally {
+            pyro.deleteWorkspace(id);
+        }
+    }
+
+    /**
+     * Whole machines: workspace create cold and warm, then on one workspace with a running HTTP
+     * service the snapshot save (time the guest is paused, bytes), reset to it, reset to the
+     * create-time state, fork, stop and start; each against the cold create of the same run.
+     */
+    static void machines(Path dist, int runs) {
+        Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
+        List<Long> cold = new ArrayList<>();
+        List<Long> warm = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            for (boolean c : new boolean[] {true, false}) {
+                long t0 = System.nanoTime();
+                String id = pyro.createWorkspace(pyro.core.WorkspaceOptions.of(ENV).cold(c)).workspaceId();
+                (c ? cold : warm).add((System.nanoTime() - t0) / 1_000_000);
+                pyro.deleteWorkspace(id);
+            }
+        }
+        long coldMs = median(cold);
+        System.out.printf("workspace create --cold:              median %5d ms  %s%n", coldMs, cold);
+        System.out.printf("workspace create (warm):              median %5d ms  %s  warm / cold %.2f%n", median(warm),
+                warm, (double) median(warm) / coldMs);
+        String id = pyro.createWorkspace(pyro.core.WorkspaceOptions.of(ENV)).workspaceId();
+        try {
+            pyro.startService(id, "web", "exec python3 -m http.server 8080", null, java.util.Map.of(),
+                    Readiness.http("http://127.0.0.1:8080/"));
+            long t0 = System.nanoTime();
+            var snap = pyro.createSnapshot(id, "bench");
+            long snapMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("snapshot create: %5d ms (guest paused %d ms), %.1f MB on disk; / cold create %.2f%n", snapMs,
+                    snap.saveMs(), snap.bytes() / 1e6, (double) snapMs / coldMs);
+            String[] names = {"reset --snapshot", "reset (create-time)", "fork", "stop", "start"};
+            for (String what : names) {
+                t0 = System.nanoTime();
+                String other = null;
+                switch (what) {
+                    case "reset --snapshot" -> pyro.resetWorkspace(id, "bench");
+                    case "reset (create-time)" -> pyro.resetWorkspace(id, null);
+                    case "fork" -> other = pyro.forkWorkspace(id, null).workspaceId();
+                    case "stop" -> pyro.stopWorkspace(id);
+                    default -> pyro.startWorkspace(id);
+                }
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                System.out.printf("workspace %-20s %5d ms; / cold create %.2f%n", what + ":", ms, (double) ms / coldMs);
+                if (other != null) {
+                    pyro.deleteWorkspace(other);
+                }
+            }
         } finally {
             pyro.deleteWorkspace(id);
         }

@@ -66,6 +66,32 @@ class WorkspaceHostProcessTest {
         }
     }
 
+    /** The host-process stand-in has no machine to save: every whole-machine call says so and changes nothing. */
+    @Test
+    void aBackendThatCannotSaveMachinesRefusesSnapshotStopAndForkLeavingStateAsItWas() throws Exception {
+        long before;
+        try (var s = java.nio.file.Files.list(state.resolve("instances"))) {
+            before = s.count();
+        }
+        for (Runnable call : java.util.List.<Runnable>of(() -> pyro.createSnapshot(ws, "s1"),
+                () -> pyro.stopWorkspace(ws), () -> pyro.forkWorkspace(ws, "twin"))) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(PyroException.class, call::run);
+            assertEquals(ErrorCode.HOST_UNSUPPORTED, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("cannot save a running machine"), e.getMessage());
+        }
+        assertEquals("started", pyro.statusWorkspace(ws).state());
+        assertEquals(0, pyro.listSnapshots(ws).snapshots().size());
+        assertEquals(0, pyro.statusWorkspace(ws).snapshotBytes());
+        try (var s = java.nio.file.Files.list(state.resolve("instances"))) {
+            assertEquals(before, s.count(), "a failed fork left a workspace behind");
+        }
+        assertEquals(ErrorCode.NOT_FOUND, org.junit.jupiter.api.Assertions.assertThrows(
+                PyroException.class, () -> pyro.resetWorkspace(ws, "never-made")).code());
+        assertEquals(ErrorCode.INVALID_INPUT, org.junit.jupiter.api.Assertions.assertThrows(
+                PyroException.class, () -> pyro.createSnapshot(ws, "bad/name")).code());
+        assertEquals("started", pyro.statusWorkspace(ws).state());
+    }
+
     @Test
     void theSeedIsInTheWorkspaceAndExecRunsThereByName() {
         var r = pyro.execWorkspace("shared", "cat README.md && pwd", null, 10);
