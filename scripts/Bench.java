@@ -14,6 +14,7 @@ import pyro.core.Pyro;
 import pyro.core.internal.SupervisorClient;
 import pyro.core.model.Readiness;
 import pyro.core.PyroConfig;
+import pyro.core.WorkspaceOptions;
 import pyro.core.spi.LaunchSpec;
 import pyro.kvm.qemu.QemuBackend;
 
@@ -131,7 +132,7 @@ public class Bench {
         for (int i = 0; i < runs; i++) {
             for (boolean c : new boolean[] {true, false}) {
                 long t0 = System.nanoTime();
-                String id = pyro.createWorkspace(pyro.core.WorkspaceOptions.of(ENV).cold(c)).workspaceId();
+                String id = pyro.createWorkspace(WorkspaceOptions.of(ENV).cold(c)).workspaceId();
                 (c ? cold : warm).add((System.nanoTime() - t0) / 1_000_000);
                 pyro.deleteWorkspace(id);
             }
@@ -140,7 +141,7 @@ public class Bench {
         System.out.printf("workspace create --cold:              median %5d ms  %s%n", coldMs, cold);
         System.out.printf("workspace create (warm):              median %5d ms  %s  warm / cold %.2f%n", median(warm),
                 warm, (double) median(warm) / coldMs);
-        String id = pyro.createWorkspace(pyro.core.WorkspaceOptions.of(ENV)).workspaceId();
+        String id = pyro.createWorkspace(WorkspaceOptions.of(ENV)).workspaceId();
         try {
             pyro.startService(id, "web", "exec python3 -m http.server 8080", null, java.util.Map.of(),
                     Readiness.http("http://127.0.0.1:8080/"));

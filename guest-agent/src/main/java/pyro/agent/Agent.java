@@ -149,6 +149,9 @@ final class Agent {
                 case Request.Export e -> workspace.export(e, id, new ChunkedOutput(this, id), this);
                 case Request.Snapshot s -> workspace.snapshot(s);
                 case Request.Discard d -> discard(upload);
+                case Request.FileList r -> new FileOps(workspace).list(r);
+                case Request.FileRead r -> new FileOps(workspace).read(r);
+                case Request.FileWrite r -> new FileOps(workspace).write(r);
                 case Request.Reseed r -> Reseed.apply(r, guest);
                 case Request.ShellOpen r -> shells.handle(r);
                 case Request.ShellRead r -> shells.handle(r);

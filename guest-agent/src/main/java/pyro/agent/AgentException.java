@@ -22,4 +22,8 @@ final class AgentException extends Exception {
     static AgentException notFound(String message) {
         return new AgentException(ErrorCode.NOT_FOUND, message);
     }
+
+    static AgentException conflict(String message) {
+        return new AgentException(ErrorCode.CONFLICT, message);
+    }
 }

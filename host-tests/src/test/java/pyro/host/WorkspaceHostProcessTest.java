@@ -19,6 +19,7 @@ import pyro.core.LogQuery;
 import pyro.core.WorkspaceOptions;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
+import pyro.core.internal.UnifiedDiff;
 import pyro.core.model.DiffResult;
 import pyro.core.model.ExportResult;
 import pyro.core.model.Readiness;
@@ -90,6 +91,76 @@ class WorkspaceHostProcessTest {
         assertEquals(ErrorCode.INVALID_INPUT, org.junit.jupiter.api.Assertions.assertThrows(
                 PyroException.class, () -> pyro.createSnapshot(ws, "bad/name")).code());
         assertEquals("started", pyro.statusWorkspace(ws).state());
+    }
+
+    /** The file tools end to end against the real agent: list, read by bytes and lines, conditional writes, patches. */
+    @Test
+    void fileToolsReadWriteAndPatchByPathAllOrNothing() throws Exception {
+        Path root = HostProcessBackend.workspaceRoot(state.resolve("instances").resolve(ws));
+        try {
+            fileTools(root);
+        } finally { // the other tests' diffs stay theirs
+            pyro.execWorkspace(ws, "rm -rf edit link blob.bin", null, 10);
+        }
+    }
+
+    private static void fileTools(Path root) throws Exception {
+        var w = pyro.writeFile(ws, "edit/notes.txt", "alpha\nbeta\ngamma\n", "new");
+        assertEquals("created", w.files().getFirst().get("action"));
+        String sha = (String) w.files().getFirst().get("sha256");
+        assertEquals("alpha\nbeta\ngamma\n", Files.readString(root.resolve("edit/notes.txt")));
+
+        var read = pyro.readFile(ws, "/workspace/edit/notes.txt", null, null);
+        assertEquals(sha, read.sha256());
+        assertTrue(read.eof());
+        assertEquals(17, read.size());
+        var lines = pyro.readFile(ws, "edit/notes.txt", null, null, 2L, 1L, false);
+        assertEquals("beta\n", lines.content());
+        assertEquals(3, lines.totalLines());
+        var part = pyro.readFile(ws, "edit/notes.txt", 6L, 4L);
+        assertEquals("beta", part.content());
+        assertFalse(part.eof());
+
+        var listing = pyro.listFiles(ws, null, true);
+        assertTrue(listing.entries().stream().anyMatch(e -> "edit/notes.txt".equals(e.get("path"))
+                && "file".equals(e.get("type"))), listing.toString());
+
+        // a stale digest, 'new' on an existing file, an escape, a symlink: refused, nothing written
+        assertEquals(ErrorCode.CONFLICT, assertThrows(PyroException.class,
+                () -> pyro.writeFile(ws, "edit/notes.txt", "x", "0".repeat(64))).code());
+        assertEquals(ErrorCode.CONFLICT, assertThrows(PyroException.class,
+                () -> pyro.writeFile(ws, "edit/notes.txt", "x", "new")).code());
+        assertEquals(ErrorCode.INVALID_INPUT, assertThrows(PyroException.class,
+                () -> pyro.writeFile(ws, "../outside.txt", "x", null)).code());
+        Files.createSymbolicLink(root.resolve("link"), Path.of("/etc"));
+        PyroException viaLink = assertThrows(PyroException.class, () -> pyro.writeFile(ws, "link/passwd", "x", null));
+        assertEquals(ErrorCode.INVALID_INPUT, viaLink.code());
+        assertTrue(viaLink.getMessage().contains("symlink"), viaLink.getMessage());
+        assertEquals(ErrorCode.INVALID_INPUT, assertThrows(PyroException.class,
+                () -> pyro.readFile(ws, "link", null, null)).code());
+        Files.write(root.resolve("blob.bin"), new byte[] {1, 0, 2, 3});
+        PyroException binary = assertThrows(PyroException.class, () -> pyro.readFile(ws, "blob.bin", null, null));
+        assertTrue(binary.getMessage().contains("binary") && binary.getMessage().contains("base64"), binary.getMessage());
+        assertEquals("AQACAw==", pyro.readFile(ws, "blob.bin", null, null, null, null, true).content());
+        assertEquals("alpha\nbeta\ngamma\n", Files.readString(root.resolve("edit/notes.txt")));
+
+        // a two-file patch: one hunk of the second does not apply, so neither file changes
+        String good = UnifiedDiff.git("edit/notes.txt", "alpha\nbeta\ngamma\n", "alpha\nBETA\ngamma\n");
+        String bad = UnifiedDiff.git("README.md", "not what it says\n", "x\n");
+        PyroException conflict = assertThrows(PyroException.class, () -> pyro.applyPatch(ws, good + bad));
+        assertEquals(ErrorCode.CONFLICT, conflict.code());
+        assertTrue(conflict.getMessage().contains("hunk 1 of README.md"), conflict.getMessage());
+        assertEquals("alpha\nbeta\ngamma\n", Files.readString(root.resolve("edit/notes.txt")));
+        assertEquals("hello\n", Files.readString(root.resolve("README.md")));
+
+        String added = UnifiedDiff.git("edit/new/file.txt", null, "fresh\n");
+        var applied = pyro.applyPatch(ws, good + added);
+        assertEquals(2, applied.files().size());
+        assertEquals("alpha\nBETA\ngamma\n", Files.readString(root.resolve("edit/notes.txt")));
+        assertEquals("fresh\n", Files.readString(root.resolve("edit/new/file.txt")));
+        String removed = UnifiedDiff.git("edit/new/file.txt", "fresh\n", null);
+        assertEquals("deleted", pyro.applyPatch(ws, removed).files().getFirst().get("action"));
+        assertFalse(Files.exists(root.resolve("edit/new/file.txt")));
     }
 
     @Test

@@ -16,7 +16,7 @@ import pyro.core.model.WorkspaceInfo;
         subcommands = {WorkspaceCommand.Create.class, WorkspaceCommand.ListCmd.class, WorkspaceCommand.Status.class,
             WorkspaceCommand.Exec.class, WorkspaceCommand.Logs.class, WorkspaceCommand.Sync.class,
             WorkspaceCommand.Diff.class, WorkspaceCommand.Export.class, WorkspaceCommand.Delete.class,
-            SnapshotCommand.class, WorkspaceCommand.Reset.class, WorkspaceCommand.Stop.class, WorkspaceCommand.Start.class,
+            FileCommand.class, PatchCommand.class, SnapshotCommand.class, WorkspaceCommand.Reset.class, WorkspaceCommand.Stop.class, WorkspaceCommand.Start.class,
             WorkspaceCommand.Fork.class, ServiceCommand.class, ShellCommand.class})
 final class WorkspaceCommand {
     static String line(WorkspaceInfo w) {

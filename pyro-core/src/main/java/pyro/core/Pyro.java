@@ -67,6 +67,7 @@ public final class Pyro {
     private final VmManager vms;
     private final WorkspaceManager workspaces;
     private final pyro.core.internal.WorkspaceMachines machines;
+    private final pyro.core.internal.WorkspaceEdits edits;
     private final ServiceManager services;
     private final ShellManager shells;
     private volatile ProgressSink progress = ProgressSink.NONE;
@@ -81,6 +82,7 @@ public final class Pyro {
         this.shells = new ShellManager(vms);
         this.workspaces = new WorkspaceManager(vms, services, shells);
         this.machines = new pyro.core.internal.WorkspaceMachines(vms, workspaces);
+        this.edits = new pyro.core.internal.WorkspaceEdits(vms);
     }
 
     /** A client with the default folders ({@link PyroConfig#defaults()}) and the best backend for this host. */
@@ -400,6 +402,45 @@ public final class Pyro {
 
     public DeleteResult deleteWorkspace(String workspaceId) {
         return workspaces.delete(workspaceId);
+    }
+
+    // ---- files by path ----------------------------------------------------------------------------
+
+    /** The entries of a folder in /workspace ({@code path} null: /workspace), or everything under it. */
+    public pyro.core.model.FileListing listFiles(String workspaceId, String path, boolean recursive) {
+        return edits.list(workspaceId, path, recursive, null);
+    }
+
+    /**
+     * Part of one file as text: {@code limit} bytes from {@code offset} (null: from 0, 256 KiB; at
+     * most 4 MiB). A binary file is refused; {@link #readFile(String, String, Long, Long, Long, Long, boolean)}
+     * reads it as base64 or by lines.
+     */
+    public pyro.core.model.FileContent readFile(String workspaceId, String path, Long offset, Long limit) {
+        return edits.read(workspaceId, path, offset, limit, null, null, false);
+    }
+
+    public pyro.core.model.FileContent readFile(String workspaceId, String path, Long offset, Long limit, Long lineStart,
+            Long lineCount, boolean base64) {
+        return edits.read(workspaceId, path, offset, limit, lineStart, lineCount, base64);
+    }
+
+    /**
+     * Writes one file atomically (its folders created). {@code expectedSha256}: the sha256 a read
+     * returned, {@code "new"} (it must not exist), or null (no check); a mismatch is a conflict.
+     */
+    public pyro.core.model.FileWriteResult writeFile(String workspaceId, String path, String text, String expectedSha256) {
+        return edits.write(workspaceId, path, text == null ? null : text.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                expectedSha256);
+    }
+
+    public pyro.core.model.FileWriteResult writeFile(String workspaceId, String path, byte[] content, String expectedSha256) {
+        return edits.write(workspaceId, path, content, expectedSha256);
+    }
+
+    /** Applies a unified diff to /workspace, all or nothing; a hunk that does not apply is named. */
+    public pyro.core.model.FileWriteResult applyPatch(String workspaceId, String patch) {
+        return edits.applyPatch(workspaceId, patch);
     }
 
     // ---- whole-machine snapshots, reset, stop/start, fork -----------------------------------------

@@ -13,11 +13,12 @@ public enum Profile {
     VM_RUN("vm-run", "only vm_run, for one-shot commands in a fresh VM",
             List.of("vm_run")),
     /** The edit/test loop: workspaces, their files and services (15 tools). */
-    WORKSPACE_CORE("workspace-core", "vm_run plus the workspace edit/test loop (create, exec, sync, diff, export, "
-            + "services); no interactive shells and no raw VM lifecycle",
-            List.of("vm_run", "vm_list_environments", "workspace_create", "workspace_list", "workspace_status",
-                    "workspace_exec", "workspace_logs", "workspace_sync_push", "workspace_diff", "workspace_export",
-                    "workspace_delete", "service_start", "service_list", "service_logs", "service_stop")),
+    WORKSPACE_CORE("workspace-core", "vm_run plus the workspace edit/test loop (create, exec, read/write/patch files, "
+            + "sync, diff, export, services); no interactive shells, snapshots or raw VM lifecycle",
+            List.of("vm_run", "workspace_create", "workspace_status", "workspace_exec",
+                    "workspace_file_read", "workspace_file_write", "workspace_patch_apply", "workspace_sync_push",
+                    "workspace_diff", "workspace_export", "workspace_delete", "service_start", "service_list",
+                    "service_logs", "service_stop")),
     /** Every tool, interactive shells and the raw VM lifecycle included. */
     WORKSPACE_FULL("workspace-full", "every tool: also interactive shells (shell_*), service_status, and the raw "
             + "VM lifecycle (vm_create/start/exec/stop/delete/status, vm_reap_expired)", null);

@@ -178,6 +178,35 @@ public final class Schemas {
             .field("snapshot_bytes", INT)
             .shape();
 
+    static final Shape FILE_LIST = b().field("workspace_id", STR)
+            .field("path", STR)
+            .field("count", INT)
+            .field("truncated", BOOL)
+            .field("entries", array(ANY_OBJECT))
+            .shape();
+
+    static final Shape FILE_READ = b().field("workspace_id", STR)
+            .field("path", STR)
+            .field("size", INT)
+            .field("sha256", STR_OR_NULL)
+            .field("offset", INT)
+            .field("bytes", INT)
+            .field("eof", BOOL)
+            .field("binary", BOOL)
+            .field("encoding", STR)
+            .field("content", STR)
+            .optional("line_start", INT)
+            .optional("line_count", INT)
+            .optional("total_lines", INT)
+            .optional("content_truncated", BOOL)
+            .optional("content_dropped_chars", INT)
+            .shape();
+
+    static final Shape FILE_WRITE = b().field("workspace_id", STR)
+            .field("count", INT)
+            .field("files", array(ANY_OBJECT))
+            .shape();
+
     static final Shape SNAPSHOT = b().field("workspace_id", STR)
             .field("name", STR)
             .field("created_at", STR_OR_NULL)

@@ -41,6 +41,9 @@ public final class Tools {
                     + "e.g. \"cd src && make test 2>&1 | tail -50\".")
             .mandatory();
     static final Param VM_ID = Param.string("vm_id", "The VM id returned by vm_create (vm-...).").mandatory();
+    static final String FILE_HINT = "read the rest with offset and limit, or line_start and line_count";
+    /** What one workspace_file_read returns by default: under the default output budget. */
+    static final int FILE_READ_LIMIT = 16_000;
     static final Param SNAPSHOT_NAME = Param.string("name",
             "Snapshot name (1-64 chars: a letter or digit, then letters, digits, '.', '_' or '-').");
     static final Param WORKSPACE_ID = Param.string("workspace_id",
@@ -255,6 +258,71 @@ public final class Tools {
                         .output(Schemas.DELETE)
                         .param(WORKSPACE_ID)
                         .call((pyro, a) -> pyro.deleteWorkspace(a.string("workspace_id"))),
+
+                // ---- files by path ---------------------------------------------------------------------
+                ToolDef.named("workspace_file_list",
+                        "List a folder of /workspace: each entry's path (relative to /workspace), type (file, dir, "
+                                + "symlink, other), size and mode; recursive lists everything under it.")
+                        .title("List workspace files")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.FILE_LIST)
+                        .budget(Budget.Cut.list("entries"))
+                        .param(WORKSPACE_ID,
+                                Param.string("path", "Folder inside /workspace (absolute, or relative to /workspace); "
+                                        + "default /workspace."),
+                                Param.bool("recursive", "Everything under the folder, depth first.").withDefault(false))
+                        .call((pyro, a) -> pyro.listFiles(a.string("workspace_id"), a.string("path"), a.bool("recursive"))),
+                ToolDef.named("workspace_file_read",
+                        "Read part of a text file in /workspace: limit bytes from offset, or line_count lines from "
+                                + "line_start (1-based). Returns content, the whole file's size and sha256 (pass it to "
+                                + "workspace_file_write as expected_sha256), and eof; read on from offset+bytes. Binary "
+                                + "files are refused unless encoding is base64.")
+                        .title("Read a workspace file")
+                        .hints(Hints.READ_ONLY)
+                        .output(Schemas.FILE_READ)
+                        .budget(Budget.Cut.text("content", FILE_HINT))
+                        .param(WORKSPACE_ID,
+                                Param.string("path", "File inside /workspace (absolute, or relative to /workspace).")
+                                        .mandatory(),
+                                Param.integer("offset", "First byte to read.").withDefault(0),
+                                Param.integer("limit", "Bytes to read (at most 4194304).").withDefault(FILE_READ_LIMIT),
+                                Param.integer("line_start", "Read lines instead, from this one (1-based)."),
+                                Param.integer("line_count", "How many lines to read (default: to the end)."),
+                                Param.string("encoding", "text (default) or base64 (for binary files)."))
+                        .call((pyro, a) -> {
+                            boolean lines = a.optLong("line_start") != null || a.optLong("line_count") != null;
+                            String enc = a.string("encoding");
+                            if (enc != null && !enc.equals("text") && !enc.equals("base64")) {
+                                throw PyroException.invalid("encoding '" + enc + "' is not text or base64.");
+                            }
+                            return pyro.readFile(a.string("workspace_id"), a.string("path"),
+                                    lines ? null : a.optLong("offset"), lines ? null : a.optLong("limit"),
+                                    a.optLong("line_start"), a.optLong("line_count"), "base64".equals(enc));
+                        }),
+                ToolDef.named("workspace_file_write",
+                        "Write a whole file in /workspace atomically, creating its folders. Give expected_sha256 (from "
+                                + "workspace_file_read) to write only if nobody changed the file since, or 'new' to "
+                                + "create it only if it does not exist. For small edits to a big file, "
+                                + "workspace_patch_apply sends less.")
+                        .title("Write a workspace file")
+                        .hints(Hints.changes(true, true))
+                        .output(Schemas.FILE_WRITE)
+                        .param(WORKSPACE_ID,
+                                Param.string("path", "File inside /workspace (absolute, or relative to /workspace).")
+                                        .mandatory(),
+                                Param.string("content", "The file's new content (UTF-8 text; may be empty).").mandatory(),
+                                Param.string("expected_sha256", "The file's current sha256, or 'new'."))
+                        .call((pyro, a) -> pyro.writeFile(a.string("workspace_id"), a.string("path"), a.string("content"),
+                                a.string("expected_sha256"))),
+                ToolDef.named("workspace_patch_apply",
+                        "Apply a unified diff (git's format or plain, paths relative to /workspace, a/ and b/ prefixes "
+                                + "as git writes them) to /workspace, all or nothing: every hunk is checked first, and a "
+                                + "hunk that does not apply is named with its file and the line that differs.")
+                        .title("Apply a patch to a workspace")
+                        .hints(Hints.changes(true, false))
+                        .output(Schemas.FILE_WRITE)
+                        .param(WORKSPACE_ID, Param.string("patch", "The unified diff.").mandatory())
+                        .call((pyro, a) -> pyro.applyPatch(a.string("workspace_id"), a.string("patch"))),
 
                 // ---- whole-machine snapshots, reset, stop/start, fork --------------------------------
                 ToolDef.named("workspace_snapshot_create",

@@ -42,6 +42,9 @@ public final class Messages {
         name(Request.Export.class, "export");
         name(Request.Snapshot.class, "snapshot");
         name(Request.Discard.class, "discard");
+        name(Request.FileList.class, "file_list");
+        name(Request.FileRead.class, "file_read");
+        name(Request.FileWrite.class, "file_write");
         name(Request.ServiceStart.class, "service_start");
         name(Request.ServiceList.class, "service_list");
         name(Request.ServiceStatus.class, "service_status");
@@ -66,6 +69,9 @@ public final class Messages {
         name(Reply.ExportResult.class, "export_result");
         name(Reply.SnapshotResult.class, "snapshot_result");
         name(Reply.DiscardResult.class, "discard_result");
+        name(Reply.FileListResult.class, "file_list_result");
+        name(Reply.FileReadResult.class, "file_read_result");
+        name(Reply.FileWriteResult.class, "file_write_result");
         name(Reply.ServiceResult.class, "service_result");
         name(Reply.ServiceListResult.class, "service_list_result");
         name(Reply.ServiceLogsResult.class, "service_logs_result");

@@ -33,6 +33,22 @@ public sealed interface Reply {
 
     record SnapshotResult(String path, Long count, List<Map<String, Object>> entries) implements Reply {}
 
+    /** Entries {@code {path (relative to /workspace), type (file|dir|symlink|other), size, mode}}. */
+    record FileListResult(String path, Long count, Boolean truncated, List<Map<String, Object>> entries)
+            implements Reply {}
+
+    /**
+     * {@code size} and {@code sha256} are the whole file's; {@code offset}/{@code bytes} the part sent
+     * ({@code eof}: it reaches the end); for line reads {@code lineStart}, {@code lineCount} and the
+     * file's {@code totalLines}.
+     */
+    record FileReadResult(String path, Long size, String sha256, Long offset, Long bytes, Boolean eof,
+            Boolean binary, String encoding, String content, Long lineStart, Long lineCount, Long totalLines)
+            implements Reply {}
+
+    /** One entry per change: {@code {path, action (created|replaced|deleted), bytes, sha256}}. */
+    record FileWriteResult(List<Map<String, Object>> files) implements Reply {}
+
     record DiscardResult(Long bytes) implements Reply {}
 
     /** One service's record (service start, status and stop). */

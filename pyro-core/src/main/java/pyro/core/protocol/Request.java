@@ -36,6 +36,28 @@ public sealed interface Request {
     /** List every entry under {@code path} with its digest (the diff's input). */
     record Snapshot(String path) implements Request {}
 
+    /**
+     * List a folder of /workspace without digests: its children, or with {@code recursive} everything
+     * under it, at most {@code maxEntries}; answered by {@link Reply.FileListResult}.
+     */
+    record FileList(String path, Boolean recursive, Long maxEntries) implements Request {}
+
+    /**
+     * Read part of one file: {@code limit} bytes from {@code offset}, or {@code lineCount} lines from
+     * line {@code lineStart} (1-based), as {@code text} (refused for a binary file) or {@code base64};
+     * answered by {@link Reply.FileReadResult}.
+     */
+    record FileRead(String path, Long offset, Long limit, Long lineStart, Long lineCount, String encoding)
+            implements Request {}
+
+    /**
+     * Write, create or delete files, all or nothing: each change is {@code path} plus
+     * {@code content_base64} or {@code delete: true}, and optionally {@code expected_sha256} (the
+     * file's digest now, or {@code new}: it must not exist). Every precondition is checked and every
+     * new file staged before the first one is replaced; answered by {@link Reply.FileWriteResult}.
+     */
+    record FileWrite(List<Map<String, Object>> changes) implements Request {}
+
     /** Read the upload that follows and throw it away (the bench's raw channel speed). */
     record Discard() implements Request {}
 

@@ -1,0 +1,126 @@
+package pyro.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import pyro.core.PyroException;
+import pyro.core.model.FileContent;
+import pyro.core.model.FileWriteResult;
+
+@Command(name = "file", description = "List, read and write files of /workspace by path.",
+        subcommands = {FileCommand.ListCmd.class, FileCommand.Read.class, FileCommand.Write.class})
+final class FileCommand {
+    static String written(FileWriteResult r) {
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> f : r.files()) {
+            if (!sb.isEmpty()) {
+                sb.append('\n');
+            }
+            sb.append(f.get("action")).append(' ').append(f.get("path"));
+            if (f.get("sha256") != null) {
+                sb.append("  ").append(f.get("bytes")).append(" bytes  sha256 ").append(f.get("sha256"));
+            }
+            if (f.get("hunks") != null) {
+                sb.append("  (").append(f.get("hunks")).append(" hunks)");
+            }
+        }
+        return sb.toString();
+    }
+
+    /** A host file, or stdin for {@code -}; a missing file is invalid input naming it. */
+    static byte[] readHost(String what, String file) {
+        try {
+            return file.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw PyroException.invalid("cannot read the " + what + " '" + file + "': " + e.getMessage() + ".");
+        }
+    }
+
+    @Command(name = "list", description = "The entries of a folder of /workspace (default: /workspace itself).")
+    static final class ListCmd implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WS") String id;
+        @Parameters(index = "1", paramLabel = "PATH", arity = "0..1") String path;
+        @Option(names = "--recursive", description = "Everything under the folder, not only its children.") boolean recursive;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            var l = Clients.pyro().listFiles(id, path, recursive);
+            if (json) {
+                Output.json(l);
+                return 0;
+            }
+            for (Map<String, Object> e : l.entries()) {
+                String type = String.valueOf(e.get("type"));
+                System.out.printf("%-7s %10s  %s%s%n", type, "file".equals(type) ? e.get("size") : "", e.get("path"),
+                        e.get("target") != null ? " -> " + e.get("target") : "dir".equals(type) ? "/" : "");
+            }
+            if (l.truncated()) {
+                System.err.println("pyro: the list stops at " + l.entries().size() + " entries");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "read", description = "Print part of a file: bytes (--offset, --limit) or lines (--lines START[:COUNT]).")
+    static final class Read implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WS") String id;
+        @Parameters(index = "1", paramLabel = "PATH") String path;
+        @Option(names = "--offset", description = "First byte to read (default 0).") Long offset;
+        @Option(names = "--limit", description = "Bytes to read (default 262144, at most 4194304).") Long limit;
+        @Option(names = "--lines", paramLabel = "START[:COUNT]", description = "Lines to read, 1-based (COUNT default: to the end).") String lines;
+        @Option(names = "--base64", description = "Read a binary file as base64.") boolean base64;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            Long start = null;
+            Long count = null;
+            if (lines != null) {
+                var m = java.util.regex.Pattern.compile("(\\d+)(?::(\\d+))?").matcher(lines);
+                if (!m.matches()) {
+                    throw PyroException.invalid("--lines '" + lines + "' is not START or START:COUNT (e.g. 10:20).");
+                }
+                start = Long.parseLong(m.group(1));
+                count = m.group(2) == null ? null : Long.parseLong(m.group(2));
+            }
+            FileContent c = Clients.pyro().readFile(id, path, offset, limit, start, count, base64);
+            if (json) {
+                Output.json(c);
+            } else {
+                System.out.print(c.content());
+                System.out.flush();
+                if (!c.eof()) {
+                    System.err.println((c.content().endsWith("\n") ? "" : "\n") + "pyro: " + c.bytes() + " of " + c.size()
+                            + " bytes shown; continue with --offset " + (c.offset() + c.bytes()));
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "write", description = "Write a file atomically (folders created) from --content, --from-file or stdin (-).")
+    static final class Write implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WS") String id;
+        @Parameters(index = "1", paramLabel = "PATH") String path;
+        @Option(names = "--content", description = "The new content, as text.") String content;
+        @Option(names = "--from-file", paramLabel = "HOST_FILE|-", description = "Take the content from a host file, or - for stdin.") String from;
+        @Option(names = "--expected-sha256", paramLabel = "SHA256|new", description = "Write only if the file's sha256 is this (from a read), or with 'new' only if it does not exist.") String expected;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            if ((content == null) == (from == null)) {
+                throw PyroException.invalid("give exactly one of --content TEXT or --from-file HOST_FILE|- .");
+            }
+            byte[] bytes = content != null ? content.getBytes(java.nio.charset.StandardCharsets.UTF_8) : readHost("file", from);
+            FileWriteResult r = Clients.pyro().writeFile(id, path, bytes, expected);
+            return VmCommand.show(json, r, written(r));
+        }
+    }
+}
