@@ -93,6 +93,39 @@ class WorkspaceHostProcessTest {
         assertEquals("started", pyro.statusWorkspace(ws).state());
     }
 
+    /** The TTL is an idle timeout: uses renew it, status does not; update changes it and the name. */
+    @Test
+    void useRenewsTheTtlStatusDoesNotAndUpdateChangesItAndTheName() throws Exception {
+        WorkspaceInfo w = pyro.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).memMib(256).ttlSeconds(60));
+        String id = w.workspaceId();
+        try {
+            assertEquals("idle", w.toMap().get("ttl_policy"));
+            java.time.Instant first = java.time.Instant.parse(w.expiresAt());
+            Thread.sleep(1_200);
+            assertEquals(first, java.time.Instant.parse(pyro.statusWorkspace(id).expiresAt()), "status renewed the TTL");
+            assertEquals(0, pyro.execWorkspace(id, "true", null, 10).exitCode());
+            java.time.Instant renewed = java.time.Instant.parse(pyro.statusWorkspace(id).expiresAt());
+            assertTrue(renewed.isAfter(first.plusMillis(1_000)), first + " -> " + renewed);
+
+            WorkspaceInfo u = pyro.updateWorkspace(id, 7200L, "renamed-ws");
+            assertEquals(7200, u.ttlSeconds());
+            assertEquals("renamed-ws", u.name());
+            assertTrue(java.time.Instant.parse(u.expiresAt()).isAfter(java.time.Instant.now().plusSeconds(7000)));
+            assertEquals(id, pyro.statusWorkspace("renamed-ws").workspaceId());
+            assertEquals(ErrorCode.CONFLICT, assertThrows(PyroException.class,
+                    () -> pyro.updateWorkspace(id, null, "shared")).code(), "a name in use");
+            assertEquals(ErrorCode.INVALID_INPUT, assertThrows(PyroException.class,
+                    () -> pyro.updateWorkspace(id, 5L, null)).code(), "a TTL out of range");
+            assertEquals(ErrorCode.INVALID_INPUT, assertThrows(PyroException.class,
+                    () -> pyro.updateWorkspace(id, null, null)).code(), "nothing to update");
+            WorkspaceInfo after = pyro.statusWorkspace(id);
+            assertEquals(7200, after.ttlSeconds());
+            assertEquals("renamed-ws", after.name());
+        } finally {
+            pyro.deleteWorkspace(id);
+        }
+    }
+
     /** The file tools end to end against the real agent: list, read by bytes and lines, conditional writes, patches. */
     @Test
     void fileToolsReadWriteAndPatchByPathAllOrNothing() throws Exception {

@@ -32,6 +32,21 @@ class ServiceGuestTest {
         return pyro.startService(ws, name, List.of("sh", "-c", cmd), "svc", Map.of(), r);
     }
 
+    /** Issue 11's small fix: the natural place for a ready marker, /tmp, is allowed and stays out of the diff. */
+    @Test
+    void aReadyFileOutsideTheWorkspaceIsAllowedAndStaysOutOfTheDiff() {
+        ServiceInfo s = start("tmp-ready", "sleep 0.3; touch /tmp/tmp-ready.marker; exec sleep 1000",
+                Readiness.file("/tmp/tmp-ready.marker"));
+        try {
+            assertEquals("running", s.state(), s.toString());
+            assertFalse(pyro.diffWorkspace(ws).toString().contains("tmp-ready.marker"));
+        } finally {
+            pyro.stopService(ws, "tmp-ready", 1);
+        }
+        PyroException e = assertThrows(PyroException.class, () -> start("escape", "true", Readiness.file("../../x.ready")));
+        assertTrue(e.getMessage().contains("escapes the service's cwd"), e.getMessage());
+    }
+
     @Test
     void releaseSmokeThroughTheCliAsSeparateProcesses() {
         Cli.Result web = SharedWorkspace.cli("workspace", "service", "start", ws, "web", "--cwd", "svc",

@@ -31,6 +31,45 @@ class WorkspaceTest {
         assertTrue(list.toString().contains(ws));
     }
 
+    /** The file tools through the packaged CLI in a real guest: write, read by bytes and lines, list, patch. */
+    @Test
+    void fileWriteReadListAndPatchApplyInTheGuest() throws Exception {
+        String ws = SharedWorkspace.id();
+        try {
+            Map<String, Object> w = SharedWorkspace.json("workspace", "file", "write", ws, "ft/a.txt", "--content",
+                    "one\ntwo\nthree\n", "--expected-sha256", "new", "--json");
+            @SuppressWarnings("unchecked")
+            String sha = (String) ((List<Map<String, Object>>) w.get("files")).getFirst().get("sha256");
+            Cli.Result cat = SharedWorkspace.cli("workspace", "exec", ws, "--", "sha256sum", "ft/a.txt");
+            assertTrue(cat.stdout().startsWith(sha), cat + " vs " + sha);
+            Cli.Result read = SharedWorkspace.cli("workspace", "file", "read", ws, "ft/a.txt");
+            assertEquals(0, read.exitCode(), read.toString());
+            assertEquals("one\ntwo\nthree\n", read.stdout());
+            assertEquals("two\n", SharedWorkspace.cli("workspace", "file", "read", ws, "/workspace/ft/a.txt", "--lines", "2:1").stdout());
+            Map<String, Object> list = SharedWorkspace.json("workspace", "file", "list", ws, "ft", "--json");
+            assertTrue(list.toString().contains("path=ft/a.txt"), list.toString());
+
+            Cli.Result stale = SharedWorkspace.cli("workspace", "file", "write", ws, "ft/a.txt", "--content", "x",
+                    "--expected-sha256", "0".repeat(64));
+            assertEquals(2, stale.exitCode(), stale.toString());
+            assertTrue(stale.stderr().contains("changed since it was read"), stale.toString());
+
+            Path patch = Files.createTempFile(SharedWorkspace.state(), "edit", ".patch");
+            Files.writeString(patch, "--- a/ft/a.txt\n+++ b/ft/a.txt\n@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three\n");
+            Cli.Result applied = SharedWorkspace.cli("workspace", "patch", "apply", ws, patch.toString());
+            assertEquals(0, applied.exitCode(), applied.toString());
+            assertEquals("one\nTWO\nthree\n", SharedWorkspace.cli("workspace", "file", "read", ws, "ft/a.txt").stdout());
+            Cli.Result again = SharedWorkspace.cli("workspace", "patch", "apply", ws, patch.toString());
+            assertEquals(2, again.exitCode(), again.toString());
+            assertTrue(again.stderr().contains("hunk 1 of ft/a.txt") && again.stderr().contains("line 2 is 'TWO'"),
+                    again.toString());
+            Cli.Result outside = SharedWorkspace.cli("workspace", "file", "read", ws, "../etc/passwd");
+            assertEquals(2, outside.exitCode(), outside.toString());
+        } finally {
+            SharedWorkspace.cli("workspace", "exec", ws, "--", "rm", "-rf", "ft");
+        }
+    }
+
     @Test
     void execReportsExitCodeCwdAndTheJournal() {
         String ws = SharedWorkspace.id();

@@ -16,7 +16,7 @@ import pyro.core.model.WorkspaceInfo;
         subcommands = {WorkspaceCommand.Create.class, WorkspaceCommand.ListCmd.class, WorkspaceCommand.Status.class,
             WorkspaceCommand.Exec.class, WorkspaceCommand.Logs.class, WorkspaceCommand.Sync.class,
             WorkspaceCommand.Diff.class, WorkspaceCommand.Export.class, WorkspaceCommand.Delete.class,
-            FileCommand.class, PatchCommand.class, SnapshotCommand.class, WorkspaceCommand.Reset.class, WorkspaceCommand.Stop.class, WorkspaceCommand.Start.class,
+            WorkspaceCommand.Update.class, FileCommand.class, PatchCommand.class, SnapshotCommand.class, WorkspaceCommand.Reset.class, WorkspaceCommand.Stop.class, WorkspaceCommand.Start.class,
             WorkspaceCommand.Fork.class, ServiceCommand.class, ShellCommand.class})
 final class WorkspaceCommand {
     static String line(WorkspaceInfo w) {
@@ -237,6 +237,20 @@ final class WorkspaceCommand {
                 System.out.println(w.workspaceId());
                 return 0;
             }
+            return VmCommand.show(json, w, line(w));
+        }
+    }
+
+    @Command(name = "update", description = "Change a workspace's TTL (it expires that long after its last use) or name.")
+    static final class Update implements Callable<Integer> {
+        @Parameters(paramLabel = "WS") String id;
+        @Option(names = "--ttl-seconds", description = "The new idle timeout, counted from now.") Long ttl;
+        @Option(names = "--name", description = "A new unique name.") String name;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            WorkspaceInfo w = Clients.pyro().updateWorkspace(id, ttl, name);
             return VmCommand.show(json, w, line(w));
         }
     }

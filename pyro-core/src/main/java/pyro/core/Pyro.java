@@ -400,6 +400,14 @@ public final class Pyro {
         return workspaces.export(workspaceId, path, output, maxBytes);
     }
 
+    /**
+     * Changes a workspace's TTL ({@code ttlSeconds}: it now expires that long after its last use)
+     * and/or its name; null leaves a field as it is.
+     */
+    public WorkspaceInfo updateWorkspace(String workspaceId, Long ttlSeconds, String name) {
+        return workspaces.update(workspaceId, ttlSeconds, name);
+    }
+
     public DeleteResult deleteWorkspace(String workspaceId) {
         return workspaces.delete(workspaceId);
     }

@@ -20,8 +20,10 @@ public enum Profile {
                     "workspace_diff", "workspace_export", "workspace_delete", "service_start", "service_list",
                     "service_logs", "service_stop")),
     /** Every tool, interactive shells and the raw VM lifecycle included. */
-    WORKSPACE_FULL("workspace-full", "every tool: also interactive shells (shell_*), service_status, and the raw "
-            + "VM lifecycle (vm_create/start/exec/stop/delete/status, vm_reap_expired)", null);
+    WORKSPACE_FULL("workspace-full", "every tool: also workspace_list, workspace_logs, workspace_file_list, "
+            + "whole-machine snapshots and reset, stop/start and fork, interactive shells (shell_*), service_status, "
+            + "vm_list_environments and the raw VM lifecycle (vm_create/start/exec/stop/delete/status, vm_reap_expired)",
+            null);
 
     public static final Profile DEFAULT = WORKSPACE_CORE;
 
@@ -68,7 +70,9 @@ public enum Profile {
         } else {
             b.append("Use vm_run for a one-shot command (the VM is gone afterwards). When files or processes must "
                     + "persist across calls, workspace_create a workspace, pass its workspace_id to workspace_exec "
-                    + "and the other workspace_* tools, and workspace_delete it when done. ");
+                    + "and the other workspace_* tools, and workspace_delete it when done. Edit files with "
+                    + "workspace_file_read, then workspace_file_write (pass the sha256 the read returned as "
+                    + "expected_sha256) or workspace_patch_apply for small changes to big files. ");
         }
         b.append("Commands are one shell string run by 'sh -lc' in the guest. Results are compact JSON of at most ")
                 .append(Budget.fmt(Budget.DEFAULT_CHARS))

@@ -160,6 +160,7 @@ public final class Schemas {
             .field("vcpu_count", INT)
             .field("mem_mib", INT)
             .field("ttl_seconds", INT)
+            .field("ttl_policy", STR)
             .field("network", BOOL)
             .field("created_at", STR_OR_NULL)
             .field("expires_at", STR_OR_NULL)

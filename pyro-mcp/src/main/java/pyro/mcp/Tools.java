@@ -251,6 +251,16 @@ public final class Tools {
                                         + "than the output folder's free space.").withDefault(Pyro.DEFAULT_EXPORT_MAX_BYTES))
                         .call((pyro, a) -> pyro.exportWorkspace(a.string("workspace_id"), a.string("path"),
                                 a.path("output_path"), a.longValue("max_bytes"))),
+                ToolDef.named("workspace_update",
+                        "Change a workspace's TTL (ttl_seconds: it now expires that long after its last use; every "
+                                + "call on it renews that) and/or its name.")
+                        .title("Update a workspace")
+                        .hints(Hints.changes(false, true))
+                        .output(Schemas.WORKSPACE)
+                        .param(WORKSPACE_ID, Param.integer("ttl_seconds", "The new idle timeout in seconds."),
+                                Param.string("name", "A new unique name."))
+                        .call((pyro, a) -> pyro.updateWorkspace(a.string("workspace_id"), a.optLong("ttl_seconds"),
+                                a.string("name"))),
                 ToolDef.named("workspace_delete",
                         "Stop a workspace and delete it with all its files; export what you need first.")
                         .title("Delete a workspace")

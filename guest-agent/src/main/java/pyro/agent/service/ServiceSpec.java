@@ -99,10 +99,10 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
                 Path p = Path.of(path);
                 Path file;
                 if (p.isAbsolute()) {
+                    // any guest path: /tmp/app.ready keeps the marker out of the workspace's diff
                     file = guestPath(path, root);
-                    if (!file.startsWith(root) || file.equals(root)) {
-                        throw ServiceException.invalid("readiness path '" + path
-                                + "' is absolute but not inside the workspace " + GUEST_ROOT + ".");
+                    if (file.equals(root) || file.getParent() == null) {
+                        throw ServiceException.invalid("readiness path '" + path + "' is a folder, not a file.");
                     }
                 } else {
                     file = cwd.resolve(p).normalize();

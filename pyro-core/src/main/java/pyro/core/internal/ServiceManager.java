@@ -114,11 +114,16 @@ public final class ServiceManager {
             throw PyroException.invalid(problem);
         }
         if ("file".equals(p.type())) {
-            // where the file may be depends on the service's cwd, known here as a guest path
-            String resolved = p.path().startsWith("/") ? p.path() : cwd + "/" + p.path();
-            String norm = WorkspacePaths.guestPath(resolved, "ready file");
-            if (!p.path().startsWith("/") && !(norm + "/").startsWith(cwd + "/")) {
-                throw PyroException.invalid("ready file '" + p.path() + "' escapes the service's cwd " + cwd + ".");
+            if (p.path().indexOf('\0') >= 0) {
+                throw PyroException.invalid("ready file '" + p.path().replace("\0", "\\0") + "' contains a NUL byte.");
+            }
+            // an absolute path may be anywhere in the guest (/tmp/app.ready stays out of the diff); a
+            // relative one is resolved against the service's cwd and must stay inside it
+            if (!p.path().startsWith("/")) {
+                String norm = WorkspacePaths.guestPath(cwd + "/" + p.path(), "ready file");
+                if (!(norm + "/").startsWith(cwd + "/") || norm.equals(cwd)) {
+                    throw PyroException.invalid("ready file '" + p.path() + "' escapes the service's cwd " + cwd + ".");
+                }
             }
         }
     }

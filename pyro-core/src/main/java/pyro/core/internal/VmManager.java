@@ -303,6 +303,9 @@ public final class VmManager {
         if (VmState.FAILED.wire().equals(state)) {
             throw PyroException.guest(label(inst) + " " + id + " has failed: " + inst.stateReason());
         }
+        if (VmState.STARTED.wire().equals(state) && Instance.KIND_WORKSPACE.equals(kind)) {
+            return renew(inst);
+        }
         if (!VmState.STARTED.wire().equals(state)) {
             throw new PyroException(ErrorCode.CONFLICT, label(inst) + " " + id + " is " + state
                     + ", not started" + (Instance.KIND_VM.equals(kind) ? ": start it first."
@@ -310,6 +313,55 @@ public final class VmManager {
                             : "."));
         }
         return inst;
+    }
+
+    /**
+     * A workspace's TTL is an idle timeout: every call that uses it (exec, files, services, shells,
+     * sync, diff, export, snapshots) moves {@code expires_at} to now plus {@code ttl_seconds};
+     * status and list do not. Written at most once a second per workspace.
+     */
+    Instance renew(Instance inst) {
+        Instant next = Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(inst.ttlSeconds());
+        if (!next.isAfter(inst.expiresAt().plusSeconds(1))) {
+            return inst;
+        }
+        return store.update(inst.id(), i -> i.expired() || !VmState.STARTED.wire().equals(i.state()) ? i
+                : i.set("expires_at", next.toString())).orElse(inst);
+    }
+
+    /**
+     * Changes a workspace's TTL (from now: it expires {@code ttlSeconds} after its last use) and/or
+     * its name (unique, as at create); null leaves a field as it is.
+     */
+    public Instance update(String id, Long ttlSeconds, String name) {
+        if (ttlSeconds == null && name == null) {
+            throw PyroException.invalid("nothing to update: give --ttl-seconds and/or --name.");
+        }
+        if (ttlSeconds != null) {
+            Validate.ttlSeconds(ttlSeconds);
+        }
+        if (name != null) {
+            Validate.name("workspace", name);
+            if (Validate.looksLikeId(name)) {
+                throw PyroException.invalid("workspace name '" + name + "' looks like an id: choose another name.");
+            }
+        }
+        Instance inst = require(id, Instance.KIND_WORKSPACE);
+        if (inst.expired()) {
+            requireLive(id, Instance.KIND_WORKSPACE); // says it expired
+        }
+        return store.underCreateLock(() -> {
+            if (name != null && !name.equals(inst.str("name"))) {
+                requireNameFree(name);
+            }
+            return store.update(id, i -> {
+                if (ttlSeconds != null) {
+                    i.set("ttl_seconds", ttlSeconds).set("expires_at",
+                            Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(ttlSeconds).toString());
+                }
+                return name == null ? i : i.set("name", name);
+            }).orElseThrow(() -> PyroException.notFound("no VM or workspace with id '" + id + "'."));
+        });
     }
 
     /** Applies expiry and liveness checks to a record and returns its current state. */

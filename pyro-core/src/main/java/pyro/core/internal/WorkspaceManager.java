@@ -155,6 +155,13 @@ public final class WorkspaceManager {
         return files.export(id, guest, output, maxBytes);
     }
 
+    /** Changes the TTL (counted from now, renewed by every use) and/or the name. */
+    public WorkspaceInfo update(String id, Long ttlSeconds, String name) {
+        String resolved = vms.resolveId(id, Instance.KIND_WORKSPACE);
+        vms.update(resolved, ttlSeconds, name);
+        return status(resolved);
+    }
+
     public DeleteResult delete(String id) {
         try {
             id = vms.resolveId(id, Instance.KIND_WORKSPACE);

@@ -50,6 +50,8 @@ public record WorkspaceInfo(
     }
 
     public static final String WORKSPACE_PATH = pyro.core.protocol.Guest.WORKSPACE;
+    /** A workspace expires {@code ttl_seconds} after its last use (exec, files, services...), not after its creation. */
+    public static final String TTL_POLICY = "idle";
 
     public WorkspaceInfo {
         shells = shells == null ? List.of() : List.copyOf(shells);
@@ -67,6 +69,7 @@ public record WorkspaceInfo(
                 .put("vcpu_count", vcpuCount)
                 .put("mem_mib", memMib)
                 .put("ttl_seconds", ttlSeconds)
+                .put("ttl_policy", TTL_POLICY)
                 .put("network", network)
                 .put("created_at", createdAt)
                 .put("expires_at", expiresAt)
