@@ -19,6 +19,8 @@ final class McpClient implements AutoCloseable {
     private final OutputStream in;
     private final BufferedReader out;
     private int nextId = 1;
+    /** The notifications the server sent while requests were waiting for their replies, in order. */
+    final List<Map<String, Object>> notifications = new java.util.ArrayList<>();
 
     McpClient(Path stateDir) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(Cli.dist().resolve("bin/pyro").toString(), "mcp", "serve", "--profile",
@@ -64,6 +66,9 @@ final class McpClient implements AutoCloseable {
             if (reply.get("id") instanceof Number n && n.intValue() == id) {
                 return reply;
             }
+            if (!reply.containsKey("id") && reply.containsKey("method")) {
+                notifications.add(reply);
+            }
         }
     }
 
@@ -71,6 +76,14 @@ final class McpClient implements AutoCloseable {
     @SuppressWarnings("unchecked")
     Map<String, Object> call(String tool, Map<String, Object> args) throws IOException {
         Map<String, Object> r = request("tools/call", Map.of("name", tool, "arguments", args));
+        return (Map<String, Object>) r.get("result");
+    }
+
+    /** tools/call asking for progress notifications with {@code token}. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> callWithProgress(String tool, Map<String, Object> args, Object token) throws IOException {
+        Map<String, Object> r = request("tools/call", Map.of("name", tool, "arguments", args,
+                "_meta", Map.of("progressToken", token)));
         return (Map<String, Object>) r.get("result");
     }
 

@@ -1,6 +1,7 @@
 package pyro.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,6 +37,26 @@ class McpGuestTest {
             String[] lines = rec.get("stdout").toString().strip().split("\n");
             assertNotEquals(System.getProperty("os.version"), lines[0]);
             assertEquals("42", lines[1]);
+
+            // a client that sends a progress token hears the boot as it happens, counting up
+            mcp.notifications.clear();
+            Map<String, Object> withProgress = mcp.callWithProgress("vm_run", Map.of("environment", Guests.ENV,
+                    "command", "true"), "tok-1");
+            assertNotEquals(Boolean.TRUE, withProgress.get("isError"), withProgress.toString());
+            List<Map<String, Object>> progress = mcp.notifications.stream()
+                    .filter(n -> "notifications/progress".equals(n.get("method"))).toList();
+            assertFalse(progress.isEmpty(), "no progress notifications: " + mcp.notifications);
+            double last = 0;
+            for (Map<String, Object> n : progress) {
+                Map<String, Object> p = (Map<String, Object>) n.get("params");
+                assertEquals("tok-1", p.get("progressToken"));
+                double v = ((Number) p.get("progress")).doubleValue();
+                assertTrue(v > last, "progress must increase: " + progress);
+                last = v;
+                assertFalse(p.get("message").toString().isBlank());
+            }
+            assertTrue(progress.stream().anyMatch(n -> ((Map<String, Object>) n.get("params")).get("message").toString()
+                    .contains("debian:12")), progress.toString());
         }
     }
 

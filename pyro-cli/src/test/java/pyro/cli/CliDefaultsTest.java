@@ -66,7 +66,8 @@ class CliDefaultsTest {
 
     private static void walk(CommandLine cl, Map<String, String> seen) {
         for (CommandLine.Model.OptionSpec o : cl.getCommandSpec().options()) {
-            if (CONTRACT.containsKey(o.longestName())) {
+            // update's options change a value only when given: they have no default on purpose
+            if (CONTRACT.containsKey(o.longestName()) && !cl.getCommandSpec().qualifiedName().equals("pyro workspace update")) {
                 seen.put(cl.getCommandSpec().qualifiedName() + " " + o.longestName(), o.defaultValue());
             }
         }

@@ -134,9 +134,31 @@ public final class McpServer {
         return tools.stream()
                 .map(def -> SyncToolSpecification.builder()
                         .tool(tool(def))
-                        .callHandler((exchange, request) -> runner.call(def, request.arguments()))
+                        .callHandler((exchange, request) -> runner.call(def, request.arguments(),
+                                progressTo(exchange, request)))
                         .build())
                 .toList();
+    }
+
+    /**
+     * The call's progress sink when the client asked for progress ({@code _meta.progressToken}): each
+     * line becomes a {@code notifications/progress} with a progress count that only grows, the line as
+     * its message, and no total (how many lines a build or boot has is not known ahead).
+     */
+    static java.util.function.Consumer<String> progressTo(io.modelcontextprotocol.server.McpSyncServerExchange exchange,
+            McpSchema.CallToolRequest request) {
+        Object token = request.meta() == null ? null : request.meta().get("progressToken");
+        if (token == null || exchange == null) {
+            return null;
+        }
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return line -> {
+            try {
+                exchange.progressNotification(new McpSchema.ProgressNotification(token, n.incrementAndGet(), null, line));
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(McpServer.class).debug("cannot send progress", e);
+            }
+        };
     }
 
     /** The MCP tool of a definition: name, title, description, schemas and annotations. */

@@ -14,13 +14,14 @@ public enum Profile {
             List.of("vm_run")),
     /** The edit/test loop: workspaces, their files and services (15 tools). */
     WORKSPACE_CORE("workspace-core", "vm_run plus the workspace edit/test loop (create, exec, read/write/patch files, "
-            + "sync, diff, export, services); no interactive shells, snapshots or raw VM lifecycle",
-            List.of("vm_run", "workspace_create", "workspace_status", "workspace_exec",
-                    "workspace_file_read", "workspace_file_write", "workspace_patch_apply", "workspace_sync_push",
-                    "workspace_diff", "workspace_export", "workspace_delete", "service_start", "service_list",
-                    "service_logs", "service_stop")),
+            + "diff, export, services); no sync push of host folders, interactive shells, snapshots or raw VM lifecycle",
+            List.of("vm_run", "vm_list_environments", "workspace_create", "workspace_list", "workspace_status",
+                    "workspace_exec", "workspace_file_read", "workspace_file_write", "workspace_patch_apply",
+                    "workspace_diff", "workspace_export", "workspace_delete", "service_start", "service_logs",
+                    "service_stop")),
     /** Every tool, interactive shells and the raw VM lifecycle included. */
-    WORKSPACE_FULL("workspace-full", "every tool: also workspace_list, workspace_logs, workspace_file_list, "
+    WORKSPACE_FULL("workspace-full", "every tool: also workspace_sync_push, workspace_logs, workspace_file_list, "
+            + "service_list, "
             + "whole-machine snapshots and reset, stop/start and fork, interactive shells (shell_*), service_status, "
             + "vm_list_environments and the raw VM lifecycle (vm_create/start/exec/stop/delete/status, vm_reap_expired)",
             null);

@@ -44,13 +44,36 @@ final class ToolRunner {
     synchronized Pyro pyro() {
         if (pyro == null) {
             Logger progress = LoggerFactory.getLogger("pyro.mcp.progress");
-            pyro = factory.get().withProgress(progress::info);
+            pyro = factory.get().withProgress(line -> {
+                progress.info(line);
+                java.util.function.Consumer<String> call = CALL_PROGRESS.get();
+                if (call != null) {
+                    call.accept(line);
+                }
+            });
         }
         return pyro;
     }
 
+    /**
+     * Where the progress lines of the call running on this thread go besides stderr: the client's
+     * {@code notifications/progress} when it sent a progress token. Inherited, so the virtual threads a
+     * call starts report to the same call.
+     */
+    private static final InheritableThreadLocal<java.util.function.Consumer<String>> CALL_PROGRESS =
+            new InheritableThreadLocal<>();
+
     CallToolResult call(ToolDef tool, Map<String, Object> arguments) {
+        return call(tool, arguments, null);
+    }
+
+    /**
+     * One call; {@code progress} (null when the client sent no progress token) receives each progress
+     * line of this call (environment builds, boots, restores, seeding) as it happens.
+     */
+    CallToolResult call(ToolDef tool, Map<String, Object> arguments, java.util.function.Consumer<String> progress) {
         inFlight.incrementAndGet();
+        CALL_PROGRESS.set(progress);
         try {
             Args args = new Args(tool, arguments);
             int budget = tool.cuts().isEmpty() ? Budget.DEFAULT_CHARS : Budget.of(tool.name(), args); // before the SDK runs
@@ -69,6 +92,7 @@ final class ToolRunner {
             log().error("{} failed unexpectedly", tool.name(), e);
             return error(INTERNAL_ERROR, unexpected(tool.name(), e));
         } finally {
+            CALL_PROGRESS.remove();
             inFlight.decrementAndGet();
         }
     }

@@ -59,6 +59,9 @@ public final class Tools {
 
     // ---- how to get what the output budget cut (the text of each marker) ---------------------------
 
+    static final String COLD_BUILD = "The first use of an environment on a host builds it from Debian packages (2-5 "
+            + "minutes, with progress notifications when asked for); vm_pull_environment does that ahead, and later "
+            + "boots take seconds.";
     static final String MORE = "or pass output_budget_chars (at most " + Budget.fmt(Budget.MAX_CHARS) + ")";
     static final String RUN_HINT = "rerun with the output filtered (| tail -n 200, | grep ..., > file && head), or use "
             + "a workspace (workspace_exec) where the output can go to a file to read in parts or export to the host, "
@@ -82,7 +85,8 @@ public final class Tools {
                                 + "the VM is deleted afterwards. Use this first for any one-shot job (try a tool, run a "
                                 + "script, build or test something self-contained). Nothing survives the call: when files "
                                 + "or processes must persist across several commands, use workspace_create and "
-                                + "workspace_exec instead. A non-zero exit_code is the command's own result, not a tool error.")
+                                + "workspace_exec instead. A non-zero exit_code is the command's own result, not a tool error. "
+                                + COLD_BUILD)
                         .title("Run a command in a fresh VM")
                         .hints(Hints.changes(false, false).reachingNetwork())
                         .output(Schemas.RUN)
@@ -99,6 +103,16 @@ public final class Tools {
                         .output(Schemas.ENVIRONMENT_LIST)
                         .budget(Budget.Cut.list("environments"))
                         .call((pyro, a) -> pyro.listEnvironments()),
+                ToolDef.named("vm_pull_environment",
+                        "Build an environment into the local cache if it is not there (from Debian packages: a "
+                                + "few minutes the first time, with progress notifications when the client asks for "
+                                + "them) and save a booted guest so later boots are warm starts. Call it once before "
+                                + "the first vm_run or workspace_create to keep those calls short.")
+                        .title("Prepare a guest environment")
+                        .hints(Hints.changes(false, true).reachingNetwork())
+                        .output(Schemas.ENVIRONMENT)
+                        .param(ENVIRONMENT)
+                        .call((pyro, a) -> pyro.pullEnvironment(a.string("environment"))),
 
                 // ---- raw VM lifecycle -------------------------------------------------------------
                 ToolDef.named("vm_create",
@@ -160,7 +174,8 @@ public final class Tools {
                                 + "workspace_exec, workspace_sync_push, workspace_diff, workspace_export and finally "
                                 + "workspace_delete. Files live in /workspace; seed_path copies a host folder or "
                                 + "archive there first and becomes the baseline workspace_diff compares against. "
-                                + "It expires after ttl_seconds without being deleted.")
+                                + "It expires after ttl_seconds without being used (every call on it renews that). "
+                                + COLD_BUILD)
                         .title("Create a workspace")
                         .hints(Hints.changes(false, false).reachingNetwork())
                         .output(Schemas.WORKSPACE)

@@ -101,7 +101,7 @@ class ToolRunnerTest {
             Map<String, Object> s = t.inputSchema();
             assertEquals(false, s.get("additionalProperties"));
             for (Param p : t.params()) {
-                assertTrue(p.name().matches("[a-z_]+"), t.name() + "." + p.name());
+                assertTrue(p.name().matches("[a-z][a-z0-9_]*"), t.name() + "." + p.name());
                 assertFalse(p.description().isBlank(), t.name() + "." + p.name());
             }
         }

@@ -120,7 +120,7 @@ public final class ServiceManager {
             // an absolute path may be anywhere in the guest (/tmp/app.ready stays out of the diff); a
             // relative one is resolved against the service's cwd and must stay inside it
             if (!p.path().startsWith("/")) {
-                String norm = WorkspacePaths.guestPath(cwd + "/" + p.path(), "ready file");
+                String norm = java.nio.file.Path.of(cwd).resolve(p.path()).normalize().toString();
                 if (!(norm + "/").startsWith(cwd + "/") || norm.equals(cwd)) {
                     throw PyroException.invalid("ready file '" + p.path() + "' escapes the service's cwd " + cwd + ".");
                 }
