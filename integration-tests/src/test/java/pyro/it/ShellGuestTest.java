@@ -52,6 +52,24 @@ class ShellGuestTest {
         assertEquals(0, SharedWorkspace.cli("workspace", "shell", "close", ws, shell).exitCode());
     }
 
+    /** A burst with colours and a CR-redrawn progress line, read once after it went quiet, as plain text. */
+    @Test
+    void aPlainReadAfterIdleGetsTheWholeBurstAsATerminalShowsIt() throws Exception {
+        ShellInfo s = pyro.openShell(ws, null, 120, 30);
+        try {
+            long start = pyro.readShell(ws, s.shellId(), 0, 1 << 20, 2_000, 500, false).nextCursor();
+            pyro.writeShell(ws, s.shellId(), "printf '\\033[31mred\\033[0m\\n'; for i in 1 2 3; do printf '\\r%s0%%' $i; "
+                    + "sleep 0.2; done; printf '\\rdone\\n'", true);
+            ShellRead r = pyro.readShell(ws, s.shellId(), start, 1 << 20, 30_000, 1_500, true);
+            String out = r.output();
+            assertTrue(out.contains("red\n") && out.contains("done"), out);
+            assertTrue(!out.contains("\u001b") && !out.contains("\r") && !out.contains("30%"), out);
+            assertEquals(Boolean.TRUE, r.get("plain"));
+        } finally {
+            pyro.closeShell(ws, s.shellId());
+        }
+    }
+
     @Test
     void interruptReturnsThePrompt() throws Exception {
         ShellInfo s = pyro.openShell(ws, null, 120, 30);

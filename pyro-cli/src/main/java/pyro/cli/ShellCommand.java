@@ -44,11 +44,13 @@ final class ShellCommand {
         @Option(names = "--cursor", defaultValue = "0") long cursor;
         @Option(names = "--max-chars", defaultValue = "" + Pyro.DEFAULT_SHELL_MAX_CHARS) int maxChars;
         @Option(names = "--wait-ms", defaultValue = "0", description = "Wait up to this long for new output (0-60000).") int waitMs;
+        @Option(names = "--wait-for-idle-ms", paramLabel = "MS", description = "Return once the output has been quiet this long (within --wait-ms, 60000 if not given).") Integer idleMs;
+        @Option(names = "--plain", description = "Show the output as a terminal would: escape sequences removed, CR and backspace applied.") boolean plain;
         @Option(names = "--json") boolean json;
 
         @Override
         public Integer call() {
-            ShellRead r = Clients.pyro().readShell(id, shell, cursor, maxChars, waitMs);
+            ShellRead r = Clients.pyro().readShell(id, shell, cursor, maxChars, waitMs, idleMs, plain);
             if (json) {
                 Output.json(r);
             } else {

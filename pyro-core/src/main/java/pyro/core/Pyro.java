@@ -553,6 +553,16 @@ public final class Pyro {
         return shells.read(workspaceId, shellId, cursor, maxChars, waitMs);
     }
 
+    /**
+     * As above; {@code idleMs} (null: off) returns once the output has been quiet that long, within
+     * {@code waitMs} (0: 60 s then); {@code plain} renders the output as a terminal shows it (ANSI
+     * sequences removed, CR and backspace applied). Cursors stay byte offsets of the raw stream.
+     */
+    public ShellRead readShell(String workspaceId, String shellId, long cursor, int maxChars, int waitMs, Integer idleMs,
+            boolean plain) {
+        return shells.read(workspaceId, shellId, cursor, maxChars, waitMs, idleMs, plain);
+    }
+
     public ShellAck writeShell(String workspaceId, String shellId, String input, boolean newline) {
         return shells.write(workspaceId, shellId, input, newline);
     }

@@ -273,6 +273,7 @@ public final class Schemas {
             .field("next_cursor", INT_OR_NULL)
             .field("truncated", BOOL_OR_NULL)
             .optional("state", STR_OR_NULL)
+            .optional("plain", BOOL)
             .shape();
 
     static final Shape SHELL_WRITE =

@@ -432,9 +432,17 @@ public final class Tools {
                                 Param.integer("max_chars", "At most this many characters are returned; "
                                         + "truncated says whether more is waiting.").withDefault(Pyro.DEFAULT_SHELL_MAX_CHARS),
                                 Param.integer("wait_ms", "When nothing new is there yet, wait up to this many "
-                                        + "milliseconds (0-60000) for output instead of returning empty.").withDefault(0))
+                                        + "milliseconds (0-60000) for output instead of returning empty.").withDefault(0),
+                                Param.integer("wait_for_idle_ms", "Return once the output has been quiet this many "
+                                        + "milliseconds (so a command's whole burst arrives in one read), within wait_ms "
+                                        + "(60000 when wait_ms is 0)."),
+                                Param.bool("plain", "Return the output as a terminal shows it: ANSI escape sequences "
+                                        + "removed, carriage returns and backspaces applied. Cursors stay byte offsets of "
+                                        + "the raw output.").withDefault(true))
                         .call((pyro, a) -> pyro.readShell(a.string("workspace_id"), a.string("shell_id"),
-                                a.longValue("cursor"), shellReadChars(a), a.intValue("wait_ms"))),
+                                a.longValue("cursor"), shellReadChars(a), a.intValue("wait_ms"),
+                                a.optLong("wait_for_idle_ms") == null ? null : (int) (long) a.optLong("wait_for_idle_ms"),
+                                a.bool("plain"))),
                 ToolDef.named("shell_write",
                         "Type input into a shell opened by shell_open (a newline is added, i.e. Enter is "
                                 + "pressed, unless newline is false). Read the result with shell_read.")

@@ -28,6 +28,7 @@ final class OutputBuffer {
     private long start; // absolute offset of the first kept byte
     private long end; // absolute offset one past the last byte
     private boolean finished;
+    private long lastAppendNanos = System.nanoTime();
 
     OutputBuffer(int capacity) {
         if (capacity < 16) {
@@ -47,6 +48,7 @@ final class OutputBuffer {
         }
         lock.lock();
         try {
+            lastAppendNanos = System.nanoTime();
             long kept = end - start;
             if (kept + len > ring.length && ring.length < capacity) {
                 grow((int) Math.min(capacity, Math.max((long) ring.length * 2, kept + len)));
@@ -125,6 +127,33 @@ final class OutputBuffer {
                     return c;
                 }
                 changed.awaitNanos(left);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Like {@link #read} but returns only once the output has been quiet for {@code idleMs} (there is
+     * something new at {@code cursor} and nothing was appended for that long), the output ended, or
+     * {@code waitMs} passed: a program that prints in bursts is read after its burst, not in pieces.
+     */
+    Chunk readWhenIdle(long cursor, int max, long waitMs, long idleMs) throws InterruptedException {
+        lock.lock();
+        try {
+            if (cursor > end) {
+                throw new IllegalArgumentException("cursor " + cursor + " is beyond the end of the output (" + end + ")");
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, waitMs));
+            long idle = TimeUnit.MILLISECONDS.toNanos(idleMs);
+            while (true) {
+                long now = System.nanoTime();
+                long quietFor = now - lastAppendNanos;
+                if (finished || now >= deadline || (end > cursor && quietFor >= idle)) {
+                    return readNow(cursor, max);
+                }
+                long until = end > cursor ? Math.min(deadline - now, idle - quietFor) : deadline - now;
+                changed.awaitNanos(Math.max(1, until));
             }
         } finally {
             lock.unlock();

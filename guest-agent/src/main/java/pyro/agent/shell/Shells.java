@@ -93,12 +93,13 @@ public final class Shells {
         long cursor = number("shell_read cursor", r.cursor(), 0, 0, Long.MAX_VALUE);
         int max = (int) number("shell_read max_chars", r.maxChars(), 65536, 1, 1 << 20);
         long waitMs = number("shell_read wait_ms", r.waitMs(), 0, 0, MAX_WAIT_MS);
+        Long idleMs = r.idleMs() == null ? null : number("shell_read idle_ms", r.idleMs(), 0, 1, MAX_WAIT_MS);
         if (s.state() == Shell.State.CLOSED) {
             throw closed(s);
         }
         OutputBuffer.Chunk c;
         try {
-            c = s.output.read(cursor, max, waitMs);
+            c = idleMs == null ? s.output.read(cursor, max, waitMs) : s.output.readWhenIdle(cursor, max, waitMs, idleMs);
         } catch (IllegalArgumentException e) {
             throw ShellException.invalid(e.getMessage() + " of shell " + s.id);
         } catch (InterruptedException e) {

@@ -20,6 +20,32 @@ class OutputBufferTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** A burst written in pieces 30 ms apart is read whole when the read waits for 200 ms of quiet. */
+    @Test
+    void aReadThatWaitsForIdleGetsTheWholeBurst() throws Exception {
+        OutputBuffer b = new OutputBuffer(1 << 20);
+        Thread writer = Thread.ofVirtual().start(() -> {
+            for (int i = 0; i < 5; i++) {
+                b.append(utf8("part" + i + "\n"), 0, 6);
+                try {
+                    Thread.sleep(30);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        long t0 = System.nanoTime();
+        OutputBuffer.Chunk c = b.readWhenIdle(0, 1 << 16, 10_000, 200);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        writer.join();
+        assertEquals("part0\npart1\npart2\npart3\npart4\n", new String(c.bytes(), StandardCharsets.UTF_8));
+        assertTrue(ms >= 200 && ms < 5_000, "returned after " + ms + " ms");
+        // nothing new and nothing coming: the wait bound ends it, empty
+        t0 = System.nanoTime();
+        assertEquals(0, b.readWhenIdle(c.nextCursor(), 100, 300, 50).bytes().length);
+        assertTrue((System.nanoTime() - t0) / 1_000_000 >= 250);
+    }
+
     @Test
     void readsByCursorNeverLoseOrRepeatBytes() throws Exception {
         OutputBuffer b = new OutputBuffer(1 << 20);

@@ -33,6 +33,16 @@ public final class ShellManager {
     }
 
     public ShellRead read(String id, String shellId, long cursor, int maxChars, int waitMs) {
+        return read(id, shellId, cursor, maxChars, waitMs, null, false);
+    }
+
+    /**
+     * {@code idleMs}: return once the output has been quiet that long (within {@code waitMs}, which
+     * defaults to 60 s then); {@code plain}: the output rendered as a terminal shows it (escape
+     * sequences removed, CR and backspace applied). Cursors stay byte offsets of the raw output.
+     */
+    public ShellRead read(String id, String shellId, long cursor, int maxChars, int waitMs, Integer idleMs,
+            boolean plain) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         requireShellId(shellId);
         if (cursor < 0) {
@@ -44,8 +54,17 @@ public final class ShellManager {
         if (waitMs < 0 || waitMs > 60_000) {
             throw PyroException.invalid("wait " + waitMs + " ms is out of range: use 0 to 60000.");
         }
-        return new ShellRead(id, Messages.fields(call(id,
-                new Request.ShellRead(shellId, cursor, (long) maxChars, (long) waitMs), Reply.ShellReadResult.class)));
+        if (idleMs != null && (idleMs < 1 || idleMs > 60_000)) {
+            throw PyroException.invalid("wait for idle " + idleMs + " ms is out of range: use 1 to 60000.");
+        }
+        long wait = idleMs != null && waitMs == 0 ? 60_000 : waitMs;
+        Map<String, Object> fields = Messages.fields(call(id, new Request.ShellRead(shellId, cursor, (long) maxChars,
+                wait, idleMs == null ? null : (long) idleMs), Reply.ShellReadResult.class));
+        if (plain && fields.get("output") instanceof String raw) {
+            fields.put("output", TerminalText.plain(raw));
+            fields.put("plain", true);
+        }
+        return new ShellRead(id, fields);
     }
 
     public ShellAck write(String id, String shellId, String input, boolean newline) {

@@ -78,7 +78,11 @@ public sealed interface Request {
 
     record ShellOpen(String cwd, Long cols, Long rows) implements Request {}
 
-    record ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs) implements Request {}
+    record ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs, Long idleMs) implements Request {
+        public ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs) {
+            this(shellId, cursor, maxChars, waitMs, null);
+        }
+    }
 
     record ShellWrite(String shellId, String input, Boolean newline) implements Request {}
 
