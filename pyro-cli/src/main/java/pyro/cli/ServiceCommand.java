@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
+import pyro.core.ServiceOptions;
 import pyro.core.model.Readiness;
 import pyro.core.model.ServiceInfo;
 import pyro.core.model.ServiceLogs;
@@ -19,8 +20,9 @@ import pyro.core.model.ServiceLogs;
             ServiceCommand.Logs.class, ServiceCommand.Stop.class})
 final class ServiceCommand {
     static String line(ServiceInfo s) {
-        return String.format("%-20s %-9s pid %-6s %s%s", s.serviceName(), s.state(), s.get("pid"),
-                s.get("command"), s.stopReason() != null ? "  (" + s.stopReason() + ")" : "");
+        return String.format("%-20s %-9s pid %-6s %s%s%s", s.serviceName(), s.state(), s.get("pid"),
+                s.get("command"), s.stopReason() != null ? "  (" + s.stopReason() + ")" : "",
+                s.get("restart_count") instanceof Number n && n.intValue() > 0 ? "  restarts " + n : "");
     }
 
     static final class Probe {
@@ -47,6 +49,15 @@ final class ServiceCommand {
         @ArgGroup(exclusive = true, multiplicity = "0..1") Probe probe;
         @Option(names = "--ready-timeout-seconds", defaultValue = "" + Readiness.DEFAULT_TIMEOUT_SECONDS) long timeout;
         @Option(names = "--ready-interval-ms", defaultValue = "" + Readiness.DEFAULT_INTERVAL_MS) long interval;
+        @Option(names = "--restart", paramLabel = "no|on-failure|always", defaultValue = ServiceOptions.DEFAULT_RESTART,
+                description = "Restart the service when it ends: never (no, the default), when it fails, or always.")
+        String restart;
+        @Option(names = "--max-restarts", paramLabel = "N", defaultValue = "" + ServiceOptions.DEFAULT_MAX_RESTARTS,
+                description = "At most this many restarts in a row (default ${DEFAULT-VALUE}); then it is failed.")
+        int maxRestarts;
+        @Option(names = "--after", paramLabel = "NAME[:started|ready|exited-ok]",
+                description = "Start once that service is ready (or started, or exited with 0); repeatable.")
+        List<String> after;
         @Option(names = "--json") boolean json;
 
         @Override
@@ -73,8 +84,9 @@ final class ServiceCommand {
                     r = Readiness.command(probe.command);
                 }
             }
-            ServiceInfo s = Clients.pyro().startService(id, name, command == null ? List.of() : command, cwd, vars,
-                    r.withTimeout(timeout, interval));
+            ServiceInfo s = Clients.pyro().startService(id, name, command == null ? List.of() : command,
+                    ServiceOptions.defaults().cwd(cwd).env(vars).readiness(r.withTimeout(timeout, interval))
+                            .restart(restart).maxRestarts(maxRestarts).after(after == null ? List.of() : after));
             return VmCommand.show(json, s, line(s));
         }
 

@@ -29,6 +29,7 @@ class CliDefaultsTest {
         CONTRACT.put("--cols", 120);
         CONTRACT.put("--rows", 30);
         CONTRACT.put("--max-chars", 65536);
+        CONTRACT.put("--max-restarts", 5);
     }
 
     @Test
@@ -44,6 +45,7 @@ class CliDefaultsTest {
         sdk.put("--cols", Pyro.DEFAULT_SHELL_COLS);
         sdk.put("--rows", Pyro.DEFAULT_SHELL_ROWS);
         sdk.put("--max-chars", Pyro.DEFAULT_SHELL_MAX_CHARS);
+        sdk.put("--max-restarts", pyro.core.ServiceOptions.DEFAULT_MAX_RESTARTS);
         assertEquals(CONTRACT, sdk);
     }
 

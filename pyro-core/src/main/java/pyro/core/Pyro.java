@@ -510,6 +510,22 @@ public final class Pyro {
         return startService(workspaceId, serviceName, shell(shellCommand), cwd, env, readiness);
     }
 
+    /**
+     * Starts a service as {@code options} say, a restart policy and a start order included
+     * ({@code ServiceOptions.defaults().restart("on-failure").after("db")}); returns as
+     * {@link #startService(String, String, List, String, Map, Readiness)} does, once it is running (after
+     * the restarts it needed) or throws when it ended failed.
+     */
+    public ServiceInfo startService(String workspaceId, String serviceName, List<String> command,
+            ServiceOptions options) {
+        return services.start(workspaceId, serviceName, command, options == null ? ServiceOptions.defaults() : options);
+    }
+
+    /** The string form with options: {@code command} runs under {@code sh -lc}. */
+    public ServiceInfo startService(String workspaceId, String serviceName, String shellCommand, ServiceOptions options) {
+        return startService(workspaceId, serviceName, shell(shellCommand), options);
+    }
+
     public ServiceList listServices(String workspaceId) {
         return services.list(workspaceId);
     }

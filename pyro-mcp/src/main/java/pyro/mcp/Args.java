@@ -70,6 +70,20 @@ public final class Args {
                 }
                 yield b;
             }
+            case STRINGS -> {
+                if (!(v instanceof java.util.List<?> l)) {
+                    throw wrongType(p, "an array of strings", v);
+                }
+                java.util.List<String> out = new java.util.ArrayList<>();
+                for (Object o : l) {
+                    if (!(o instanceof String s)) {
+                        throw PyroException.invalid("argument '" + p.name() + "' for " + tool
+                                + " must be an array of strings, but it holds " + describe(o) + ".");
+                    }
+                    out.add(s);
+                }
+                yield java.util.List.copyOf(out);
+            }
             case OBJECT -> {
                 if (!(v instanceof Map<?, ?> m)) {
                     throw wrongType(p, "an object of string values", v);
@@ -185,6 +199,13 @@ public final class Args {
     public boolean bool(String name) {
         Object v = valueOrDefault(name);
         return Boolean.TRUE.equals(v);
+    }
+
+    /** An array-of-strings argument; empty when absent. */
+    @SuppressWarnings("unchecked")
+    public java.util.List<String> strings(String name) {
+        Object v = valueOrDefault(name);
+        return v == null ? java.util.List.of() : (java.util.List<String>) v;
     }
 
     @SuppressWarnings("unchecked")

@@ -18,7 +18,9 @@ public record Param(String name, Type type, String description, boolean required
         BOOLEAN("boolean"),
         OBJECT("object"),
         /** A string, or a whole number given for it (a port where "[HOST:]PORT" is expected). */
-        STRING_OR_INTEGER("string");
+        STRING_OR_INTEGER("string"),
+        /** An array of strings (service_start's after). */
+        STRINGS("array");
 
         final String json;
 
@@ -45,6 +47,10 @@ public record Param(String name, Type type, String description, boolean required
 
     public static Param object(String name, String description) {
         return new Param(name, Type.OBJECT, description, false, null, List.of(), false);
+    }
+
+    public static Param strings(String name, String description) {
+        return new Param(name, Type.STRINGS, description, false, null, List.of(), false);
     }
 
     public static Param stringOrInteger(String name, String description) {
@@ -84,6 +90,9 @@ public record Param(String name, Type type, String description, boolean required
         }
         if (type == Type.INTEGER) {
             s.put("minimum", 0);
+        }
+        if (type == Type.STRINGS) {
+            s.put("items", Map.of("type", "string"));
         }
         if (type == Type.OBJECT) {
             s.put("additionalProperties", Map.of("type", "string"));

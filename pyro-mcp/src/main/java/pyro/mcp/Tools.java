@@ -3,6 +3,7 @@ package pyro.mcp;
 import java.util.List;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
+import pyro.core.ServiceOptions;
 import pyro.core.model.Readiness;
 import pyro.mcp.ToolDef.Hints;
 
@@ -501,9 +502,22 @@ public final class Tools {
                                         + "service is killed and reported failed.")
                                         .withDefault(Readiness.DEFAULT_TIMEOUT_SECONDS),
                                 Param.integer("ready_interval_ms", "Milliseconds between readiness probes.")
-                                        .withDefault(Readiness.DEFAULT_INTERVAL_MS))
+                                        .withDefault(Readiness.DEFAULT_INTERVAL_MS),
+                                Param.string("restart", "Restart the service when it ends: no, on-failure (non-zero "
+                                        + "exit, signal, failed readiness) or always; readiness is checked again after "
+                                        + "each restart.").oneOf("no", "on-failure", "always")
+                                        .withDefault(ServiceOptions.DEFAULT_RESTART),
+                                Param.integer("max_restarts", "At most this many restarts in a row (a run that stayed "
+                                        + "up 10 s resets the row); then the service is failed.")
+                                        .withDefault(ServiceOptions.DEFAULT_MAX_RESTARTS),
+                                Param.strings("after", "Start only once these services are there: "
+                                        + "\"NAME[:started|ready|exited-ok]\" each (default condition ready), "
+                                        + "waited for within ready_timeout_seconds."))
                         .call((pyro, a) -> pyro.startService(a.string("workspace_id"), a.string("service_name"),
-                                a.string("command"), a.string("cwd"), a.stringMap("env"), readiness(a))),
+                                a.string("command"), ServiceOptions.defaults().cwd(a.string("cwd"))
+                                        .env(a.stringMap("env")).readiness(readiness(a)).restart(a.string("restart"))
+                                        .maxRestarts(a.intValue("max_restarts"))
+                                        .after(a.strings("after")))),
                 ToolDef.named("service_list",
                         "List a workspace's services with their states (starting, running, stopped, exited, failed).")
                         .title("List services")

@@ -27,6 +27,16 @@ record FileProbe(String path, Path file) implements Probe {
         return Files.exists(file) ? null : "file " + file + " does not exist yet";
     }
 
+    /** A restarted run must make the file again: the one the previous run left does not count. */
+    @Override
+    public void reset() {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // a folder or no permission: the check then sees what is there
+        }
+    }
+
     @Override
     public AutoCloseable arm(Runnable wake) {
         WatchService ws;

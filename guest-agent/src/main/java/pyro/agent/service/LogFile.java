@@ -122,6 +122,27 @@ final class LogFile {
         start = total - keep;
     }
 
+    /**
+     * Appends one line of the agent's own (a restart marker), on a line of its own: a newline first when
+     * what the service wrote last did not end one.
+     */
+    synchronized void marker(String line) {
+        if (channel == null) {
+            return;
+        }
+        boolean fresh = total == start;
+        if (!fresh) {
+            try {
+                ByteBuffer last = ByteBuffer.allocate(1);
+                fresh = channel.read(last, total - start - 1) == 1 && last.get(0) == '\n';
+            } catch (IOException e) {
+                fresh = false;
+            }
+        }
+        byte[] b = ((fresh ? "" : "\n") + line + "\n").getBytes(StandardCharsets.UTF_8);
+        write(b, 0, b.length);
+    }
+
     /** Stops capturing; later writes are dropped (a leftover child of a replaced service). */
     synchronized void close() {
         if (channel != null) {

@@ -23,4 +23,7 @@ interface Probe {
     default AutoCloseable arm(Runnable wake) {
         return () -> {};
     }
+
+    /** Before a restart: forget what the previous run left (the file probe removes its file). */
+    default void reset() {}
 }

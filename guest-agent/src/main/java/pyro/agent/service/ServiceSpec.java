@@ -8,13 +8,14 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import pyro.core.protocol.Probes;
 import pyro.core.protocol.Request;
+import pyro.core.protocol.ServicePolicy;
 
 /**
  * A validated {@code service_start} request. Everything is checked here, before anything is spawned, so
  * bad input never leaves a half-started service behind.
  */
 record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String> env, Probe probe,
-        long timeoutMs, long intervalMs) {
+        long timeoutMs, long intervalMs, String restart, int maxRestarts, List<ServicePolicy.Dependency> after) {
     static final String GUEST_ROOT = pyro.core.protocol.Guest.WORKSPACE;
     static final long DEFAULT_TIMEOUT_MS = 30_000;
     static final long DEFAULT_INTERVAL_MS = 500;
@@ -48,6 +49,21 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
         if (resolveExecutable(argv.get(0), env.get("PATH"), cwd) == null) {
             throw ServiceException.invalid("service command '" + argv.get(0) + "' was not found or is not executable.");
         }
+        String restartProblem = ServicePolicy.restartProblem(r.restart());
+        if (restartProblem == null) {
+            restartProblem = ServicePolicy.maxRestartsProblem(r.maxRestarts());
+        }
+        if (restartProblem != null) {
+            throw ServiceException.invalid(restartProblem);
+        }
+        List<ServicePolicy.Dependency> after;
+        try {
+            after = List.copyOf(ServicePolicy.parseAll(name, r.after()));
+        } catch (IllegalArgumentException e) {
+            throw ServiceException.invalid(e.getMessage());
+        }
+        String restart = r.restart() == null ? ServicePolicy.DEFAULT_RESTART : r.restart();
+        int maxRestarts = r.maxRestarts() == null ? ServicePolicy.DEFAULT_MAX_RESTARTS : r.maxRestarts();
         Request.Probe m = r.readiness();
         Probe probe = null;
         long timeout = DEFAULT_TIMEOUT_MS;
@@ -61,7 +77,7 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
             interval = longField("interval_ms", m.intervalMs(), DEFAULT_INTERVAL_MS, 10, 60_000);
             probe = probe(name, m, cwd, workspaceRoot, env);
         }
-        return new ServiceSpec(name, List.copyOf(argv), cwd, env, probe, timeout, interval);
+        return new ServiceSpec(name, List.copyOf(argv), cwd, env, probe, timeout, interval, restart, maxRestarts, after);
     }
 
     private static Map<String, String> env(Map<String, String> m) throws ServiceException {

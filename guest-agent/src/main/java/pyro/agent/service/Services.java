@@ -15,6 +15,7 @@ import pyro.core.ErrorCode;
 import pyro.core.protocol.Messages;
 import pyro.core.protocol.Reply;
 import pyro.core.protocol.Request;
+import pyro.core.protocol.ServicePolicy;
 
 /**
  * Workspace services: long-lived processes with readiness probes, started, listed, read and stopped by
@@ -109,13 +110,68 @@ public final class Services {
                 throw ServiceException.conflict("service '" + spec.name() + "' is already "
                         + old.record().get("state") + "; stop it first or use another name.");
             }
+            checkOrder(spec);
             if (old != null) {
                 old.retire();
             }
-            svc = new Service(spec, root.resolve(spec.name()), logCap);
+            svc = new Service(spec, root.resolve(spec.name()), logCap, this::lookup);
             services.put(spec.name(), svc);
         }
         return svc.start();
+    }
+
+    private synchronized Service lookup(String name) {
+        return services.get(name);
+    }
+
+    /**
+     * Must hold the lock. Every {@code after} name must be a service of this workspace, and the start order
+     * (with this service's entries in place of any earlier service of its name) must have no cycle.
+     */
+    private void checkOrder(ServiceSpec spec) throws ServiceException {
+        List<String> unknown = new ArrayList<>();
+        for (ServicePolicy.Dependency d : spec.after()) {
+            if (!services.containsKey(d.name())) {
+                unknown.add("'" + d.name() + "'");
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw ServiceException.invalid("service '" + spec.name() + "' cannot start after "
+                    + String.join(", ", unknown) + ": " + (unknown.size() == 1 ? "no such service" : "no such services")
+                    + " in this workspace (start " + (unknown.size() == 1 ? "it" : "them") + " first).");
+        }
+        List<String> path = new ArrayList<>();
+        path.add(spec.name());
+        for (ServicePolicy.Dependency d : spec.after()) {
+            List<String> cycle = cycleFrom(d.name(), spec.name(), path);
+            if (cycle != null) {
+                throw ServiceException.invalid("service '" + spec.name() + "' cannot start after '" + d.name()
+                        + "': the start order would be a cycle (" + String.join(" -> ", cycle) + ").");
+            }
+        }
+    }
+
+    /** The path from {@code node} back to {@code target} along the services' after lists, or null. */
+    private List<String> cycleFrom(String node, String target, List<String> path) {
+        List<String> here = new ArrayList<>(path);
+        here.add(node);
+        if (node.equals(target)) {
+            return here;
+        }
+        if (path.contains(node) || here.size() > services.size() + 2) {
+            return null;
+        }
+        Service s = services.get(node);
+        if (s == null) {
+            return null;
+        }
+        for (String next : s.afterNames()) {
+            List<String> c = cycleFrom(next, target, here);
+            if (c != null) {
+                return c;
+            }
+        }
+        return null;
     }
 
     private Reply list() {

@@ -2,6 +2,7 @@ package pyro.core.internal;
 
 import java.time.Duration;
 import pyro.core.protocol.Request;
+import pyro.core.protocol.ServicePolicy;
 
 /**
  * How long the host waits for each request before it gives up on the guest. A call's own limit
@@ -22,8 +23,7 @@ final class Deadlines {
     static Duration of(Request r) {
         return switch (r) {
             case Request.Exec e -> ms(e.timeoutMs(), 30_000).plus(GRACE);
-            case Request.ServiceStart s -> ms(s.readiness() == null ? null : s.readiness().timeoutMs(), 30_000)
-                    .plus(GRACE).plus(GRACE);
+            case Request.ServiceStart s -> serviceStart(s);
             case Request.ServiceStop s -> ms(s.graceMs(), 10_000).plus(GRACE);
             case Request.ShellRead s -> ms(s.waitMs(), 0).plus(GRACE);
             case Request.Snapshot s -> Duration.ofSeconds(120);
@@ -34,6 +34,23 @@ final class Deadlines {
             case Request.VmStop s -> GRACE;
             default -> DEFAULT;
         };
+    }
+
+    /**
+     * A start waits for its dependencies (at most the readiness timeout), then for readiness, again after
+     * each restart the policy allows, with the backoff between (and a little per run for kills).
+     */
+    static Duration serviceStart(Request.ServiceStart s) {
+        long timeout = ms(s.readiness() == null ? null : s.readiness().timeoutMs(), 30_000).toMillis();
+        boolean restarts = s.restart() != null && !ServicePolicy.NO.equals(s.restart());
+        int max = s.maxRestarts() == null ? ServicePolicy.DEFAULT_MAX_RESTARTS : Math.max(0, s.maxRestarts());
+        long runs = restarts ? max + 1L : 1L;
+        long backoff = 0;
+        for (int i = 0; restarts && i < max; i++) {
+            backoff += ServicePolicy.backoffMs(i);
+        }
+        long deps = s.after() == null || s.after().isEmpty() ? 0 : timeout;
+        return Duration.ofMillis(deps + runs * (timeout + 2_000) + backoff).plus(GRACE).plus(GRACE);
     }
 
     private static Duration ms(Long v, long fallback) {

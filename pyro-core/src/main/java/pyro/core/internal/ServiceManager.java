@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import pyro.core.ErrorCode;
 import pyro.core.PyroException;
+import pyro.core.ServiceOptions;
 import pyro.core.model.Readiness;
 import pyro.core.model.ServiceCounts;
 import pyro.core.model.ServiceInfo;
@@ -15,6 +16,7 @@ import pyro.core.model.ServiceLogs;
 import pyro.core.protocol.Messages;
 import pyro.core.protocol.Reply;
 import pyro.core.protocol.Request;
+import pyro.core.protocol.ServicePolicy;
 import pyro.core.protocol.ServiceState;
 
 /**
@@ -31,24 +33,46 @@ public final class ServiceManager {
 
     public ServiceInfo start(String id, String name, List<String> argv, String cwd, Map<String, String> env,
             Readiness readiness) {
+        return start(id, name, argv, ServiceOptions.defaults().cwd(cwd).env(env == null ? Map.of() : env)
+                .readiness(readiness));
+    }
+
+    public ServiceInfo start(String id, String name, List<String> argv, ServiceOptions options) {
+        // the restart policy and start order are checked first: bad input is reported as such
+        String restart = options.restart() == null ? ServicePolicy.DEFAULT_RESTART : options.restart();
+        String problem = ServicePolicy.restartProblem(restart);
+        if (problem == null) {
+            problem = ServicePolicy.maxRestartsProblem(options.maxRestarts());
+        }
+        if (problem != null) {
+            throw PyroException.invalid(problem);
+        }
+        List<String> after;
+        try {
+            after = ServicePolicy.parseAll(name, options.after()).stream().map(ServicePolicy.Dependency::wire).toList();
+        } catch (IllegalArgumentException e) {
+            throw PyroException.invalid(e.getMessage());
+        }
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
         Validate.command(argv);
-        String guestCwd = WorkspacePaths.guestPath(cwd, "service cwd");
-        Readiness probe = readiness == null ? Readiness.none() : readiness;
+        String guestCwd = WorkspacePaths.guestPath(options.cwd(), "service cwd");
+        Readiness probe = options.readiness() == null ? Readiness.none() : options.readiness();
         checkProbe(probe, guestCwd);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        Request.ServiceStart req = new Request.ServiceStart(name, argv, guestCwd, env == null ? Map.of() : env,
-                probe.toRequest());
+        Map<String, String> env = options.env() == null ? Map.of() : options.env();
+        Request.ServiceStart req = new Request.ServiceStart(name, argv, guestCwd, env, probe.toRequest(), restart,
+                options.maxRestarts(), after);
         Map<String, Object> spec = Messages.fields(req);
         spec.put("readiness", req.readiness() == null ? Map.of("type", "none") : Messages.fields(req.readiness()));
         spec.put("started_at", VmManager.now());
+        // the agent refuses bad input (an unknown after name, a cycle) before anything starts: only then record it
+        ServiceInfo info = new ServiceInfo(id, vms.call(inst, req, Reply.ServiceResult.class).service());
         vms.store().update(id, i -> {
             Map<String, Object> services = specs(i);
             services.put(name, spec);
             return i.set("services", services).set("last_activity_at", VmManager.now());
         });
-        ServiceInfo info = new ServiceInfo(id, vms.call(inst, req, Reply.ServiceResult.class).service());
         if (ServiceState.fromWire(info.state()) == ServiceState.FAILED) {
             throw new PyroException(ErrorCode.GUEST_FAILURE, failureMessage(info));
         }
@@ -68,7 +92,11 @@ public final class ServiceManager {
         if (reason != null) {
             sb.append(" (").append(reason.replace('_', ' ')).append(')');
         }
-        if (s.get("readiness") instanceof Map<?, ?> r && !"none".equals(r.get("type"))) {
+        boolean byDependency = reason != null && reason.startsWith("dependency_");
+        if (byDependency || "max_restarts_reached".equals(reason)) {
+            sb.append(": ").append(s.get("note"));
+        }
+        if (!byDependency && s.get("readiness") instanceof Map<?, ?> r && !"none".equals(r.get("type"))) {
             sb.append(": ").append(r.get("type")).append(" probe");
             Object target = r.get("path") != null ? r.get("path") : r.get("url") != null ? r.get("url")
                     : r.get("command") != null ? r.get("command") : r.get("port") != null ? r.get("host") + ":" + r.get("port") : null;

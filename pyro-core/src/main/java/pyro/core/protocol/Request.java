@@ -61,9 +61,18 @@ public sealed interface Request {
     /** Read the upload that follows and throw it away (the bench's raw channel speed). */
     record Discard() implements Request {}
 
-    /** Start a named service with an optional readiness probe. */
-    record ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness)
-            implements Request {}
+    /**
+     * Start a named service with an optional readiness probe, a restart policy ({@code restart}: no,
+     * on-failure or always; at most {@code maxRestarts} in a row) and a start order ({@code after}:
+     * {@code NAME[:started|ready|exited-ok]} entries); null fields take {@link ServicePolicy}'s defaults.
+     */
+    record ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness,
+            String restart, Integer maxRestarts, List<String> after) implements Request {
+        /** A start without a restart policy or start order (the defaults). */
+        public ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness) {
+            this(name, argv, cwd, env, readiness, null, null, null);
+        }
+    }
 
     record ServiceList() implements Request {}
 
