@@ -62,7 +62,7 @@ class AgentHostProcessTest {
         assertEquals("hello", agent.hello.type());
         assertEquals(0L, agent.hello.id());
         assertEquals(1L, agent.hello.longValue("version", -1));
-        assertEquals("2.7.0", agent.hello.string("agent_version"));
+        assertEquals("2.8.0", agent.hello.string("agent_version"));
         assertNotNull(agent.hello.string("kernel_release"));
         assertTrue(agent.hello.longValue("uptime_ms", -1) >= 0);
         assertEquals("pong", agent.call(Map.of("type", "ping")).type());

@@ -34,7 +34,7 @@ class CliContractTest {
     void version() {
         Cli.Result r = Cli.run(state, 60, "--version");
         assertEquals(0, r.exitCode());
-        assertEquals("pyro 2.7.0", r.stdout().strip());
+        assertEquals("pyro 2.8.0", r.stdout().strip());
     }
 
     @Test

@@ -15,7 +15,7 @@ class DistCheckTest {
     @SuppressWarnings("unchecked")
     void packagedPyroAnswersVersionHelpAndListsTheServiceToolsOverMcp() throws Exception {
         Path state = Guests.newStateDir("dist");
-        assertEquals("pyro 2.7.0", Cli.run(state, 60, "--version").stdout().strip());
+        assertEquals("pyro 2.8.0", Cli.run(state, 60, "--version").stdout().strip());
         Cli.Result help = Cli.run(state, 60, "workspace", "service", "--help");
         assertEquals(0, help.exitCode(), help.toString());
         assertTrue(help.stdout().contains("start") && help.stdout().contains("logs"), help.toString());
@@ -27,7 +27,7 @@ class DistCheckTest {
                     "service_stop")), names.toString());
         }
         Path dist = Cli.dist();
-        assertTrue(Files.isRegularFile(dist.resolveSibling("pyro-2.7.0.tar.gz")), "the tarball is built too");
+        assertTrue(Files.isRegularFile(dist.resolveSibling("pyro-2.8.0.tar.gz")), "the tarball is built too");
         assertTrue(Files.isExecutable(dist.resolve("runtime/bin/java")));
     }
 }
