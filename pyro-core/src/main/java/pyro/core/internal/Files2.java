@@ -63,13 +63,31 @@ public final class Files2 {
     }
 
     public static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+        // Another thread or process may still write into the folder while it goes (a record's
+        // temp-file-and-rename as a VM is marked failed): an entry that vanishes under the walk or
+        // one that appears behind it is retried a few times instead of leaving the whole folder
+        IOException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            try (Stream<Path> s = Files.walk(root)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+                return;
+            } catch (java.nio.file.DirectoryNotEmptyException | java.nio.file.NoSuchFileException e) {
+                last = e;
+            } catch (java.io.UncheckedIOException e) {
+                last = e.getCause();
+            }
+            try {
+                Thread.sleep(20L << attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
+        throw last;
     }
 }
