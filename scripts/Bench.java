@@ -46,6 +46,12 @@ public class Bench {
         }
         System.out.printf("cli start-up (pyro --version):        median %5d ms  (min %d, n=10)%n", median(version),
                 Collections.min(version));
+        List<Long> bare = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            bare.add(timed(List.of(dist.resolve("runtime/bin/java").toString(), "-version")));
+        }
+        System.out.printf("floor: java -version of the same runtime: median %5d ms; --version / floor %.2f (target <= 3)%n",
+                median(bare), (double) median(version) / median(bare));
 
         List<Long> floor = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
@@ -79,7 +85,7 @@ public class Bench {
         var ws = pyro.createWorkspace(ENV, seed);
         long createMs = (System.nanoTime() - t0) / 1_000_000;
         String id = ws.workspaceId();
-        System.out.printf("workspace create, seed 50 MB/5000 files: %5d ms%n", createMs);
+        System.out.printf("workspace create, seed 50 MB/5000 files: %5d ms (against cold boot + raw copy below)%n", createMs);
         try {
             pyro.execWorkspace(id, List.of("mkdir", "-p", "svcbench"), null, 30);
             Path tar = state.resolve("seed.tar");
@@ -98,8 +104,10 @@ public class Bench {
             }
             long rawMs = (System.nanoTime() - t0) / 1_000_000;
             double rawMBs = Files.size(tar) / 1e6 / (rawMs / 1000.0);
-            System.out.printf("raw copy of the same bytes, same channel:  %5d ms = %.1f MB/s; import/raw = %.2f%n",
+            System.out.printf("raw copy of the same bytes, same channel:  %5d ms = %.1f MB/s; import/raw = %.2f (target >= 0.8)%n",
                     rawMs, rawMBs, importMBs / rawMBs);
+            System.out.printf("create with seed / (floor boot + raw copy): %.2f (target <= 1.5)%n",
+                    (double) createMs / (floorMs + rawMs));
             List<Long> sdk = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 long s = System.nanoTime();
@@ -112,8 +120,8 @@ public class Bench {
             for (int i = 0; i < 10; i++) {
                 fresh.add(cli("workspace", "exec", id, "--", "true"));
             }
-            System.out.printf("workspace exec -- true, fresh CLI:      median %5d ms  (min %d, n=10)%n", median(fresh),
-                    Collections.min(fresh));
+            System.out.printf("workspace exec -- true, fresh CLI:      median %5d ms  (min %d, n=10); / --version %.2f (target <= 1.6)%n",
+                    median(fresh), Collections.min(fresh), (double) median(fresh) / median(version));
             services(pyro, id);
         } finally {
             pyro.deleteWorkspace(id);
@@ -222,6 +230,13 @@ public class Bench {
         System.out.printf("log capture of 20 MB: %d ms = %.1f MB/s; the same bytes to a file: %d ms = %.1f MB/s; ratio %.2f%n",
                 logMs, bytes / 1e3 / logMs, fileMs, bytes / 1e3 / fileMs, (double) logMs / fileMs);
         pyro.stopService(id, "flood", 1);
+    }
+
+    static long timed(List<String> cmd) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        long t0 = System.nanoTime();
+        pb.start().waitFor();
+        return (System.nanoTime() - t0) / 1_000_000;
     }
 
     static long cli(String... args) throws Exception {

@@ -45,7 +45,9 @@ import java.util.function.Function;
  */
 final class Service {
     /** The first retry of a readiness probe; each later one waits twice as long, up to the interval. */
-    static final long FAST_FIRST_PROBE_MS = 10;
+    static final long FAST_PROBE_MS = 10;
+    /** How long after a run starts its probe repeats every {@link #FAST_PROBE_MS}. */
+    static final long FAST_WINDOW_MS = 2_000;
     static final long SETTLE_MS = 200;
     static final int LAST_LINES = 10;
     private static final String[] SIGNALS = {null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
@@ -656,6 +658,8 @@ final class Service {
             return;
         }
         long deadline = System.nanoTime() + spec.timeoutMs() * 1_000_000L;
+        long probeStart = System.nanoTime();
+        int slowAttempts = 0;
         try (AutoCloseable armed = probe.arm(this::wakeUp)) {
             while (true) {
                 synchronized (this) {
@@ -687,9 +691,17 @@ final class Service {
                     timedOut();
                     return;
                 }
-                // fast at first (10, 20, 40 ... ms), then the configured interval: the interval is the
-                // slowest the probe may be, and most services are ready within their first second
-                long backoff = FAST_FIRST_PROBE_MS << Math.min(attempts - 1, 20);
+                // every FAST_PROBE_MS for the first FAST_WINDOW_MS (most services are ready within it, and
+                // a probe a few ms late is what the caller waits on), then doubling up to the configured
+                // interval, which stays the slowest the probe may be
+                long backoff;
+                // (a command probe forks a process per attempt, which costs real CPU under emulation: it
+                // backs off from the start)
+                if (!(probe instanceof CommandProbe) && (System.nanoTime() - probeStart) / 1_000_000 < FAST_WINDOW_MS) {
+                    backoff = FAST_PROBE_MS;
+                } else {
+                    backoff = FAST_PROBE_MS << Math.min(++slowAttempts, 20);
+                }
                 wake.tryAcquire(Math.min(Math.min(spec.intervalMs(), backoff), remaining), TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException ie) {
