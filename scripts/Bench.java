@@ -39,6 +39,17 @@ public class Bench {
             machines(dist, runs);
             return;
         }
+        if ("services".equals(System.getenv("BENCH_ONLY"))) {
+            Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
+            String id = pyro.createWorkspace(WorkspaceOptions.of(ENV)).workspaceId();
+            try {
+                pyro.execWorkspace(id, List.of("mkdir", "-p", "svcbench"), null, 30);
+                services(pyro, id);
+            } finally {
+                pyro.deleteWorkspace(id);
+            }
+            return;
+        }
 
         List<Long> version = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
