@@ -83,6 +83,17 @@ final class ServiceAgent implements AutoCloseable {
         return await(send(request), Duration.ofSeconds(90));
     }
 
+    /** Stops every service still starting or running (no grace), so a test class leaves no process behind, then closes. */
+    void stopServicesAndClose() throws Exception {
+        for (Object o : (List<?>) call(Map.of("type", "service_list")).header().get("services")) {
+            Map<?, ?> s = (Map<?, ?>) o;
+            if ("running".equals(s.get("state")) || "starting".equals(s.get("state"))) {
+                call(Map.of("type", "service_stop", "name", s.get("service_name"), "grace_ms", 0));
+            }
+        }
+        close();
+    }
+
     @Override
     public void close() throws Exception {
         out.close();

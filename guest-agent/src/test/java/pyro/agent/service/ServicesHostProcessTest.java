@@ -83,13 +83,7 @@ class ServicesHostProcessTest {
         if (agent == null) {
             return;
         }
-        for (Object o : (List<?>) agent.call(Map.of("type", "service_list")).header().get("services")) {
-            Map<?, ?> s = (Map<?, ?>) o;
-            if ("running".equals(s.get("state")) || "starting".equals(s.get("state"))) {
-                agent.call(Map.of("type", "service_stop", "name", s.get("service_name"), "grace_ms", 0));
-            }
-        }
-        agent.close();
+        agent.stopServicesAndClose();
     }
 
     // ---- helpers
