@@ -36,7 +36,7 @@ public final class WorkspaceMachines {
     public WorkspaceMachines(VmManager vms, WorkspaceManager workspaces) {
         this.vms = vms;
         this.workspaces = workspaces;
-        this.files = new WorkspaceFiles(vms);
+        this.files = workspaces.files();
     }
 
     private String id(String workspace) {

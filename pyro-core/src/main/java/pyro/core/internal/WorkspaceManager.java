@@ -73,6 +73,11 @@ public final class WorkspaceManager {
      * Every workspace, each read at the same time as the others: one guest that does not answer
      * costs its bounded status reads, never the whole list.
      */
+    /** The file mover of these workspaces (the machine operations restore the create-time files through it). */
+    WorkspaceFiles files() {
+        return files;
+    }
+
     public WorkspaceList list() {
         List<java.util.concurrent.Future<WorkspaceInfo>> futures = new ArrayList<>();
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
