@@ -376,10 +376,18 @@ final class FileOps {
                 Files.move(c.staged(), c.path(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 r.put("action", c.exists() ? "replaced" : "created");
                 r.put("bytes", (long) c.content().length);
-                r.put("sha256", Workspace.sha256(c.path()));
+                r.put("sha256", sha256(c.content())); // what was just written: no need to read it back
             }
             out.add(r);
         }
         return new Reply.FileWriteResult(out);
+    }
+
+    private static String sha256(byte[] content) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
