@@ -201,20 +201,30 @@ public final class QemuBackend implements Backend {
             createOverlay(envDir.resolve("rootfs.ext4"), paths.overlay());
         }
         try {
-            // QEMU and qemu-img create files with the umask's mode; a VM's state is its user's alone
-            Files.setPosixFilePermissions(paths.overlay(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            pyro.core.internal.Files2.touchPrivate(paths.consoleLog());
+            makePrivate(paths);
         } catch (java.io.IOException ex) {
             throw PyroException.host("cannot make the files of " + paths.dir() + " private: " + ex.getMessage());
         }
-        List<String> argv = argv(spec, envDir, paths.overlay(), paths.agentSocket());
         if (saved != null) {
             progress.line("restoring a booted " + spec.environment() + " (" + accel.accel() + ", warm)");
-            argv.addAll(List.of("-incoming", "exec:cat " + WarmStore.shellQuote(saved.memory().toString())));
-            return LaunchPlan.restoring(argv);
+            return incoming(spec, envDir, saved.memory(), net);
         }
         progress.line("booting " + spec.environment() + " (" + accel.accel() + ")");
-        LaunchPlan plan = LaunchPlan.of(argv);
+        LaunchPlan plan = LaunchPlan.of(argv(spec, envDir, paths.overlay(), paths.agentSocket()));
+        return net == null ? plan : plan.withSidecar(net);
+    }
+
+    /** QEMU and qemu-img create files with the umask's mode; a VM's state is its user's alone. */
+    private static void makePrivate(InstancePaths paths) throws IOException {
+        Files.setPosixFilePermissions(paths.overlay(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        pyro.core.internal.Files2.touchPrivate(paths.consoleLog());
+    }
+
+    /** The VM's command line resuming the machine streamed from {@code memory} (its disk is already the overlay). */
+    private LaunchPlan incoming(LaunchSpec spec, Path envDir, Path memory, LaunchPlan.Sidecar net) {
+        List<String> argv = argv(spec, envDir, spec.paths().overlay(), spec.paths().agentSocket());
+        argv.addAll(List.of("-incoming", "exec:cat " + WarmStore.shellQuote(memory.toString())));
+        LaunchPlan plan = LaunchPlan.restoring(argv);
         return net == null ? plan : plan.withSidecar(net);
     }
 
@@ -229,16 +239,12 @@ public final class QemuBackend implements Backend {
         try {
             // a copy, so the saved machine stays as it was for the next restore
             Files.copy(from.resolve(MACHINE_DISK), paths.overlay(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            Files.setPosixFilePermissions(paths.overlay(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            pyro.core.internal.Files2.touchPrivate(paths.consoleLog());
+            makePrivate(paths);
         } catch (IOException e) {
             throw PyroException.host("cannot copy the saved disk of " + from + ": " + e.getMessage());
         }
-        List<String> argv = argv(spec, envDir, paths.overlay(), paths.agentSocket());
-        argv.addAll(List.of("-incoming", "exec:cat " + WarmStore.shellQuote(from.resolve(MACHINE_MEMORY).toString())));
         progress.line("restoring the saved machine " + from.getFileName() + " (" + accel.accel() + ")");
-        LaunchPlan plan = LaunchPlan.restoring(argv);
-        return net == null ? plan : plan.withSidecar(net);
+        return incoming(spec, envDir, from.resolve(MACHINE_MEMORY), net);
     }
 
     static final String MACHINE_MEMORY = "memory.bin";
