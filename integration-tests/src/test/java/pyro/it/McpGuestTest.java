@@ -75,6 +75,26 @@ class McpGuestTest {
             Map<String, Object> stopped = mcp.call("service_stop", Map.of("workspace_id", ws, "service_name", "mcp-svc",
                     "grace_seconds", 1));
             assertEquals("stopped", Json.readMap(McpClient.text(stopped)).get("state"), stopped.toString());
+            // the file tools over stdio: write new, read back with its digest, patch, a stale patch refused
+            try {
+                Map<String, Object> w = mcp.call("workspace_file_write", Map.of("workspace_id", ws, "path", "mcpf/a.txt",
+                        "content", "one\ntwo\n", "expected_sha256", "new"));
+                assertNotEquals(Boolean.TRUE, w.get("isError"), w.toString());
+                Map<String, Object> read = Json.readMap(McpClient.text(mcp.call("workspace_file_read",
+                        Map.of("workspace_id", ws, "path", "mcpf/a.txt"))));
+                assertEquals("one\ntwo\n", read.get("content"));
+                assertEquals(Boolean.TRUE, read.get("eof"));
+                String patch = "--- a/mcpf/a.txt\n+++ b/mcpf/a.txt\n@@ -1,2 +1,2 @@\n one\n-two\n+TWO\n";
+                Map<String, Object> applied = mcp.call("workspace_patch_apply", Map.of("workspace_id", ws, "patch", patch));
+                assertNotEquals(Boolean.TRUE, applied.get("isError"), applied.toString());
+                assertEquals("one\nTWO\n", Json.readMap(McpClient.text(mcp.call("workspace_file_read",
+                        Map.of("workspace_id", ws, "path", "mcpf/a.txt")))).get("content"));
+                Map<String, Object> again = mcp.call("workspace_patch_apply", Map.of("workspace_id", ws, "patch", patch));
+                assertEquals(Boolean.TRUE, again.get("isError"), again.toString());
+                assertTrue(McpClient.text(again).contains("hunk 1 of mcpf/a.txt"), again.toString());
+            } finally {
+                mcp.call("workspace_exec", Map.of("workspace_id", ws, "command", "rm -rf mcpf"));
+            }
             Map<String, Object> bad = mcp.call("workspace_exec", Map.of("workspace_id", "ws-000000000000", "command", "true"));
             assertEquals(Boolean.TRUE, bad.get("isError"));
             assertTrue(McpClient.text(bad).contains("'ws-000000000000'"), bad.toString());

@@ -29,7 +29,11 @@ class McpServerStdioTest {
             "vm_exec", "vm_stop", "vm_delete", "vm_status", "vm_reap_expired", "workspace_create", "workspace_list",
             "workspace_status", "workspace_exec", "workspace_logs", "workspace_sync_push", "workspace_diff",
             "workspace_export", "workspace_delete", "shell_open", "shell_read", "shell_write", "shell_signal",
-            "shell_close", "service_start", "service_list", "service_status", "service_logs", "service_stop");
+            "shell_close", "service_start", "service_list", "service_status", "service_logs", "service_stop",
+            // 2.8.0
+            "vm_pull_environment", "workspace_update", "workspace_file_list", "workspace_file_read",
+            "workspace_file_write", "workspace_patch_apply", "workspace_snapshot_create", "workspace_snapshot_list",
+            "workspace_snapshot_delete", "workspace_reset", "workspace_stop", "workspace_start", "workspace_fork");
 
     @TempDir
     static Path tmp;
