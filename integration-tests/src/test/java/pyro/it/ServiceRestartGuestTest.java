@@ -66,7 +66,10 @@ class ServiceRestartGuestTest {
         assertTrue(cycle.stderr().contains("rdb -> rweb -> rdb"), cycle.toString());
         assertEquals("stopped", pyro.statusService(ws, "rdb").state(), "nothing half-started");
 
-        Cli.Result once = SharedWorkspace.cli("workspace", "service", "start", ws, "ronce", "--", "sh", "-c", "exit 1");
+        // a probe that cannot pass, so the exit is seen before readiness whatever the timing (without a
+        // probe a service counts as running once spawned, and under load the start could answer first)
+        Cli.Result once = SharedWorkspace.cli("workspace", "service", "start", ws, "ronce", "--ready-file",
+                "ronce.never", "--ready-timeout-seconds", "30", "--", "sh", "-c", "exit 1");
         assertEquals(5, once.exitCode(), once.toString());
         assertEquals(0, ((Number) pyro.statusService(ws, "ronce").get("restart_count")).intValue());
         pyro.stopService(ws, "rweb", 2);
