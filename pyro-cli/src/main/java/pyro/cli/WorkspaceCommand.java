@@ -35,7 +35,11 @@ final class WorkspaceCommand {
         @Option(names = "--vcpu-count", defaultValue = "" + Pyro.DEFAULT_VCPUS) int vcpus;
         @Option(names = "--mem-mib", defaultValue = "" + Pyro.DEFAULT_MEM_MIB) int memMib;
         @Option(names = "--ttl-seconds", defaultValue = "" + Pyro.DEFAULT_TTL_SECONDS, description = "Delete after this long (default ${DEFAULT-VALUE}).") long ttl;
-        @Option(names = "--network", description = "Give the guest outbound networking (through passt; the host's loopback stays out of reach).") boolean network;
+        @Option(names = "--network", arity = "0..1", paramLabel = NetworkOption.LABEL,
+                parameterConsumer = NetworkOption.class,
+                description = "Network policy (default off: no network device). Alone: egress, outbound through passt,"
+                        + " the host's loopback out of reach; egress+published-ports also lets services --publish ports"
+                        + " on the host's 127.0.0.1.") String network;
         @Option(names = "--cold", description = "Boot the guest even when a saved, booted one could be restored.") boolean cold;
         @Option(names = "--id-only", description = "Print only the workspace id.") boolean idOnly;
         @Option(names = "--json") boolean json;
@@ -43,7 +47,7 @@ final class WorkspaceCommand {
         @Override
         public Integer call() {
             WorkspaceInfo w = Clients.pyro().createWorkspace(new pyro.core.WorkspaceOptions(env, name, seed, vcpus, memMib,
-                    ttl, network, cold));
+                    ttl, NetworkOption.policy(network), cold));
             if (idOnly && !json) {
                 System.out.println(w.workspaceId());
                 return 0;

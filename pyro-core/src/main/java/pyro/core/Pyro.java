@@ -247,7 +247,7 @@ public final class Pyro {
         pyro.core.internal.Validate.timeoutSeconds(timeoutSeconds);
         long t0 = System.nanoTime();
         Instance inst = vms.create(Instance.KIND_VM, environment, vcpus, memMib,
-                Math.max(timeoutSeconds + 300, 600), network, progress);
+                Math.max(timeoutSeconds + 300, 600), NetworkPolicy.of(network), progress);
         String id = inst.id();
         if (cold) {
             vms.store().update(id, i -> i.set(VmManager.BOOT_REQUEST, VmManager.BOOT_COLD));
@@ -290,7 +290,8 @@ public final class Pyro {
     // ---- VM lifecycle -------------------------------------------------------------------------
 
     public VmInfo createVm(String environment, int vcpus, int memMib, long ttlSeconds, boolean network) {
-        Instance inst = vms.create(Instance.KIND_VM, environment, vcpus, memMib, ttlSeconds, network, progress);
+        Instance inst = vms.create(Instance.KIND_VM, environment, vcpus, memMib, ttlSeconds, NetworkPolicy.of(network),
+                progress);
         vms.releaseOwner(inst.id());
         return vms.require(inst.id()).toVmInfo();
     }
@@ -354,7 +355,7 @@ public final class Pyro {
     /** Creates a workspace as {@code options} say ({@link WorkspaceOptions#of(String)} plus changes). */
     public WorkspaceInfo createWorkspace(WorkspaceOptions options) {
         return workspaces.create(options.name(), options.environment(), options.seedPath(), options.vcpus(),
-                options.memMib(), options.ttlSeconds(), options.network(), options.cold(), progress);
+                options.memMib(), options.ttlSeconds(), options.networkPolicy(), options.cold(), progress);
     }
 
     public WorkspaceList listWorkspaces() {

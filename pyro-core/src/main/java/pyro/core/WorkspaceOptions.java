@@ -11,47 +11,66 @@ import java.nio.file.Path;
  * }</pre>
  */
 public record WorkspaceOptions(String environment, String name, Path seedPath, int vcpus, int memMib,
-        long ttlSeconds, boolean network, boolean cold) {
+        long ttlSeconds, NetworkPolicy networkPolicy, boolean cold) {
+    public WorkspaceOptions {
+        networkPolicy = networkPolicy == null ? NetworkPolicy.OFF : networkPolicy;
+    }
+
+    public WorkspaceOptions(String environment, String name, Path seedPath, int vcpus, int memMib, long ttlSeconds,
+            boolean network, boolean cold) {
+        this(environment, name, seedPath, vcpus, memMib, ttlSeconds, NetworkPolicy.of(network), cold);
+    }
+
     public WorkspaceOptions(String environment, String name, Path seedPath, int vcpus, int memMib, long ttlSeconds,
             boolean network) {
-        this(environment, name, seedPath, vcpus, memMib, ttlSeconds, network, false);
+        this(environment, name, seedPath, vcpus, memMib, ttlSeconds, NetworkPolicy.of(network), false);
+    }
+
+    /** Whether the guest has outbound networking (any policy but {@code off}). */
+    public boolean network() {
+        return networkPolicy.egress();
     }
 
     /** Boot the VM cold even when its environment has a saved guest to restore (for comparison). */
     public WorkspaceOptions cold(boolean on) {
-        return new WorkspaceOptions(environment, name, seedPath, vcpus, memMib, ttlSeconds, network, on);
+        return new WorkspaceOptions(environment, name, seedPath, vcpus, memMib, ttlSeconds, networkPolicy, on);
     }
 
     /** The defaults: no name, empty /workspace, {@link Pyro#DEFAULT_VCPUS}, {@link Pyro#DEFAULT_MEM_MIB}, {@link Pyro#DEFAULT_TTL_SECONDS}, no network. */
     public static WorkspaceOptions of(String environment) {
         return new WorkspaceOptions(environment, null, null, Pyro.DEFAULT_VCPUS, Pyro.DEFAULT_MEM_MIB,
-                Pyro.DEFAULT_TTL_SECONDS, false, false);
+                Pyro.DEFAULT_TTL_SECONDS, NetworkPolicy.OFF, false);
     }
 
     /** A unique name calls may use instead of the id. */
     public WorkspaceOptions name(String n) {
-        return new WorkspaceOptions(environment, n, seedPath, vcpus, memMib, ttlSeconds, network, cold);
+        return new WorkspaceOptions(environment, n, seedPath, vcpus, memMib, ttlSeconds, networkPolicy, cold);
     }
 
     /** A host folder or tar archive to seed /workspace from (it becomes the diff baseline). */
     public WorkspaceOptions seed(Path p) {
-        return new WorkspaceOptions(environment, name, p, vcpus, memMib, ttlSeconds, network, cold);
+        return new WorkspaceOptions(environment, name, p, vcpus, memMib, ttlSeconds, networkPolicy, cold);
     }
 
     public WorkspaceOptions vcpus(int n) {
-        return new WorkspaceOptions(environment, name, seedPath, n, memMib, ttlSeconds, network, cold);
+        return new WorkspaceOptions(environment, name, seedPath, n, memMib, ttlSeconds, networkPolicy, cold);
     }
 
     public WorkspaceOptions memMib(int n) {
-        return new WorkspaceOptions(environment, name, seedPath, vcpus, n, ttlSeconds, network, cold);
+        return new WorkspaceOptions(environment, name, seedPath, vcpus, n, ttlSeconds, networkPolicy, cold);
     }
 
     public WorkspaceOptions ttlSeconds(long n) {
-        return new WorkspaceOptions(environment, name, seedPath, vcpus, memMib, n, network, cold);
+        return new WorkspaceOptions(environment, name, seedPath, vcpus, memMib, n, networkPolicy, cold);
     }
 
-    /** Guest egress through user networking. */
+    /** Guest egress ({@link NetworkPolicy#EGRESS}) or none ({@link NetworkPolicy#OFF}). */
     public WorkspaceOptions network(boolean on) {
-        return new WorkspaceOptions(environment, name, seedPath, vcpus, memMib, ttlSeconds, on, cold);
+        return network(NetworkPolicy.of(on));
+    }
+
+    /** The network policy: off (the default), egress, or egress with ports services may publish. */
+    public WorkspaceOptions network(NetworkPolicy policy) {
+        return new WorkspaceOptions(environment, name, seedPath, vcpus, memMib, ttlSeconds, policy, cold);
     }
 }

@@ -33,6 +33,11 @@ public final class Tools {
     static final Param NETWORK = Param.bool("network",
             "Give the guest outbound network access (for package installs, git clone, downloads).")
             .withDefault(false);
+    static final Param NETWORK_POLICY = Param.string("network_policy",
+            "What the guest may reach: off (no network device), egress (outbound connections, as network: true), "
+                    + "or egress+published-ports (also lets service_start publish guest ports on the host's 127.0.0.1). "
+                    + "Default: egress when network is true, else off.")
+            .oneOf("off", "egress", "egress+published-ports");
     static final Param COLD = Param.bool("cold",
             "Boot the guest from power-on even when a saved, booted one could be restored (for comparison; "
                     + "the result's boot field says warm or cold).")
@@ -188,10 +193,10 @@ public final class Tools {
                                 Param.string("name",
                                         "Optional unique name (1-64 chars: a letter or digit, then letters, digits, "
                                                 + "'.', '_' or '-') usable instead of the id in later calls."),
-                                VCPU_COUNT, MEM_MIB, TTL_SECONDS, NETWORK, COLD)
+                                VCPU_COUNT, MEM_MIB, TTL_SECONDS, NETWORK, NETWORK_POLICY, COLD)
                         .call((pyro, a) -> pyro.createWorkspace(new pyro.core.WorkspaceOptions(a.string("environment"),
                                 a.string("name"), a.path("seed_path"), a.intValue("vcpu_count"), a.intValue("mem_mib"),
-                                a.longValue("ttl_seconds"), a.bool("network"), a.bool("cold")))),
+                                a.longValue("ttl_seconds"), networkPolicy(a), a.bool("cold")))),
                 ToolDef.named("workspace_list", "List the workspaces with their ids, states, expiry and command counts.")
                         .title("List workspaces")
                         .hints(Hints.READ_ONLY)
@@ -512,12 +517,20 @@ public final class Tools {
                                         .withDefault(ServiceOptions.DEFAULT_MAX_RESTARTS),
                                 Param.strings("after", "Start only once these services are there: "
                                         + "\"NAME[:started|ready|exited-ok]\" each (default condition ready), "
-                                        + "waited for within ready_timeout_seconds."))
+                                        + "waited for within ready_timeout_seconds."),
+                                Param.strings("publish", "Guest ports to reach from the host while the service "
+                                        + "runs: \"[HOST_PORT:]GUEST_PORT\" each (e.g. \"8080\" for a free host port, "
+                                        + "\"18080:8080\"); the host listens on 127.0.0.1 only. The result's "
+                                        + "published_ports says where. Needs a workspace created with network_policy "
+                                        + "egress+published-ports."),
+                                Param.strings("secret_env", "Workspace secrets for this service as environment "
+                                        + "variables: \"NAME\" or \"NAME=ENV_VAR\" each (see workspace_create's secrets)."))
                         .call((pyro, a) -> pyro.startService(a.string("workspace_id"), a.string("service_name"),
                                 a.string("command"), ServiceOptions.defaults().cwd(a.string("cwd"))
                                         .env(a.stringMap("env")).readiness(readiness(a)).restart(a.string("restart"))
                                         .maxRestarts(a.intValue("max_restarts"))
-                                        .after(a.strings("after")))),
+                                        .after(a.strings("after")).publish(a.strings("publish"))
+                                        .secretEnv(a.strings("secret_env")))),
                 ToolDef.named("service_list",
                         "List a workspace's services with their states (starting, running, stopped, exited, failed).")
                         .title("List services")
@@ -602,5 +615,18 @@ public final class Tools {
             throw PyroException.invalid("the command is empty: give a shell command to run.");
         }
         return List.of("sh", "-lc", command);
+    }
+
+    /** workspace_create's policy: network_policy, else network true as egress; the two must agree. */
+    static pyro.core.NetworkPolicy networkPolicy(Args a) {
+        String named = a.string("network_policy");
+        if (named == null) {
+            return pyro.core.NetworkPolicy.of(a.bool("network"));
+        }
+        pyro.core.NetworkPolicy p = pyro.core.NetworkPolicy.parse(named);
+        if (a.bool("network") && !p.egress()) {
+            throw PyroException.invalid("network is true but network_policy is '" + named + "': give one of them.");
+        }
+        return p;
     }
 }

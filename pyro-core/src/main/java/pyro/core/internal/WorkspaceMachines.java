@@ -251,7 +251,7 @@ public final class WorkspaceMachines {
         return vms.store().underMachineLock(src, () -> {
             Instance from = vms.requireLive(src, Instance.KIND_WORKSPACE);
             Instance fork = vms.create(Instance.KIND_WORKSPACE, name, from.environment(), from.vcpuCount(),
-                    from.memMib(), from.ttlSeconds(), from.network(), progress);
+                    from.memMib(), from.ttlSeconds(), from.networkPolicy(), progress);
             String id = fork.id();
             try {
                 progress.line("saving " + src + "'s running machine for its fork " + id);

@@ -38,13 +38,14 @@ public final class WorkspaceManager {
     public WorkspaceInfo create(
             String name, String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds, boolean network,
             ProgressSink progress) {
-        return create(name, environment, seedPath, vcpus, memMib, ttlSeconds, network, false, progress);
+        return create(name, environment, seedPath, vcpus, memMib, ttlSeconds, pyro.core.NetworkPolicy.of(network),
+                false, progress);
     }
 
     /** As above; {@code cold} boots the VM even when a saved guest could be restored. */
     public WorkspaceInfo create(
-            String name, String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds, boolean network,
-            boolean cold, ProgressSink progress) {
+            String name, String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds,
+            pyro.core.NetworkPolicy network, boolean cold, ProgressSink progress) {
         SeedSource seed = seedPath == null ? null : SeedSource.of(seedPath); // bad seed fails before any VM
         Instance inst = vms.create(Instance.KIND_WORKSPACE, name, environment, vcpus, memMib, ttlSeconds, network,
                 progress);

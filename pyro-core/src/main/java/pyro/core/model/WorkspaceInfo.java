@@ -26,8 +26,19 @@ public record WorkspaceInfo(
         String stateReason,
         String boot,
         int snapshotCount,
-        long snapshotBytes)
+        long snapshotBytes,
+        String networkPolicy)
         implements JsonRecord {
+
+    public WorkspaceInfo(String workspaceId, String name, String environment, String state, String backend,
+            String accel, int vcpuCount, int memMib, long ttlSeconds, boolean network, String createdAt,
+            String expiresAt, String lastActivityAt, SeedInfo workspaceSeed, long commandCount,
+            List<String> lastCommand, ServiceCounts serviceCounts, List<Map<String, Object>> shells,
+            String stateReason, String boot, int snapshotCount, long snapshotBytes) {
+        this(workspaceId, name, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds, network,
+                createdAt, expiresAt, lastActivityAt, workspaceSeed, commandCount, lastCommand, serviceCounts, shells,
+                stateReason, boot, snapshotCount, snapshotBytes, network ? "egress" : "off");
+    }
 
     public WorkspaceInfo(String workspaceId, String name, String environment, String state, String backend,
             String accel, int vcpuCount, int memMib, long ttlSeconds, boolean network, String createdAt,
@@ -55,6 +66,7 @@ public record WorkspaceInfo(
 
     public WorkspaceInfo {
         shells = shells == null ? List.of() : List.copyOf(shells);
+        networkPolicy = networkPolicy == null ? (network ? "egress" : "off") : networkPolicy;
     }
 
     @Override
@@ -71,6 +83,7 @@ public record WorkspaceInfo(
                 .put("ttl_seconds", ttlSeconds)
                 .put("ttl_policy", TTL_POLICY)
                 .put("network", network)
+                .put("network_policy", networkPolicy)
                 .put("created_at", createdAt)
                 .put("expires_at", expiresAt)
                 .put("last_activity_at", lastActivityAt)

@@ -108,6 +108,29 @@ public sealed interface Request {
      */
     record Reseed(String entropy, Long epochMs, String hostname, String machineId) implements Request {}
 
+    /**
+     * Connect to {@code port} on the guest's loopback and pipe bytes both ways: the host's {@code data}
+     * frames are written to the connection and the connection's bytes come back as {@code data}
+     * frames; {@code data_end} half-closes either way. Each side sends {@code data_ack} frames for what
+     * it consumed, and neither has more than {@link Messages#FORWARD_WINDOW} bytes unacknowledged, so
+     * a slow peer never stalls the channel; an ack of -1 aborts. Ends with {@link Reply.PortConnectResult}.
+     */
+    record PortConnect(Integer port) implements Request {}
+
+    /**
+     * Supervisor: listen on the host's 127.0.0.1 at {@code hostPort} (0: any free port) and forward each
+     * connection to {@code guestPort} in the guest, for {@code service}; answered by {@link Reply.PortsResult}
+     * with the one forward. The supervisor ends a service's forwards when the service is no longer
+     * running (it looks every second) and with the VM.
+     */
+    record PortPublish(String service, Integer guestPort, Integer hostPort) implements Request {}
+
+    /** Supervisor: end {@code service}'s forwards (only the one on {@code hostPort} when given). */
+    record PortUnpublish(String service, Integer hostPort) implements Request {}
+
+    /** Supervisor: every forward it has; answered by {@link Reply.PortsResult}. */
+    record PortList() implements Request {}
+
     /** Supervisor: is the VM alive, and why not. Answered by {@link Reply.VmStatusResult}. */
     record VmStatus() implements Request {}
 
