@@ -53,6 +53,12 @@ final class Agent {
     }
 
     void send(Frame frame) throws IOException {
+        if (!Messages.isData(frame) && !pyro.agent.secret.Secrets.get().isEmpty()) {
+            // every reply, error and record passes here: no secret's value leaves the guest in one
+            @SuppressWarnings("unchecked")
+            Map<String, Object> header = (Map<String, Object>) pyro.agent.secret.Secrets.get().redactAll(frame.header());
+            frame = new Frame(header, frame.payload());
+        }
         synchronized (writeLock) {
             FrameCodec.write(out, frame);
         }
@@ -177,6 +183,8 @@ final class Agent {
                 case Request.ServiceLogs r -> pyro.agent.service.Services.get().handle(r);
                 case Request.ServiceStop r -> pyro.agent.service.Services.get().handle(r);
                 case Request.PortConnect r -> PortForward.run(this, id, r, upload, windows.get(id));
+                case Request.SecretsPut r -> putSecrets(r);
+                case Request.SecretsGet r -> new Reply.SecretValues(pyro.agent.secret.Secrets.get().encoded());
                 case Request.PortPublish r -> throw AgentException.invalid("port_publish is answered by the VM's supervisor");
                 case Request.PortUnpublish r -> throw AgentException.invalid("port_unpublish is answered by the VM's supervisor");
                 case Request.PortList r -> throw AgentException.invalid("port_list is answered by the VM's supervisor");
@@ -276,7 +284,24 @@ final class Agent {
         if (limit < 0 || limit > 64L * 1024 * 1024) {
             throw AgentException.invalid("exec output_limit_bytes must be between 0 and 67108864, got " + limit);
         }
+        env.putAll(secretEnvironment(req.secretEnv()));
         return new Exec.Spec(argv, cwd, env, timeout, limit);
+    }
+
+    static Map<String, String> secretEnvironment(Map<String, String> secretEnv) throws AgentException {
+        try {
+            return pyro.agent.secret.Secrets.get().environment(secretEnv);
+        } catch (IllegalArgumentException e) {
+            throw AgentException.invalid(e.getMessage());
+        }
+    }
+
+    private static Reply putSecrets(Request.SecretsPut r) throws AgentException, IOException {
+        try {
+            return new Reply.SecretsResult(pyro.agent.secret.Secrets.get().put(r.secrets() == null ? Map.of() : r.secrets()));
+        } catch (IllegalArgumentException e) {
+            throw AgentException.invalid(e.getMessage());
+        }
     }
 
     private static void sleep(long ms) {

@@ -179,6 +179,7 @@ public final class Schemas {
             .field("boot", STR_OR_NULL)
             .field("snapshot_count", INT)
             .field("snapshot_bytes", INT)
+            .optional("secrets", STRINGS_OR_NULL)
             .shape();
 
     static final Shape FILE_LIST = b().field("workspace_id", STR)

@@ -148,6 +148,7 @@ public final class Instance {
                 id(), str("name"), environment(), state(), str("backend"), str("accel"), vcpuCount(), memMib(), ttlSeconds(),
                 network(), str("created_at"), str("expires_at"), str("last_activity_at"),
                 SeedInfo.fromMap((Map<?, ?>) map.get("workspace_seed")), commandCount(), lastCommand(), counts,
-                shells, stateReason(), str("boot"), snapshotCount, snapshotBytes, networkPolicy().wire());
+                shells, stateReason(), str("boot"), snapshotCount, snapshotBytes, networkPolicy().wire(),
+                WorkspaceSecrets.names(this));
     }
 }

@@ -66,8 +66,9 @@ public final class ServiceManager {
                     + id + " has network policy '" + inst.networkPolicy().wire() + "'.");
         }
         Map<String, String> env = options.env() == null ? Map.of() : options.env();
+        Map<String, String> secrets = WorkspaceSecrets.environment(inst, options.secretEnv());
         Request.ServiceStart req = new Request.ServiceStart(name, argv, guestCwd, env, probe.toRequest(), restart,
-                options.maxRestarts(), after);
+                options.maxRestarts(), after, secrets.isEmpty() ? null : secrets);
         Map<String, Object> spec = Messages.fields(req);
         spec.put("readiness", req.readiness() == null ? Map.of("type", "none") : Messages.fields(req.readiness()));
         spec.put("started_at", VmManager.now());

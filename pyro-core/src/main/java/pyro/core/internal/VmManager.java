@@ -489,10 +489,19 @@ public final class VmManager {
     public ExecResult exec(
             String id, String kind, List<String> argv, String cwd, Map<String, String> env, long timeoutSeconds,
             boolean journal) {
+        return exec(id, kind, argv, cwd, env, timeoutSeconds, journal, List.of());
+    }
+
+    /** As above; {@code secretEnv} ({@code NAME[=ENV_VAR]}) gives workspace secrets to the command. */
+    public ExecResult exec(
+            String id, String kind, List<String> argv, String cwd, Map<String, String> env, long timeoutSeconds,
+            boolean journal, List<String> secretEnv) {
         Validate.command(argv);
         Validate.timeoutSeconds(timeoutSeconds);
         Instance inst = requireLive(id, kind);
-        Request.Exec req = new Request.Exec(argv, cwd, env == null ? Map.of() : env, timeoutSeconds * 1000, null);
+        Map<String, String> secrets = WorkspaceSecrets.environment(inst, secretEnv);
+        Request.Exec req = new Request.Exec(argv, cwd, env == null ? Map.of() : env, timeoutSeconds * 1000, null,
+                secrets.isEmpty() ? null : secrets);
         String startedAt = now();
         Reply.ExecResult f;
         try (SupervisorClient c = connect(inst)) {

@@ -27,8 +27,19 @@ public record WorkspaceInfo(
         String boot,
         int snapshotCount,
         long snapshotBytes,
-        String networkPolicy)
+        String networkPolicy,
+        List<String> secrets)
         implements JsonRecord {
+
+    public WorkspaceInfo(String workspaceId, String name, String environment, String state, String backend,
+            String accel, int vcpuCount, int memMib, long ttlSeconds, boolean network, String createdAt,
+            String expiresAt, String lastActivityAt, SeedInfo workspaceSeed, long commandCount,
+            List<String> lastCommand, ServiceCounts serviceCounts, List<Map<String, Object>> shells,
+            String stateReason, String boot, int snapshotCount, long snapshotBytes, String networkPolicy) {
+        this(workspaceId, name, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds, network,
+                createdAt, expiresAt, lastActivityAt, workspaceSeed, commandCount, lastCommand, serviceCounts, shells,
+                stateReason, boot, snapshotCount, snapshotBytes, networkPolicy, List.of());
+    }
 
     public WorkspaceInfo(String workspaceId, String name, String environment, String state, String backend,
             String accel, int vcpuCount, int memMib, long ttlSeconds, boolean network, String createdAt,
@@ -67,6 +78,7 @@ public record WorkspaceInfo(
     public WorkspaceInfo {
         shells = shells == null ? List.of() : List.copyOf(shells);
         networkPolicy = networkPolicy == null ? (network ? "egress" : "off") : networkPolicy;
+        secrets = secrets == null ? List.of() : List.copyOf(secrets);
     }
 
     @Override
@@ -99,6 +111,7 @@ public record WorkspaceInfo(
                 .put("boot", boot)
                 .put("snapshot_count", snapshotCount)
                 .put("snapshot_bytes", snapshotBytes)
+                .put("secrets", secrets)
                 .map();
     }
 }

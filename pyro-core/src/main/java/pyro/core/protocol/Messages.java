@@ -63,6 +63,8 @@ public final class Messages {
         name(Request.ShellClose.class, "shell_close");
         name(Request.ShellList.class, "shell_list");
         name(Request.Reseed.class, "reseed");
+        name(Request.SecretsPut.class, "secrets_put");
+        name(Request.SecretsGet.class, "secrets_get");
         name(Request.PortConnect.class, "port_connect");
         name(Request.PortPublish.class, "port_publish");
         name(Request.PortUnpublish.class, "port_unpublish");
@@ -90,6 +92,8 @@ public final class Messages {
         name(Reply.ShellWriteResult.class, "shell_write_result");
         name(Reply.ShellSignalResult.class, "shell_signal_result");
         name(Reply.ShellListResult.class, "shell_list_result");
+        name(Reply.SecretsResult.class, "secrets_result");
+        name(Reply.SecretValues.class, "secret_values");
         name(Reply.PortConnectResult.class, "port_connect_result");
         name(Reply.PortsResult.class, "ports_result");
         name(Reply.VmStatusResult.class, "status_result");

@@ -19,9 +19,28 @@ public sealed interface Request {
     /** Sync the guest's disks and power it off. */
     record Shutdown() implements Request {}
 
-    /** Run argv in the guest (cwd defaults to /workspace); answered by {@link Reply.ExecResult}. */
-    record Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes)
-            implements Request {}
+    /**
+     * Run argv in the guest (cwd defaults to /workspace); answered by {@link Reply.ExecResult}.
+     * {@code secretEnv} maps environment variables to the names of workspace secrets the agent fills in.
+     */
+    record Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes,
+            Map<String, String> secretEnv) implements Request {
+        public Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes) {
+            this(argv, cwd, env, timeoutMs, outputLimitBytes, null);
+        }
+    }
+
+    /**
+     * Keep these secrets in the guest (names to values), for later {@code secret_env} mappings, and
+     * redact their values from everything the agent sends; answered by {@link Reply.SecretsResult}.
+     */
+    record SecretsPut(Map<String, String> secrets) implements Request {}
+
+    /**
+     * The secrets' values, base64 (so no redaction touches them), for a reset that boots a fresh guest
+     * and must carry them over; answered by {@link Reply.SecretValues}.
+     */
+    record SecretsGet() implements Request {}
 
     /** Extract the tar stream that follows in {@code data} frames under {@code dest}. */
     record Import(String dest) implements Request {}
@@ -67,10 +86,16 @@ public sealed interface Request {
      * {@code NAME[:started|ready|exited-ok]} entries); null fields take {@link ServicePolicy}'s defaults.
      */
     record ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness,
-            String restart, Integer maxRestarts, List<String> after) implements Request {
+            String restart, Integer maxRestarts, List<String> after, Map<String, String> secretEnv)
+            implements Request {
         /** A start without a restart policy or start order (the defaults). */
         public ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness) {
-            this(name, argv, cwd, env, readiness, null, null, null);
+            this(name, argv, cwd, env, readiness, null, null, null, null);
+        }
+
+        public ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness,
+                String restart, Integer maxRestarts, List<String> after) {
+            this(name, argv, cwd, env, readiness, restart, maxRestarts, after, null);
         }
     }
 
@@ -85,7 +110,11 @@ public sealed interface Request {
     /** TERM the service's process group, wait {@code graceMs}, then KILL. */
     record ServiceStop(String name, Long graceMs) implements Request {}
 
-    record ShellOpen(String cwd, Long cols, Long rows) implements Request {}
+    record ShellOpen(String cwd, Long cols, Long rows, Map<String, String> secretEnv) implements Request {
+        public ShellOpen(String cwd, Long cols, Long rows) {
+            this(cwd, cols, rows, null);
+        }
+    }
 
     record ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs, Long idleMs) implements Request {
         public ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs) {

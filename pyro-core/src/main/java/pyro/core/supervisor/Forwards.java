@@ -53,7 +53,8 @@ final class Forwards {
         void log(String message);
     }
 
-    private record Forward(String service, int guestPort, int hostPort, ServerSocketChannel server) {
+    private record Forward(String service, int guestPort, int hostPort, ServerSocketChannel server,
+            java.util.concurrent.atomic.AtomicReference<Thread> acceptor) {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("service", service);
@@ -106,9 +107,9 @@ final class Forwards {
                     + e.getMessage());
         }
         int bound = ((InetSocketAddress) localAddress(server)).getPort();
-        Forward f = new Forward(r.service(), r.guestPort(), bound, server);
+        Forward f = new Forward(r.service(), r.guestPort(), bound, server, new java.util.concurrent.atomic.AtomicReference<>());
         forwards.add(f);
-        Thread.ofVirtual().name("forward-accept-" + bound).start(() -> acceptLoop(f));
+        f.acceptor().set(Thread.ofVirtual().name("forward-accept-" + bound).start(() -> acceptLoop(f)));
         link.log("published " + HOST_ADDRESS + ":" + bound + " -> guest port " + r.guestPort() + " for " + r.service());
         startWatcher();
         return new Reply.PortsResult(List.of(f.toMap()));
@@ -139,8 +140,16 @@ final class Forwards {
         if (forwards.remove(f)) {
             try {
                 f.server().close();
+                // the socket stops listening only once its blocked accept has returned: wait for that, so
+                // the port is closed when unpublish answers
+                Thread t = f.acceptor().get();
+                if (t != null && t != Thread.currentThread()) {
+                    t.join(2_000);
+                }
             } catch (IOException ignored) {
                 // closed already
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             link.log("closed " + HOST_ADDRESS + ":" + f.hostPort() + " of " + f.service() + ": " + why);
         }
