@@ -93,6 +93,16 @@ class NetworkPolicyGuestTest {
     }
 
     @Test
+    void networkOffMeansNoNetworkDeviceAtAll() {
+        Cli.Result r = Cli.run(state, "run", Guests.ENV, "--network", "off", "--", "ls", "/sys/class/net");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertEquals("lo", r.stdout().strip(), "only loopback: " + r);
+        Cli.Result published = Cli.run(state, "run", Guests.ENV, "--network", "egress+published-ports", "--", "true");
+        assertEquals(2, published.exitCode(), published.toString());
+        assertTrue(published.stderr().contains("is for workspaces"), published.stderr());
+    }
+
+    @Test
     void badPublishAndPolicyInputAreOneSentenceEach() {
         Cli.Result bad = Cli.run(state, "workspace", "service", "start", ws, "x", "--publish", "80:http", "--", "true");
         assertEquals(2, bad.exitCode(), bad.toString());
