@@ -321,27 +321,116 @@ public final class Supervisor {
         });
     }
 
-    /** One connected client: frames in, replies out under its own lock. */
+    /**
+     * One connected client: frames in; replies out through its own queue and writer thread, so a client
+     * that reads slowly or not at all never holds up the agent channel's reader (and with it every other
+     * client of the VM). A download's data frames keep their back-pressure: the reader waits while this
+     * client is more than {@link #DATA_BEHIND} behind, at most {@link #STALL_MS}; a client that stalls that
+     * long, or lets {@link #MAX_BEHIND} of replies pile up, is disconnected.
+     */
     private static final class ClientConn implements Sink {
+        static final long DATA_BEHIND = 8L << 20;
+        static final long MAX_BEHIND = 64L << 20;
+        static final long STALL_MS = 60_000;
+        private static final Frame END = new Frame(Map.of("id", -1L, "type", "end"));
         final SocketChannel channel;
         final InputStream in;
         final OutputStream out;
         final Map<Long, Long> uploads = new ConcurrentHashMap<>();
+        private final java.util.concurrent.LinkedBlockingQueue<Frame> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final AtomicLong behind = new AtomicLong();
+        private final Object progress = new Object();
+        private final Thread writer;
+        private volatile boolean closed;
 
         ClientConn(SocketChannel channel) {
             this.channel = channel;
             this.in = new BufferedInputStream(Channels.newInputStream(channel), 1 << 16);
             this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+            this.writer = Thread.ofVirtual().name("client-writer").start(this::writeLoop);
+        }
+
+        private static long size(Frame f) {
+            return f.payload().length + 256L;
         }
 
         @Override
         public void send(Frame f) {
-            synchronized (out) {
-                try {
-                    FrameCodec.write(out, f);
-                } catch (IOException ignored) {
-                    // the client went away; its replies are dropped
+            if (closed) {
+                return;
+            }
+            if (Messages.isData(f)) {
+                long until = System.currentTimeMillis() + STALL_MS;
+                synchronized (progress) {
+                    while (behind.get() > DATA_BEHIND && !closed) {
+                        long left = until - System.currentTimeMillis();
+                        if (left <= 0) {
+                            drop();
+                            return;
+                        }
+                        try {
+                            progress.wait(Math.min(left, 100));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
                 }
+            }
+            if (behind.addAndGet(size(f)) > MAX_BEHIND) {
+                drop();
+                return;
+            }
+            queue.add(f);
+        }
+
+        private void writeLoop() {
+            try {
+                while (true) {
+                    Frame f = queue.take();
+                    if (f == END) {
+                        return;
+                    }
+                    FrameCodec.write(out, f);
+                    behind.addAndGet(-size(f));
+                    synchronized (progress) {
+                        progress.notifyAll();
+                    }
+                }
+            } catch (IOException e) {
+                drop(); // the client went away; its replies are dropped
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Disconnects the client (its requests' routes go when its serve loop ends). */
+        private void drop() {
+            closed = true;
+            queue.clear();
+            queue.add(END);
+            synchronized (progress) {
+                progress.notifyAll();
+            }
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closed already
+            }
+        }
+
+        /** Ends the writer once it has sent what is queued (the client is gone or done). */
+        void end() {
+            queue.add(END);
+        }
+
+        /** Lets the writer send what is queued (within {@code ms}), then ends it. */
+        void finish(long ms) {
+            queue.add(END);
+            try {
+                writer.join(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -377,6 +466,7 @@ public final class Supervisor {
                     case Request.VmStop s -> {
                         stopVm(Boolean.TRUE.equals(s.graceful()));
                         c.send(Messages.frame(clientId, new Reply.VmStopResult()));
+                        c.finish(2_000); // the answer goes out before the supervisor exits
                         done.countDown();
                         return;
                     }
@@ -389,6 +479,7 @@ public final class Supervisor {
             log("dropping a client whose frames could not be read: " + e);
         } finally {
             routes.entrySet().removeIf(e -> e.getValue().sink() == c);
+            c.end();
         }
     }
 
