@@ -39,6 +39,10 @@ public class Bench {
             machines(dist, runs);
             return;
         }
+        if ("channels".equals(System.getenv("BENCH_ONLY"))) {
+            channels(dist);
+            return;
+        }
         if ("services".equals(System.getenv("BENCH_ONLY"))) {
             Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
             String id = pyro.createWorkspace(WorkspaceOptions.of(ENV)).workspaceId();
@@ -89,6 +93,7 @@ public class Bench {
                 (double) warmMs / floorMs, (double) warmMs / runMs);
 
         machines(dist, runs);
+        channels(dist);
 
         Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
         Path seed = makeTree(state.resolve("seed"), 5000, 50L << 20);
@@ -188,6 +193,66 @@ public class Bench {
             }
         } finally {
             pyro.deleteWorkspace(id);
+        }
+    }
+
+    /**
+     * The agent channel itself, virtio-serial (QEMU's default) against vsock (vhost-device-vsock and
+     * the hybrid-vsock handshake, PYRO_CHANNEL=vsock), each in a workspace booted cold for it: the round
+     * trip of a ping from a client through the supervisor to the agent and back, and bulk MB/s of a
+     * 64 MB upload the agent reads and drops (discard). virtio-serial is the floor of these rows: the
+     * ratios say what vsock costs or gains on the same machine in the same run.
+     */
+    static void channels(Path dist) throws Exception {
+        Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
+        int pings = Integer.parseInt(System.getenv().getOrDefault("BENCH_PINGS", "300"));
+        byte[] bulk = new byte[64 << 20];
+        new Random(10).nextBytes(bulk);
+        java.util.Map<String, long[]> got = new java.util.LinkedHashMap<>();
+        for (String channel : List.of("virtio-serial", "vsock")) {
+            if (channel.equals("vsock") && pyro.kvm.HostProbe.vhostDeviceVsock() == null) {
+                System.out.println("channel vsock: skipped, vhost-device-vsock is not installed (scripts/install-host-packages)");
+                continue;
+            }
+            System.setProperty("pyro.channel", channel);
+            String id;
+            long t0 = System.nanoTime();
+            try {
+                id = pyro.createWorkspace(WorkspaceOptions.of(ENV).cold(true)).workspaceId();
+            } finally {
+                System.clearProperty("pyro.channel");
+            }
+            long createMs = (System.nanoTime() - t0) / 1_000_000;
+            try (var c = SupervisorClient.connect(state.resolve("instances").resolve(id).resolve("supervisor.sock"))) {
+                for (int i = 0; i < 20; i++) {
+                    c.call(new pyro.core.protocol.Request.Ping(), pyro.core.protocol.Reply.Pong.class); // warm up
+                }
+                List<Long> rtt = new ArrayList<>();
+                for (int i = 0; i < pings; i++) {
+                    long s = System.nanoTime();
+                    c.call(new pyro.core.protocol.Request.Ping(), pyro.core.protocol.Reply.Pong.class);
+                    rtt.add((System.nanoTime() - s) / 1_000);
+                }
+                List<Long> ms = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    long s = System.nanoTime();
+                    c.upload(new pyro.core.protocol.Request.Discard(), pyro.core.protocol.Reply.DiscardResult.class,
+                            new java.io.ByteArrayInputStream(bulk));
+                    ms.add((System.nanoTime() - s) / 1_000_000);
+                }
+                got.put(channel, new long[] {median(rtt), median(ms), createMs});
+                System.out.printf("channel %-13s ping round trip: median %5d us (n=%d); bulk 64 MB: median %5d ms = %.1f MB/s %s;"
+                        + " cold create %d ms%n", channel + ":", median(rtt), pings, median(ms), bulk.length / 1e3 / median(ms), ms,
+                        createMs);
+            } finally {
+                pyro.deleteWorkspace(id);
+            }
+        }
+        long[] serial = got.get("virtio-serial");
+        long[] vsock = got.get("vsock");
+        if (serial != null && vsock != null) {
+            System.out.printf("ratio vsock / virtio-serial: round trip %.2f, bulk MB/s %.2f, cold create %.2f%n",
+                    (double) vsock[0] / serial[0], (double) serial[1] / vsock[1], (double) vsock[2] / serial[2]);
         }
     }
 

@@ -127,7 +127,7 @@ class VsockChannelGuestTest {
     @Order(3)
     void exportAndDiffOfAFileMadeInTheGuest() throws IOException {
         json("workspace", "exec", ws, "--json", "--", "sh", "-c", "head -c 3000000 /dev/urandom > big.bin; echo made > made.txt");
-        Path out = state.resolve("export");
+        Path out = Files.createDirectories(state.resolve("export"));
         json("workspace", "export", ws, "made.txt", "--output", out.resolve("made.txt").toString(), "--json");
         assertEquals("made\n", Files.readString(out.resolve("made.txt")));
         json("workspace", "export", ws, "big.bin", "--output", out.resolve("big.bin").toString(), "--json");

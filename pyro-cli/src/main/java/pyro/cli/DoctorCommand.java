@@ -28,6 +28,9 @@ final class DoctorCommand implements Callable<Integer> {
                     Boolean.TRUE.equals(kvm.get("pvm")) ? " (kvm_pvm: only PVM guest kernels)" : "");
             System.out.printf("acceleration: %s (%s)%n", f.get("accel"), f.get("accel_reason"));
             System.out.printf("backend:      %s%n", f.get("backend"));
+            if (f.get("channel") != null) {
+                System.out.printf("channel:      %s%s%n", f.get("channel"), f.get("vsock") == null ? "" : " (vsock: " + f.get("vsock") + ")");
+            }
             if (f.get("backends") instanceof List<?> backends) {
                 System.out.printf("backends:     %s%n", String.join("; ", ((List<Map<String, Object>>) backends).stream()
                         .map(b -> b.get("name") + (Boolean.TRUE.equals(b.get("available")) ? " available"

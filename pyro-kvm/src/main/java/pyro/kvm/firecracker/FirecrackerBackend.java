@@ -96,10 +96,22 @@ public final class FirecrackerBackend implements Backend {
     @Override
     public Map<String, Object> doctor() {
         Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> platform = new LinkedHashMap<>();
+        platform.put("os", System.getProperty("os.name"));
+        platform.put("arch", System.getProperty("os.arch"));
+        platform.put("kernel", System.getProperty("os.version"));
+        platform.put("cpus", Runtime.getRuntime().availableProcessors());
+        m.put("platform", platform);
+        Map<String, Object> kvm = new LinkedHashMap<>();
+        kvm.put("device_present", accel.kvmDevice());
+        kvm.put("stock_guests_boot", "kvm".equals(accel.accel()));
+        kvm.put("pvm", Files.exists(Path.of("/sys/module/kvm_pvm")));
+        m.put("kvm", kvm);
         m.put("backend", name());
         m.put("accel", "kvm");
         m.put("accel_reason", accel.reason());
         m.put("channel", LaunchPlan.AgentChannel.VSOCK);
+        m.put("fallback", "none: Firecracker runs only on hardware KVM (PYRO_BACKEND=qemu runs under TCG)");
         List<Map<String, Object>> tools = new ArrayList<>();
         tools.add(HostProbe.tool("firecracker", "--version"));
         tools.add(HostProbe.tool("jailer", "--version"));
