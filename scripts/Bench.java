@@ -16,6 +16,7 @@ import pyro.core.model.Readiness;
 import pyro.core.PyroConfig;
 import pyro.core.WorkspaceOptions;
 import pyro.core.spi.LaunchSpec;
+import pyro.kvm.HostProbe;
 import pyro.kvm.qemu.QemuBackend;
 
 /**
@@ -210,7 +211,7 @@ public class Bench {
         new Random(10).nextBytes(bulk);
         java.util.Map<String, long[]> got = new java.util.LinkedHashMap<>();
         for (String channel : List.of("virtio-serial", "vsock")) {
-            if (channel.equals("vsock") && pyro.kvm.HostProbe.vhostDeviceVsock() == null) {
+            if (channel.equals("vsock") && HostProbe.vhostDeviceVsock() == null) {
                 System.out.println("channel vsock: skipped, vhost-device-vsock is not installed (scripts/install-host-packages)");
                 continue;
             }

@@ -39,13 +39,19 @@ public final class QemuBackend implements Backend {
     public static final String PORT_NAME = "pyro.agent";
     private final PyroConfig config;
     private final ImageStore images;
-    private final HostProbe.Accel accel;
+    /** The acceleration in use: the host facts' decision, turned to TCG once a KVM probe guest failed to boot. */
+    private volatile HostProbe.Accel accel;
+    /** Whether a KVM decision must be proven by booting a probe guest before it is used (off when the facts are given). */
+    private final boolean prove;
+    private volatile boolean proven;
+    private final AccelProbe probe;
+    private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_SAID = new java.util.concurrent.atomic.AtomicBoolean();
     private final Path qemu;
     private final LongSupplier tscKhz;
 
     public QemuBackend(PyroConfig config) {
         this(config, HostProbe.accel(), HostProbe.which("qemu-system-x86_64"), HostProbe::tscKhz,
-                HostProbe::vhostDeviceVsock);
+                HostProbe::vhostDeviceVsock, true);
     }
 
     private final java.util.function.Supplier<Path> vhostVsock;
@@ -60,6 +66,13 @@ public final class QemuBackend implements Backend {
     /** As above, with where vhost-device-vsock is (null: not installed). */
     QemuBackend(PyroConfig config, HostProbe.Accel accel, Path qemu, LongSupplier tscKhz,
             java.util.function.Supplier<Path> vhostVsock) {
+        this(config, accel, qemu, tscKhz, vhostVsock, false);
+    }
+
+    private QemuBackend(PyroConfig config, HostProbe.Accel accel, Path qemu, LongSupplier tscKhz,
+            java.util.function.Supplier<Path> vhostVsock, boolean prove) {
+        this.prove = prove;
+        this.probe = new AccelProbe(config.cacheDir(), qemu, tscKhz);
         this.vhostVsock = vhostVsock;
         this.config = config;
         this.images = new ImageStore(config.cacheDir(), config::guestAgentDir);
@@ -80,7 +93,70 @@ public final class QemuBackend implements Backend {
 
     @Override
     public String accel() {
-        return accel.accel();
+        return decision().accel();
+    }
+
+    /**
+     * The acceleration to boot with. Where the host facts say KVM, that is proven first with a probe
+     * guest (once per host kernel, QEMU and guest kernel: the verdict is cached); a KVM that does not
+     * boot it turns into TCG, said once on stderr, instead of a VM that hangs. Without a built
+     * environment there is no kernel to probe with, and the facts' decision stands until there is.
+     */
+    HostProbe.Accel decision() {
+        HostProbe.Accel a = accel;
+        if (!prove || proven || !"kvm".equals(a.accel()) || qemu == null) {
+            return a;
+        }
+        synchronized (this) {
+            if (proven) {
+                return accel;
+            }
+            Path env = anyEnvironment();
+            if (env == null) {
+                return a;
+            }
+            AccelProbe.Verdict v = probe.verdict("kvm", env);
+            proven = true;
+            if (!v.booted()) {
+                accel = new HostProbe.Accel("tcg", "KVM did not boot a probe guest (" + v.reason()
+                        + "), so guests run under TCG", a.kvmDevice());
+                if (FALLBACK_SAID.compareAndSet(false, true)) {
+                    System.err.println("pyro: KVM did not boot a probe guest (" + v.reason() + "); using TCG instead");
+                }
+            }
+            return accel;
+        }
+    }
+
+    /** The folder of some built environment (they all boot the same kernel), or null. */
+    private Path anyEnvironment() {
+        for (EnvironmentInfo e : images.list()) {
+            if (e.installed()) {
+                return images.dir(ImageStore.entry(e.name()));
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Boots the probe guest under each acceleration this host could use (KVM first where /dev/kvm
+     * exists, then TCG), reusing cached verdicts; each says booted or not, how long, and why not.
+     */
+    List<Map<String, Object>> probeAccelerations() {
+        Path env = anyEnvironment();
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (env == null || qemu == null) {
+            return out;
+        }
+        List<String> accels = new ArrayList<>();
+        if (accel.kvmDevice() || "kvm".equals(accel.accel())) {
+            accels.add("kvm");
+        }
+        accels.add("tcg");
+        for (String a : accels) {
+            out.add(probe.verdict(a, env).toMap());
+        }
+        return out;
     }
 
     @Override
@@ -94,13 +170,19 @@ public final class QemuBackend implements Backend {
         m.put("platform", platform);
         Map<String, Object> kvm = new LinkedHashMap<>();
         kvm.put("device_present", accel.kvmDevice());
-        kvm.put("stock_guests_boot", "kvm".equals(accel.accel()));
+        kvm.put("stock_guests_boot", "kvm".equals(decision().accel()));
         kvm.put("pvm", Files.exists(Path.of("/sys/module/kvm_pvm")));
         m.put("kvm", kvm);
         m.put("backend", name());
-        m.put("accel", accel.accel());
-        m.put("accel_reason", accel.reason());
-        m.put("fallback", "kvm".equals(accel.accel()) ? "tcg if KVM fails" : "none needed: already TCG");
+        List<Map<String, Object>> probes = probeAccelerations();
+        HostProbe.Accel decided = decision();
+        m.put("accel", decided.accel());
+        m.put("accel_reason", decided.reason());
+        m.put("fallback", "kvm".equals(decided.accel()) ? "tcg if a KVM probe guest does not boot" : "none needed: already TCG");
+        m.put("accel_probes", probes);
+        if (probes.isEmpty()) {
+            m.put("accel_probes_note", "not run: no environment is built yet to boot a probe guest with (pyro env pull debian:12)");
+        }
         List<Map<String, Object>> tools = new ArrayList<>();
         tools.add(HostProbe.tool("qemu-system-x86_64", "--version"));
         tools.add(HostProbe.tool("qemu-img", "--version"));
@@ -241,7 +323,7 @@ public final class QemuBackend implements Backend {
             } catch (java.io.IOException ex) {
                 throw PyroException.host("cannot make the files of " + paths.dir() + " private: " + ex.getMessage());
             }
-            progress.line("booting " + spec.environment() + " (" + accel.accel() + ", agent channel vsock, cold: QEMU"
+            progress.line("booting " + spec.environment() + " (" + decision().accel() + ", agent channel vsock, cold: QEMU"
                     + " cannot save a vsock VM)");
             LaunchPlan plan = vsockPlan(spec, envDir, vhostVsock.get());
             return net == null ? plan : plan.withSidecar(net);
@@ -258,10 +340,10 @@ public final class QemuBackend implements Backend {
             throw PyroException.host("cannot make the files of " + paths.dir() + " private: " + ex.getMessage());
         }
         if (saved != null) {
-            progress.line("restoring a booted " + spec.environment() + " (" + accel.accel() + ", warm)");
+            progress.line("restoring a booted " + spec.environment() + " (" + decision().accel() + ", warm)");
             return incoming(spec, envDir, saved.memory(), net);
         }
-        progress.line("booting " + spec.environment() + " (" + accel.accel() + ")");
+        progress.line("booting " + spec.environment() + " (" + decision().accel() + ")");
         LaunchPlan plan = LaunchPlan.of(argv(spec, envDir, paths.overlay(), paths.agentSocket()))
                 .withChannel(LaunchPlan.AgentChannel.listening(VIRTIO_SERIAL));
         return net == null ? plan : plan.withSidecar(net);
@@ -341,7 +423,7 @@ public final class QemuBackend implements Backend {
         } catch (IOException e) {
             throw PyroException.host("cannot copy the saved disk of " + from + ": " + e.getMessage());
         }
-        progress.line("restoring the saved machine " + from.getFileName() + " (" + accel.accel() + ")");
+        progress.line("restoring the saved machine " + from.getFileName() + " (" + decision().accel() + ")");
         return incoming(spec, envDir, from.resolve(MACHINE_MEMORY), net);
     }
 
@@ -437,7 +519,7 @@ public final class QemuBackend implements Backend {
         }
         argv.add(qemu.toString());
         argv.addAll(List.of("-M", "microvm", "-name", spec.instanceId()));
-        if ("kvm".equals(accel.accel())) {
+        if ("kvm".equals(decision().accel())) {
             argv.addAll(List.of("-accel", "kvm", "-cpu", "host"));
         } else {
             argv.addAll(List.of("-accel", "tcg" + (spec.vcpuCount() > 1 ? ",thread=multi" : "")));
@@ -498,7 +580,7 @@ public final class QemuBackend implements Backend {
 
     private String kernelArgs(LaunchSpec spec) {
         StringBuilder sb = new StringBuilder("console=ttyS0 quiet reboot=t panic=-1 root=/dev/vda");
-        if (!"kvm".equals(accel.accel())) {
+        if (!"kvm".equals(decision().accel())) {
             sb.append(" tsc_early_khz=").append(tscKhz.getAsLong());
         }
         sb.append(" pyro.net=").append(spec.network() ? 1 : 0);
