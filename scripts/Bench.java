@@ -206,54 +206,67 @@ public class Bench {
      */
     static void channels(Path dist) throws Exception {
         Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
-        int pings = Integer.parseInt(System.getenv().getOrDefault("BENCH_PINGS", "300"));
+        int rounds = Integer.parseInt(System.getenv().getOrDefault("BENCH_CHANNEL_ROUNDS", "5"));
+        int pings = 60;
         byte[] bulk = new byte[64 << 20];
         new Random(10).nextBytes(bulk);
-        java.util.Map<String, long[]> got = new java.util.LinkedHashMap<>();
-        for (String channel : List.of("virtio-serial", "vsock")) {
-            if (channel.equals("vsock") && HostProbe.vhostDeviceVsock() == null) {
-                System.out.println("channel vsock: skipped, vhost-device-vsock is not installed (scripts/install-host-packages)");
-                continue;
+        List<String> channels = new ArrayList<>(List.of("virtio-serial", "vsock"));
+        if (HostProbe.vhostDeviceVsock() == null) {
+            System.out.println("channel vsock: skipped, vhost-device-vsock is not installed (scripts/install-host-packages)");
+            channels.remove("vsock");
+        }
+        java.util.Map<String, String> ids = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Long> create = new java.util.LinkedHashMap<>();
+        java.util.Map<String, List<Long>> rtt = new java.util.LinkedHashMap<>();
+        java.util.Map<String, List<Long>> bulkMs = new java.util.LinkedHashMap<>();
+        try {
+            for (String channel : channels) { // booted one after the other, measured side by side
+                System.setProperty("pyro.channel", channel);
+                long t0 = System.nanoTime();
+                try {
+                    ids.put(channel, pyro.createWorkspace(WorkspaceOptions.of(ENV).cold(true)).workspaceId());
+                } finally {
+                    System.clearProperty("pyro.channel");
+                }
+                create.put(channel, (System.nanoTime() - t0) / 1_000_000);
+                rtt.put(channel, new ArrayList<>());
+                bulkMs.put(channel, new ArrayList<>());
             }
-            System.setProperty("pyro.channel", channel);
-            String id;
-            long t0 = System.nanoTime();
-            try {
-                id = pyro.createWorkspace(WorkspaceOptions.of(ENV).cold(true)).workspaceId();
-            } finally {
-                System.clearProperty("pyro.channel");
+            // rounds alternate between the channels, so a change in the machine's load hits both alike
+            for (int round = 0; round < rounds; round++) {
+                for (String channel : channels) {
+                    try (var c = SupervisorClient.connect(state.resolve("instances").resolve(ids.get(channel)).resolve("supervisor.sock"))) {
+                        for (int i = 0; i < 5; i++) {
+                            c.call(new pyro.core.protocol.Request.Ping(), pyro.core.protocol.Reply.Pong.class);
+                        }
+                        for (int i = 0; i < pings; i++) {
+                            long s = System.nanoTime();
+                            c.call(new pyro.core.protocol.Request.Ping(), pyro.core.protocol.Reply.Pong.class);
+                            rtt.get(channel).add((System.nanoTime() - s) / 1_000);
+                        }
+                        long s = System.nanoTime();
+                        c.upload(new pyro.core.protocol.Request.Discard(), pyro.core.protocol.Reply.DiscardResult.class,
+                                new java.io.ByteArrayInputStream(bulk));
+                        bulkMs.get(channel).add((System.nanoTime() - s) / 1_000_000);
+                    }
+                }
             }
-            long createMs = (System.nanoTime() - t0) / 1_000_000;
-            try (var c = SupervisorClient.connect(state.resolve("instances").resolve(id).resolve("supervisor.sock"))) {
-                for (int i = 0; i < 20; i++) {
-                    c.call(new pyro.core.protocol.Request.Ping(), pyro.core.protocol.Reply.Pong.class); // warm up
-                }
-                List<Long> rtt = new ArrayList<>();
-                for (int i = 0; i < pings; i++) {
-                    long s = System.nanoTime();
-                    c.call(new pyro.core.protocol.Request.Ping(), pyro.core.protocol.Reply.Pong.class);
-                    rtt.add((System.nanoTime() - s) / 1_000);
-                }
-                List<Long> ms = new ArrayList<>();
-                for (int i = 0; i < 3; i++) {
-                    long s = System.nanoTime();
-                    c.upload(new pyro.core.protocol.Request.Discard(), pyro.core.protocol.Reply.DiscardResult.class,
-                            new java.io.ByteArrayInputStream(bulk));
-                    ms.add((System.nanoTime() - s) / 1_000_000);
-                }
-                got.put(channel, new long[] {median(rtt), median(ms), createMs});
-                System.out.printf("channel %-13s ping round trip: median %5d us (n=%d); bulk 64 MB: median %5d ms = %.1f MB/s %s;"
-                        + " cold create %d ms%n", channel + ":", median(rtt), pings, median(ms), bulk.length / 1e3 / median(ms), ms,
-                        createMs);
-            } finally {
+        } finally {
+            for (String id : ids.values()) {
                 pyro.deleteWorkspace(id);
             }
         }
-        long[] serial = got.get("virtio-serial");
-        long[] vsock = got.get("vsock");
-        if (serial != null && vsock != null) {
-            System.out.printf("ratio vsock / virtio-serial: round trip %.2f, bulk MB/s %.2f, cold create %.2f%n",
-                    (double) vsock[0] / serial[0], (double) serial[1] / vsock[1], (double) vsock[2] / serial[2]);
+        for (String channel : channels) {
+            long b = median(bulkMs.get(channel));
+            System.out.printf("channel %-14s ping round trip median %5d us (n=%d); bulk 64 MB median %5d ms = %5.1f MB/s %s;"
+                    + " cold create %d ms%n", channel + ":", median(rtt.get(channel)), rtt.get(channel).size(), b,
+                    bulk.length / 1e3 / b, bulkMs.get(channel), create.get(channel));
+        }
+        if (channels.size() == 2) {
+            System.out.printf("ratio vsock / virtio-serial (the floor of these rows): round trip %.2f, bulk MB/s %.2f, cold create %.2f%n",
+                    (double) median(rtt.get("vsock")) / median(rtt.get("virtio-serial")),
+                    (double) median(bulkMs.get("virtio-serial")) / median(bulkMs.get("vsock")),
+                    (double) create.get("vsock") / create.get("virtio-serial"));
         }
     }
 

@@ -12,9 +12,6 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * An AF_VSOCK listener for the agent channel, bound through the FFM API (the guest runtime is
@@ -23,9 +20,9 @@ import java.util.concurrent.CountDownLatch;
  * {@code errno} and a failure names the call and its errno.
  *
  * <p>A blocking downcall pins the thread that makes it, so every blocking call here runs on a
- * platform thread: accept and read on the caller's (the agent's reader, a platform thread), and
- * writes on one platform writer thread per connection, which {@link Conn#output()} hands the bytes
- * to; a virtual thread that sends a reply only waits on that hand-off, which unmounts it.
+ * platform thread: accept, and the waits in poll of the agent's reader. Accepted sockets are
+ * non-blocking, so a virtual thread that sends a reply makes only calls that return at once and
+ * parks (unmounting) while the socket is full.
  */
 final class Vsock {
     static final int AF_VSOCK = 40;
@@ -49,7 +46,26 @@ final class Vsock {
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(SIZE_T, INT, PTR, SIZE_T));
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle SHUTDOWN = bind("shutdown", FunctionDescriptor.of(INT, INT, INT));
+    private static final MethodHandle SETSOCKOPT = bind("setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, PTR, INT));
+    private static final MethodHandle FCNTL = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("fcntl").orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol fcntl")),
+            FunctionDescriptor.of(INT, INT, INT, INT), Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(INT, PTR, ValueLayout.JAVA_LONG, INT));
     static final int SHUT_RDWR = 2;
+    static final int EAGAIN = 11;
+    static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
+    static final int O_NONBLOCK = 04000;
+    static final short POLLIN = 0x1;
+    static final short POLLOUT = 0x4;
+    /** setsockopt level AF_VSOCK: SO_VM_SOCKETS_BUFFER_SIZE and _MAX_SIZE (u64 values). */
+    static final int SO_VM_SOCKETS_BUFFER_SIZE = 0;
+    static final int SO_VM_SOCKETS_BUFFER_MAX_SIZE = 2;
+    /**
+     * The receive buffer each connection advertises to the host (its credit): 4 MiB instead of the
+     * kernel's 256 KiB, so a bulk upload does not stall on credit updates from a slow (emulated) guest.
+     */
+    static final long BUFFER_BYTES = 4L << 20;
 
     private Vsock() {}
 
@@ -107,6 +123,11 @@ final class Vsock {
                 if (fd < 0) {
                     throw failed("socket(AF_VSOCK)", errno(st));
                 }
+                // accepted connections inherit the listener's buffer size; a kernel that refuses keeps its default
+                MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
+                size.set(ValueLayout.JAVA_LONG, 0, BUFFER_BYTES);
+                int ignoredMax = (int) SETSOCKOPT.invokeExact(st, fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_MAX_SIZE, size, 8);
+                int ignoredSize = (int) SETSOCKOPT.invokeExact(st, fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, size, 8);
                 if ((int) BIND.invokeExact(st, fd, sockaddr(arena, VMADDR_CID_ANY, port), 16) != 0) {
                     int e = errno(st);
                     int ignored = (int) CLOSE.invokeExact(st, fd);
@@ -160,56 +181,43 @@ final class Vsock {
         }
     }
 
-    /** One accepted connection: an input read on the caller's thread, an output written by its own platform thread. */
+    /**
+     * One accepted connection, non-blocking underneath: the reader (the agent's platform reader thread)
+     * waits in poll for input, and a writer (any thread, the virtual threads that send replies among
+     * them) writes directly while the socket takes bytes; when it is full, a platform thread waits in
+     * poll and a virtual thread parks, so no virtual thread ever blocks inside a downcall. A lock keeps
+     * the descriptor from being closed while a write is in it (and so from being reused under it).
+     */
     static final class Conn implements AutoCloseable {
-        private static final byte[] END = new byte[0];
         private final int fd;
-        private final BlockingQueue<byte[]> pending = new ArrayBlockingQueue<>(32);
-        private final CountDownLatch writerDone = new CountDownLatch(1);
-        private volatile IOException writeFailure;
+        private final java.util.concurrent.locks.ReentrantReadWriteLock use = new java.util.concurrent.locks.ReentrantReadWriteLock();
         private volatile boolean closed;
 
-        Conn(int fd) {
+        Conn(int fd) throws IOException {
             this.fd = fd;
-            Thread.ofPlatform().name("vsock-writer-" + fd).daemon().start(this::writeLoop);
-        }
-
-        private void writeLoop() {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment st = arena.allocate(CAPTURE);
-                MemorySegment buf = arena.allocate(1 << 16);
-                while (true) {
-                    byte[] chunk = pending.take();
-                    if (chunk == END) {
-                        return;
-                    }
-                    for (int off = 0; off < chunk.length; ) {
-                        int n = Math.min(chunk.length - off, (int) buf.byteSize());
-                        MemorySegment.copy(chunk, off, buf, ValueLayout.JAVA_BYTE, 0, n);
-                        int done = 0;
-                        while (done < n) {
-                            long w = (long) WRITE.invokeExact(st, fd, buf.asSlice(done), (long) (n - done));
-                            if (w < 0) {
-                                int e = errno(st);
-                                if (e == EINTR) {
-                                    continue;
-                                }
-                                throw failed("write(vsock)", e);
-                            }
-                            done += (int) w;
-                        }
-                        off += n;
-                    }
+                int flags = (int) FCNTL.invokeExact(st, fd, F_GETFL, 0);
+                if (flags < 0 || (int) FCNTL.invokeExact(st, fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+                    int e = errno(st);
+                    closeFd(fd);
+                    throw failed("fcntl(O_NONBLOCK)", e);
                 }
-            } catch (IOException e) {
-                writeFailure = e;
-                pending.clear();
-            } catch (InterruptedException e) {
-                writeFailure = new IOException("the vsock writer was interrupted");
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
             } catch (Throwable t) {
-                writeFailure = new IOException("the vsock writer failed: " + t);
-            } finally {
-                writerDone.countDown();
+                throw rethrow(t);
+            }
+        }
+
+        /** Waits (on a platform thread) until the socket is readable or writable, as {@code events} asks. */
+        private void await(MemorySegment st, MemorySegment pfd, short events, int timeoutMs) throws Throwable {
+            pfd.set(ValueLayout.JAVA_INT, 0, fd);
+            pfd.set(ValueLayout.JAVA_SHORT, 4, events);
+            pfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+            int rc = (int) POLL.invokeExact(st, pfd, 1L, timeoutMs);
+            if (rc < 0 && errno(st) != EINTR) {
+                throw failed("poll(vsock)", errno(st));
             }
         }
 
@@ -217,7 +225,8 @@ final class Vsock {
             return new InputStream() {
                 private final Arena arena = Arena.ofShared();
                 private final MemorySegment st = arena.allocate(CAPTURE);
-                private final MemorySegment buf = arena.allocate(1 << 16);
+                private final MemorySegment pfd = arena.allocate(8, 4);
+                private final MemorySegment buf = arena.allocate(1 << 18);
 
                 @Override
                 public int read() throws IOException {
@@ -231,11 +240,11 @@ final class Vsock {
                     if (len == 0) {
                         return 0;
                     }
-                    if (closed) {
-                        return -1;
-                    }
                     try {
                         while (true) {
+                            if (closed) {
+                                return -1;
+                            }
                             long n = (long) READ.invokeExact(st, fd, buf, (long) Math.min(len, (int) buf.byteSize()));
                             if (n > 0) {
                                 MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, b, off, (int) n);
@@ -245,7 +254,9 @@ final class Vsock {
                                 return -1;
                             }
                             int e = errno(st);
-                            if (e != EINTR) {
+                            if (e == EAGAIN) {
+                                await(st, pfd, POLLIN, 1_000); // the reader is a platform thread
+                            } else if (e != EINTR) {
                                 throw failed("read(vsock)", e);
                             }
                         }
@@ -272,49 +283,69 @@ final class Vsock {
 
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
-                    if (writeFailure != null) {
-                        throw writeFailure;
-                    }
-                    if (closed) {
-                        throw new IOException("the vsock connection is closed");
-                    }
                     if (len == 0) {
                         return;
                     }
-                    try {
-                        pending.put(java.util.Arrays.copyOfRange(b, off, off + len));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException("interrupted while writing to the vsock channel");
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment st = arena.allocate(CAPTURE);
+                        MemorySegment pfd = arena.allocate(8, 4);
+                        MemorySegment data = arena.allocate(len);
+                        MemorySegment.copy(b, off, data, ValueLayout.JAVA_BYTE, 0, len);
+                        long done = 0;
+                        while (done < len) {
+                            long w;
+                            int e = 0;
+                            use.readLock().lock();
+                            try {
+                                if (closed) {
+                                    throw new IOException("the vsock connection is closed");
+                                }
+                                w = (long) WRITE.invokeExact(st, fd, data.asSlice(done), (long) len - done);
+                                if (w < 0) {
+                                    e = errno(st);
+                                }
+                            } finally {
+                                use.readLock().unlock();
+                            }
+                            if (w > 0) {
+                                done += w;
+                            } else if (e == EAGAIN) {
+                                if (Thread.currentThread().isVirtual()) {
+                                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                                } else {
+                                    await(st, pfd, POLLOUT, 100);
+                                }
+                            } else if (e != EINTR) {
+                                throw failed("write(vsock)", e);
+                            }
+                        }
+                    } catch (IOException | RuntimeException | Error e) {
+                        throw e;
+                    } catch (Throwable t) {
+                        throw rethrow(t);
                     }
                 }
             };
         }
 
-        /**
-         * Drops what was not written yet (the peer is gone), stops the writer (shutting the socket down
-         * if it is stuck in a write), and only then closes the descriptor, so the writer can never
-         * write to a descriptor number the process has reused.
-         */
+        /** Ends the connection; a write in progress finishes its call first, and none starts after. */
         @Override
         public void close() {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            pending.clear();
-            pending.offer(END);
+            use.writeLock().lock();
             try {
-                if (!writerDone.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
-                    int ignored = (int) SHUTDOWN.invokeExact(Arena.ofAuto().allocate(CAPTURE), fd, SHUT_RDWR);
-                    writerDone.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                if (closed) {
+                    return;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Throwable t) {
-                throw rethrow(t);
+                closed = true;
+                try (Arena arena = Arena.ofConfined()) {
+                    int ignored = (int) SHUTDOWN.invokeExact(arena.allocate(CAPTURE), fd, SHUT_RDWR);
+                } catch (Throwable t) {
+                    throw rethrow(t);
+                }
+                closeFd(fd);
+            } finally {
+                use.writeLock().unlock();
             }
-            closeFd(fd);
         }
     }
 }

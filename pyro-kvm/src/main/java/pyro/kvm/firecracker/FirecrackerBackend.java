@@ -200,10 +200,20 @@ public final class FirecrackerBackend implements Backend {
         return coldPlan(spec, envDir);
     }
 
-    /** The command line: Firecracker with its API socket in the instance folder, named after the VM. */
+    /**
+     * The command line: Firecracker with its API socket in the instance folder, named after the VM.
+     * Sockets a killed Firecracker left behind are removed first: Firecracker refuses to bind over them.
+     */
     List<String> argv(InstancePaths paths, String instanceId) {
         if (firecracker == null) {
             throw PyroException.host(problems(null, accel).getFirst() + ".");
+        }
+        for (Path stale : List.of(paths.apiSocket(), paths.vsockSocket())) {
+            try {
+                Files.deleteIfExists(stale);
+            } catch (IOException e) {
+                throw PyroException.host("cannot remove the stale socket " + stale + ": " + e.getMessage());
+            }
         }
         return List.of(firecracker.toString(), "--api-sock", paths.apiSocket().toString(), "--id", vmId(instanceId));
     }

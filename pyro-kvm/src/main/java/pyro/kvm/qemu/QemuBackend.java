@@ -375,6 +375,11 @@ public final class QemuBackend implements Backend {
      */
     LaunchPlan vsockPlan(LaunchSpec spec, Path envDir, Path vhostDeviceVsock) {
         InstancePaths paths = spec.paths();
+        try {
+            Files.deleteIfExists(paths.vsockSocket()); // left by a killed sidecar: the device binds it afresh
+        } catch (IOException e) {
+            throw PyroException.host("cannot remove the stale socket " + paths.vsockSocket() + ": " + e.getMessage());
+        }
         List<String> argv = argv(spec, envDir, paths.overlay(), null);
         LaunchPlan.Sidecar device = new LaunchPlan.Sidecar("vsock", List.of(vhostDeviceVsock.toString(),
                 "--guest-cid", String.valueOf(guestCid(spec.instanceId())),
