@@ -39,6 +39,7 @@ final class Agent {
     private final Workspace workspace;
     private final pyro.agent.shell.Shells shells;
     private final Map<Long, Upload> uploads = new ConcurrentHashMap<>();
+    private final Map<Long, pyro.core.protocol.ForwardWindow> windows = new ConcurrentHashMap<>();
 
     /**
      * @param guest true when running inside a guest ({@code --channel virtio:...}): shutdown powers off
@@ -83,6 +84,12 @@ final class Agent {
     }
 
     void send(Frame frame) throws IOException {
+        if (!Messages.isData(frame) && !pyro.agent.secret.Secrets.get().isEmpty()) {
+            // every reply, error and record passes here: no secret's value leaves the guest in one
+            @SuppressWarnings("unchecked")
+            Map<String, Object> header = (Map<String, Object>) pyro.agent.secret.Secrets.get().redactAll(frame.header());
+            frame = new Frame(header, frame.payload());
+        }
         synchronized (writeLock) {
             FrameCodec.write(out, frame);
         }
@@ -165,6 +172,13 @@ final class Agent {
 
     private void dispatch(Frame f) {
         long id = f.id();
+        if (Messages.isDataAck(f)) {
+            var w = windows.get(id);
+            if (w != null) {
+                w.ack(f.longValue("bytes", -1));
+            }
+            return;
+        }
         if (Messages.isData(f) || Messages.isDataEnd(f)) {
             Upload u = uploads.get(id);
             if (u == null) {
@@ -192,6 +206,10 @@ final class Agent {
         if (request instanceof Request.Import || request instanceof Request.Discard) {
             upload = new Upload();
             uploads.put(id, upload);
+        } else if (request instanceof Request.PortConnect) {
+            upload = Upload.windowed();
+            uploads.put(id, upload);
+            windows.put(id, new pyro.core.protocol.ForwardWindow());
         }
         Upload finalUpload = upload;
         Thread.ofVirtual().name("request-" + id + "-" + f.type()).start(() -> handle(id, request, finalUpload));
@@ -223,6 +241,12 @@ final class Agent {
                 case Request.ServiceStatus r -> pyro.agent.service.Services.get().handle(r);
                 case Request.ServiceLogs r -> pyro.agent.service.Services.get().handle(r);
                 case Request.ServiceStop r -> pyro.agent.service.Services.get().handle(r);
+                case Request.PortConnect r -> PortForward.run(this, id, r, upload, windows.get(id));
+                case Request.SecretsPut r -> putSecrets(r);
+                case Request.SecretsGet r -> new Reply.SecretValues(pyro.agent.secret.Secrets.get().encoded());
+                case Request.PortPublish r -> throw AgentException.invalid("port_publish is answered by the VM's supervisor");
+                case Request.PortUnpublish r -> throw AgentException.invalid("port_unpublish is answered by the VM's supervisor");
+                case Request.PortList r -> throw AgentException.invalid("port_list is answered by the VM's supervisor");
                 case Request.VmStatus r -> throw AgentException.invalid("status is answered by the VM's supervisor");
                 case Request.VmStop r -> throw AgentException.invalid("stop is answered by the VM's supervisor");
             };
@@ -235,14 +259,17 @@ final class Agent {
             Log.error("request " + id + " (" + type + ") failed", e);
             reply = new Reply.Error(ErrorCode.GUEST_FAILURE, type + " failed in the guest: " + e.getMessage());
         }
-        if (upload != null) {
+        if (upload != null && !(request instanceof Request.PortConnect)) {
             try {
                 upload.drain();
             } catch (IOException e) {
                 Log.error("draining upload " + id, e);
             }
+        }
+        if (upload != null) {
             uploads.remove(id, upload);
         }
+        windows.remove(id);
         reply(id, reply);
         if (request instanceof Request.Shutdown && !(reply instanceof Reply.Error)) {
             shutdown();
@@ -316,7 +343,24 @@ final class Agent {
         if (limit < 0 || limit > 64L * 1024 * 1024) {
             throw AgentException.invalid("exec output_limit_bytes must be between 0 and 67108864, got " + limit);
         }
+        env.putAll(secretEnvironment(req.secretEnv()));
         return new Exec.Spec(argv, cwd, env, timeout, limit);
+    }
+
+    static Map<String, String> secretEnvironment(Map<String, String> secretEnv) throws AgentException {
+        try {
+            return pyro.agent.secret.Secrets.get().environment(secretEnv);
+        } catch (IllegalArgumentException e) {
+            throw AgentException.invalid(e.getMessage());
+        }
+    }
+
+    private static Reply putSecrets(Request.SecretsPut r) throws AgentException, IOException {
+        try {
+            return new Reply.SecretsResult(pyro.agent.secret.Secrets.get().put(r.secrets() == null ? Map.of() : r.secrets()));
+        } catch (IllegalArgumentException e) {
+            throw AgentException.invalid(e.getMessage());
+        }
     }
 
     private static void sleep(long ms) {

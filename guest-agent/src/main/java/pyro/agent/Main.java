@@ -38,7 +38,7 @@ import pyro.core.protocol.Request;
  *
  * <pre>
  * pyro-agent --channel virtio:NAME | vsock:PORT | stdio | unix:PATH [--workspace-root DIR] [--service-root DIR]
- *            [--cgroup-root DIR] [--self-test]
+ *            [--secret-root DIR] [--cgroup-root DIR] [--self-test]
  * </pre>
  *
  * {@code virtio:NAME} opens the virtio-serial port whose {@code /sys/class/virtio-ports/* /name} is NAME
@@ -61,6 +61,7 @@ public final class Main {
         String rootText = Workspace.GUEST_ROOT;
         String serviceRootText = Services.DEFAULT_ROOT.toString();
         String cgroupRootText = null;
+        String secretRootText = pyro.agent.secret.Secrets.DEFAULT_ROOT.toString();
         boolean selfTest = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -68,6 +69,7 @@ public final class Main {
                 case "--workspace-root" -> rootText = value(args, ++i, "--workspace-root");
                 case "--service-root" -> serviceRootText = value(args, ++i, "--service-root");
                 case "--cgroup-root" -> cgroupRootText = value(args, ++i, "--cgroup-root");
+                case "--secret-root" -> secretRootText = value(args, ++i, "--secret-root");
                 case "--self-test" -> selfTest = true;
                 case "--version" -> {
                     System.out.println("pyro-agent " + Agent.VERSION);
@@ -87,6 +89,7 @@ public final class Main {
         if (guest || cgroupRootText != null) {
             Cgroups.install(Cgroups.setUp(cgroupRootText == null ? Cgroups.GUEST_ROOT : Path.of(cgroupRootText), guest));
         }
+        pyro.agent.secret.Secrets.init(Path.of(secretRootText));
         try {
             Services.init(Path.of(serviceRootText), root);
         } catch (IllegalArgumentException e) {

@@ -13,10 +13,31 @@ import pyro.core.protocol.Messages;
  * ends at {@code data_end}. The queue is bounded, so a slow consumer applies back-pressure to the channel.
  */
 final class Upload extends InputStream {
-    private final BlockingQueue<Frame> frames = new ArrayBlockingQueue<>(16);
+    private final BlockingQueue<Frame> frames;
     private byte[] current = new byte[0];
     private int pos;
     private boolean ended;
+
+    Upload() {
+        this.frames = new ArrayBlockingQueue<>(16);
+    }
+
+    /**
+     * An upload whose sender keeps to a window of its own (a port forward's): never blocks the
+     * channel reader, since the window bounds what can be queued.
+     */
+    static Upload windowed() {
+        return new Upload(new java.util.concurrent.LinkedBlockingQueue<>());
+    }
+
+    private Upload(BlockingQueue<Frame> frames) {
+        this.frames = frames;
+    }
+
+    /** Ends the stream where it is (an aborted forward): a reader sees end-of-stream. */
+    void end() {
+        frames.offer(Messages.dataEnd(0));
+    }
 
     /** Called by the channel reader. */
     void offer(Frame frame) throws InterruptedException {

@@ -113,7 +113,8 @@ final class HostProcessBackend implements Backend {
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 agentMain, "--channel", "unix:" + spec.paths().agentSocket(),
                 "--workspace-root", guest.resolve("workspace").toString(),
-                "--service-root", guest.resolve("services").toString()));
+                "--service-root", guest.resolve("services").toString(),
+                "--secret-root", guest.resolve("secrets").toString()));
         LaunchPlan plan = LaunchPlan.of(argv);
         if (spec.network()) {
             Path ready = spec.paths().netSocket();

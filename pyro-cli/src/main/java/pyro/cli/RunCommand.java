@@ -26,8 +26,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--timeout-seconds", defaultValue = "" + Pyro.DEFAULT_TIMEOUT_SECONDS, description = "Kill the command after this many seconds (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
-    @Option(names = "--network", description = "Give the guest a NIC with user-mode networking.")
-    boolean network;
+    @Option(names = "--network", arity = "0..1", paramLabel = "off|egress", parameterConsumer = NetworkOption.class,
+            description = "Network policy (default off: no network device). Alone: egress, outbound through passt.")
+    String network;
 
     @Option(names = "--cold", description = "Boot the guest even when a saved, booted one could be restored (for comparison).")
     boolean cold;
@@ -38,7 +39,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RunResult r = Clients.pyro().runInVm(env, command == null ? List.of() : command,
-                new pyro.core.RunOptions(vcpus, memMib, timeoutSeconds, network, cold));
+                new pyro.core.RunOptions(vcpus, memMib, timeoutSeconds, NetworkOption.egressOnly(network), cold));
         return ExecOutput.print(r.exec(), json ? r : null, timeoutSeconds);
     }
 }

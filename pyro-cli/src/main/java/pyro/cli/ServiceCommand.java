@@ -22,7 +22,22 @@ final class ServiceCommand {
     static String line(ServiceInfo s) {
         return String.format("%-20s %-9s pid %-6s %s%s%s", s.serviceName(), s.state(), s.get("pid"),
                 s.get("command"), s.stopReason() != null ? "  (" + s.stopReason() + ")" : "",
-                s.get("restart_count") instanceof Number n && n.intValue() > 0 ? "  restarts " + n : "");
+                s.get("restart_count") instanceof Number n && n.intValue() > 0 ? "  restarts " + n : "")
+                + ports(s);
+    }
+
+    /** {@code   127.0.0.1:18080->8080} per published port. */
+    private static String ports(ServiceInfo s) {
+        StringBuilder sb = new StringBuilder();
+        if (s.get("published_ports") instanceof List<?> l) {
+            for (Object o : l) {
+                if (o instanceof Map<?, ?> p) {
+                    sb.append("  ").append(p.get("host_address")).append(':').append(p.get("host_port"))
+                            .append("->").append(p.get("guest_port"));
+                }
+            }
+        }
+        return sb.toString();
     }
 
     static final class Probe {
@@ -58,6 +73,13 @@ final class ServiceCommand {
         @Option(names = "--after", paramLabel = "NAME[:started|ready|exited-ok]",
                 description = "Start once that service is ready (or started, or exited with 0); repeatable.")
         List<String> after;
+        @Option(names = "--publish", paramLabel = "[HOST_PORT:]GUEST_PORT",
+                description = "Forward the host's 127.0.0.1:HOST_PORT (a free port when omitted) to GUEST_PORT in the"
+                        + " guest while the service runs; repeatable. Needs --network egress+published-ports.")
+        List<String> publish;
+        @Option(names = "--secret-env", paramLabel = "NAME[=ENV_VAR]",
+                description = "Give the workspace secret NAME to the service as ENV_VAR (default NAME); repeatable.")
+        List<String> secretEnv;
         @Option(names = "--json") boolean json;
 
         @Override
@@ -86,7 +108,9 @@ final class ServiceCommand {
             }
             ServiceInfo s = Clients.pyro().startService(id, name, command == null ? List.of() : command,
                     ServiceOptions.defaults().cwd(cwd).env(vars).readiness(r.withTimeout(timeout, interval))
-                            .restart(restart).maxRestarts(maxRestarts).after(after == null ? List.of() : after));
+                            .restart(restart).maxRestarts(maxRestarts).after(after == null ? List.of() : after)
+                            .publish(publish == null ? List.of() : publish)
+                            .secretEnv(secretEnv == null ? List.of() : secretEnv));
             return VmCommand.show(json, s, line(s));
         }
 

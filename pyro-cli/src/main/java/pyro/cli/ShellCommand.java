@@ -1,5 +1,6 @@
 package pyro.cli;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,11 +25,14 @@ final class ShellCommand {
         @Option(names = "--cols", defaultValue = "" + Pyro.DEFAULT_SHELL_COLS) int cols;
         @Option(names = "--rows", defaultValue = "" + Pyro.DEFAULT_SHELL_ROWS) int rows;
         @Option(names = "--id-only") boolean idOnly;
+        @Option(names = "--secret-env", paramLabel = "NAME[=ENV_VAR]",
+                description = "Give the workspace secret NAME to the shell as ENV_VAR (default NAME); repeatable.")
+        List<String> secretEnv;
         @Option(names = "--json") boolean json;
 
         @Override
         public Integer call() {
-            ShellInfo s = Clients.pyro().openShell(id, cwd, cols, rows);
+            ShellInfo s = Clients.pyro().openShell(id, cwd, cols, rows, secretEnv == null ? List.of() : secretEnv);
             if (idOnly && !json) {
                 System.out.println(s.shellId());
                 return 0;

@@ -34,12 +34,13 @@ final class VmCommand {
         @Option(names = "--vcpu-count", defaultValue = "" + Pyro.DEFAULT_VCPUS) int vcpus;
         @Option(names = "--mem-mib", defaultValue = "" + Pyro.DEFAULT_MEM_MIB) int memMib;
         @Option(names = "--ttl-seconds", defaultValue = "" + Pyro.DEFAULT_TTL_SECONDS) long ttl;
-        @Option(names = "--network") boolean network;
+        @Option(names = "--network", arity = "0..1", paramLabel = "off|egress", parameterConsumer = NetworkOption.class,
+                description = "Network policy (default off: no network device). Alone: egress.") String network;
         @Option(names = "--json") boolean json;
 
         @Override
         public Integer call() {
-            VmInfo v = Clients.pyro().createVm(env, vcpus, memMib, ttl, network);
+            VmInfo v = Clients.pyro().createVm(env, vcpus, memMib, ttl, NetworkOption.egressOnly(network));
             return show(json, v, v.vmId());
         }
     }

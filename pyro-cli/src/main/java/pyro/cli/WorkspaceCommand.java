@@ -2,6 +2,7 @@ package pyro.cli;
 
 import java.nio.file.Path;
 import java.util.List;
+import pyro.core.PyroException;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,21 +36,57 @@ final class WorkspaceCommand {
         @Option(names = "--vcpu-count", defaultValue = "" + Pyro.DEFAULT_VCPUS) int vcpus;
         @Option(names = "--mem-mib", defaultValue = "" + Pyro.DEFAULT_MEM_MIB) int memMib;
         @Option(names = "--ttl-seconds", defaultValue = "" + Pyro.DEFAULT_TTL_SECONDS, description = "Delete after this long (default ${DEFAULT-VALUE}).") long ttl;
-        @Option(names = "--network", description = "Give the guest outbound networking (through passt; the host's loopback stays out of reach).") boolean network;
+        @Option(names = "--network", arity = "0..1", paramLabel = NetworkOption.LABEL,
+                parameterConsumer = NetworkOption.class,
+                description = "Network policy (default off: no network device). Alone: egress, outbound through passt,"
+                        + " the host's loopback out of reach; egress+published-ports also lets services --publish ports"
+                        + " on the host's 127.0.0.1.") String network;
         @Option(names = "--cold", description = "Boot the guest even when a saved, booted one could be restored.") boolean cold;
+        @Option(names = "--secret", paramLabel = "NAME=VALUE",
+                description = "A secret kept in the guest only (repeatable); processes get it with --secret-env, and its"
+                        + " value is redacted from all output. NAME: letters, digits, _, not a digit first, at most 64.")
+        List<String> secret;
+        @Option(names = "--secret-file", paramLabel = "NAME=PATH",
+                description = "A secret whose value is a host file's text (one trailing newline dropped); repeatable.")
+        List<String> secretFile;
         @Option(names = "--id-only", description = "Print only the workspace id.") boolean idOnly;
         @Option(names = "--json") boolean json;
 
         @Override
         public Integer call() {
-            WorkspaceInfo w = Clients.pyro().createWorkspace(new pyro.core.WorkspaceOptions(env, name, seed, vcpus, memMib,
-                    ttl, network, cold));
+            pyro.core.WorkspaceOptions o = new pyro.core.WorkspaceOptions(env, name, seed, vcpus, memMib,
+                    ttl, NetworkOption.policy(network), cold);
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String s : secret == null ? List.<String>of() : secret) {
+                int eq = s.indexOf('=');
+                if (eq <= 0) {
+                    throw PyroException.invalid("--secret '" + (eq < 0 ? s : s.substring(0, eq))
+                            + "' is not NAME=VALUE.");
+                }
+                o = o.secret(once(seen, s.substring(0, eq)), s.substring(eq + 1));
+            }
+            for (String s : secretFile == null ? List.<String>of() : secretFile) {
+                int eq = s.indexOf('=');
+                if (eq <= 0 || eq == s.length() - 1) {
+                    throw PyroException.invalid("--secret-file '" + s + "' is not NAME=PATH.");
+                }
+                String secretName = once(seen, s.substring(0, eq));
+                o = o.secret(secretName, pyro.core.WorkspaceOptions.readSecretFile(secretName, Path.of(s.substring(eq + 1))));
+            }
+            WorkspaceInfo w = Clients.pyro().createWorkspace(o);
             if (idOnly && !json) {
                 System.out.println(w.workspaceId());
                 return 0;
             }
             return VmCommand.show(json, w, line(w));
         }
+    }
+
+    private static String once(java.util.Set<String> seen, String secretName) {
+        if (!seen.add(secretName)) {
+            throw PyroException.invalid("secret '" + secretName + "' is given twice.");
+        }
+        return secretName;
     }
 
     @Command(name = "list", description = "List workspaces.")
@@ -88,11 +125,15 @@ final class WorkspaceCommand {
         @Parameters(index = "1..*", paramLabel = "CMD") List<String> command;
         @Option(names = "--timeout-seconds", defaultValue = "" + Pyro.DEFAULT_TIMEOUT_SECONDS) long timeout;
         @Option(names = "--cwd", description = "Working folder inside /workspace.") String cwd;
+        @Option(names = "--secret-env", paramLabel = "NAME[=ENV_VAR]",
+                description = "Give the workspace secret NAME to the command as ENV_VAR (default NAME); repeatable.")
+        List<String> secretEnv;
         @Option(names = "--json") boolean json;
 
         @Override
         public Integer call() {
-            var r = Clients.pyro().execWorkspace(id, command == null ? List.of() : command, cwd, timeout);
+            var r = Clients.pyro().execWorkspace(id, command == null ? List.of() : command, cwd, timeout,
+                    secretEnv == null ? List.of() : secretEnv);
             return ExecOutput.print(r, json ? r : null, timeout);
         }
     }

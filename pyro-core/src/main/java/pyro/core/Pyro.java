@@ -247,7 +247,7 @@ public final class Pyro {
         pyro.core.internal.Validate.timeoutSeconds(timeoutSeconds);
         long t0 = System.nanoTime();
         Instance inst = vms.create(Instance.KIND_VM, environment, vcpus, memMib,
-                Math.max(timeoutSeconds + 300, 600), network, progress);
+                Math.max(timeoutSeconds + 300, 600), NetworkPolicy.of(network), progress);
         String id = inst.id();
         if (cold) {
             vms.store().update(id, i -> i.set(VmManager.BOOT_REQUEST, VmManager.BOOT_COLD));
@@ -290,7 +290,8 @@ public final class Pyro {
     // ---- VM lifecycle -------------------------------------------------------------------------
 
     public VmInfo createVm(String environment, int vcpus, int memMib, long ttlSeconds, boolean network) {
-        Instance inst = vms.create(Instance.KIND_VM, environment, vcpus, memMib, ttlSeconds, network, progress);
+        Instance inst = vms.create(Instance.KIND_VM, environment, vcpus, memMib, ttlSeconds, NetworkPolicy.of(network),
+                progress);
         vms.releaseOwner(inst.id());
         return vms.require(inst.id()).toVmInfo();
     }
@@ -354,7 +355,8 @@ public final class Pyro {
     /** Creates a workspace as {@code options} say ({@link WorkspaceOptions#of(String)} plus changes). */
     public WorkspaceInfo createWorkspace(WorkspaceOptions options) {
         return workspaces.create(options.name(), options.environment(), options.seedPath(), options.vcpus(),
-                options.memMib(), options.ttlSeconds(), options.network(), options.cold(), progress);
+                options.memMib(), options.ttlSeconds(), options.networkPolicy(), options.cold(), options.secrets(),
+                progress);
     }
 
     public WorkspaceList listWorkspaces() {
@@ -373,6 +375,20 @@ public final class Pyro {
     /** MCP and SDK string form: {@code command} runs under {@code sh -lc}. */
     public ExecResult execWorkspace(String workspaceId, String shellCommand, String cwd, long timeoutSeconds) {
         return execWorkspace(workspaceId, shell(shellCommand), cwd, timeoutSeconds);
+    }
+
+    /**
+     * As above, with workspace secrets as environment variables: {@code NAME} or {@code NAME=ENV_VAR}
+     * entries (the command's output has their values redacted).
+     */
+    public ExecResult execWorkspace(String workspaceId, List<String> command, String cwd, long timeoutSeconds,
+            List<String> secretEnv) {
+        return workspaces.exec(workspaceId, command, cwd, timeoutSeconds, secretEnv);
+    }
+
+    public ExecResult execWorkspace(String workspaceId, String shellCommand, String cwd, long timeoutSeconds,
+            List<String> secretEnv) {
+        return execWorkspace(workspaceId, shell(shellCommand), cwd, timeoutSeconds, secretEnv);
     }
 
     public WorkspaceLogs logsWorkspace(String workspaceId) {
@@ -558,6 +574,11 @@ public final class Pyro {
 
     public ShellInfo openShell(String workspaceId, String cwd, int cols, int rows) {
         return shells.open(workspaceId, cwd, cols, rows);
+    }
+
+    /** As above, with workspace secrets as the shell's variables ({@code NAME} or {@code NAME=ENV_VAR}). */
+    public ShellInfo openShell(String workspaceId, String cwd, int cols, int rows, List<String> secretEnv) {
+        return shells.open(workspaceId, cwd, cols, rows, secretEnv);
     }
 
     public ShellRead readShell(String workspaceId, String shellId, long cursor, int maxChars) {

@@ -126,6 +126,7 @@ public final class Schemas {
             .field("mem_mib", INT)
             .field("ttl_seconds", INT)
             .field("network", BOOL)
+            .field("network_policy", STR)
             .field("created_at", STR_OR_NULL)
             .field("expires_at", STR_OR_NULL)
             .field("boot", STR_OR_NULL)
@@ -163,6 +164,7 @@ public final class Schemas {
             .field("ttl_seconds", INT)
             .field("ttl_policy", STR)
             .field("network", BOOL)
+            .field("network_policy", STR)
             .field("created_at", STR_OR_NULL)
             .field("expires_at", STR_OR_NULL)
             .field("last_activity_at", STR_OR_NULL)
@@ -179,6 +181,7 @@ public final class Schemas {
             .field("channel", STR_OR_NULL)
             .field("snapshot_count", INT)
             .field("snapshot_bytes", INT)
+            .optional("secrets", STRINGS_OR_NULL)
             .shape();
 
     static final Shape FILE_LIST = b().field("workspace_id", STR)
@@ -314,6 +317,7 @@ public final class Schemas {
             .optional("last_stdout", type(List.of("array", "string", "null")))
             .optional("last_stderr", type(List.of("array", "string", "null")))
             .optional("note", STR_OR_NULL)
+            .optional("published_ports", type(List.of("array", "null")))
             .shape();
 
     static final Shape SERVICE_LIST = b().field("workspace_id", STR)

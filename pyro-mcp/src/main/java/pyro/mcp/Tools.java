@@ -33,6 +33,14 @@ public final class Tools {
     static final Param NETWORK = Param.bool("network",
             "Give the guest outbound network access (for package installs, git clone, downloads).")
             .withDefault(false);
+    static final Param NETWORK_POLICY = Param.string("network_policy",
+            "What the guest may reach: off (no network device), egress (outbound connections, as network: true), "
+                    + "or egress+published-ports (also lets service_start publish guest ports on the host's 127.0.0.1). "
+                    + "Default: egress when network is true, else off.")
+            .oneOf("off", "egress", "egress+published-ports");
+    static final Param SECRET_ENV = Param.strings("secret_env", "Workspace secrets to give the process as "
+            + "environment variables: \"NAME\" (variable NAME) or \"NAME=ENV_VAR\" each; the secrets were given to "
+            + "workspace_create, and their values are redacted from all output as [redacted:NAME].");
     static final Param COLD = Param.bool("cold",
             "Boot the guest from power-on even when a saved, booted one could be restored (for comparison; "
                     + "the result's boot field says warm or cold).")
@@ -188,10 +196,16 @@ public final class Tools {
                                 Param.string("name",
                                         "Optional unique name (1-64 chars: a letter or digit, then letters, digits, "
                                                 + "'.', '_' or '-') usable instead of the id in later calls."),
-                                VCPU_COUNT, MEM_MIB, TTL_SECONDS, NETWORK, COLD)
-                        .call((pyro, a) -> pyro.createWorkspace(new pyro.core.WorkspaceOptions(a.string("environment"),
-                                a.string("name"), a.path("seed_path"), a.intValue("vcpu_count"), a.intValue("mem_mib"),
-                                a.longValue("ttl_seconds"), a.bool("network"), a.bool("cold")))),
+                                VCPU_COUNT, MEM_MIB, TTL_SECONDS, NETWORK, NETWORK_POLICY, COLD,
+                                Param.object("secrets", "Secrets kept inside the guest only, NAME -> VALUE (NAME: "
+                                        + "1-64 letters, digits or underscores, not a digit first). Processes get them "
+                                        + "by secret_env; the host keeps only names and digests; values are redacted "
+                                        + "from all output."),
+                                Param.object("secret_files", "More secrets, NAME -> host path of a file whose text "
+                                        + "is the value (read by the server; one trailing newline dropped)."))
+                        .call((pyro, a) -> pyro.createWorkspace(secrets(a, new pyro.core.WorkspaceOptions(
+                                a.string("environment"), a.string("name"), a.path("seed_path"), a.intValue("vcpu_count"),
+                                a.intValue("mem_mib"), a.longValue("ttl_seconds"), networkPolicy(a), a.bool("cold"))))),
                 ToolDef.named("workspace_list", "List the workspaces with their ids, states, expiry and command counts.")
                         .title("List workspaces")
                         .hints(Hints.READ_ONLY)
@@ -213,9 +227,9 @@ public final class Tools {
                         .hints(Hints.changes(false, false).reachingNetwork())
                         .output(Schemas.EXEC)
                         .budget(Budget.Cut.text("stdout", EXEC_HINT), Budget.Cut.text("stderr", EXEC_HINT))
-                        .param(WORKSPACE_ID, COMMAND, CWD, TIMEOUT_SECONDS)
+                        .param(WORKSPACE_ID, COMMAND, CWD, TIMEOUT_SECONDS, SECRET_ENV)
                         .call((pyro, a) -> pyro.execWorkspace(a.string("workspace_id"), a.string("command"),
-                                a.string("cwd"), a.longValue("timeout_seconds"))),
+                                a.string("cwd"), a.longValue("timeout_seconds"), a.strings("secret_env"))),
                 ToolDef.named("workspace_logs",
                         "Show a workspace's command journal: every workspace_exec with its sequence number, command, "
                                 + "exit code and times.")
@@ -416,9 +430,10 @@ public final class Tools {
                         .output(Schemas.SHELL)
                         .param(WORKSPACE_ID, CWD,
                                 Param.integer("cols", "Terminal width in columns.").withDefault(Pyro.DEFAULT_SHELL_COLS),
-                                Param.integer("rows", "Terminal height in rows.").withDefault(Pyro.DEFAULT_SHELL_ROWS))
+                                Param.integer("rows", "Terminal height in rows.").withDefault(Pyro.DEFAULT_SHELL_ROWS),
+                                SECRET_ENV)
                         .call((pyro, a) -> pyro.openShell(a.string("workspace_id"), a.string("cwd"),
-                                a.intValue("cols"), a.intValue("rows"))),
+                                a.intValue("cols"), a.intValue("rows"), a.strings("secret_env"))),
                 ToolDef.named("shell_read",
                         "Read a shell's output from a byte cursor: returns output, next_cursor and truncated. Pass "
                                 + "next_cursor as cursor to the next read to get only new output; read again (after a "
@@ -512,12 +527,19 @@ public final class Tools {
                                         .withDefault(ServiceOptions.DEFAULT_MAX_RESTARTS),
                                 Param.strings("after", "Start only once these services are there: "
                                         + "\"NAME[:started|ready|exited-ok]\" each (default condition ready), "
-                                        + "waited for within ready_timeout_seconds."))
+                                        + "waited for within ready_timeout_seconds."),
+                                Param.strings("publish", "Guest ports to reach from the host while the service "
+                                        + "runs: \"[HOST_PORT:]GUEST_PORT\" each (e.g. \"8080\" for a free host port, "
+                                        + "\"18080:8080\"); the host listens on 127.0.0.1 only. The result's "
+                                        + "published_ports says where. Needs a workspace created with network_policy "
+                                        + "egress+published-ports."),
+                                SECRET_ENV)
                         .call((pyro, a) -> pyro.startService(a.string("workspace_id"), a.string("service_name"),
                                 a.string("command"), ServiceOptions.defaults().cwd(a.string("cwd"))
                                         .env(a.stringMap("env")).readiness(readiness(a)).restart(a.string("restart"))
                                         .maxRestarts(a.intValue("max_restarts"))
-                                        .after(a.strings("after")))),
+                                        .after(a.strings("after")).publish(a.strings("publish"))
+                                        .secretEnv(a.strings("secret_env")))),
                 ToolDef.named("service_list",
                         "List a workspace's services with their states (starting, running, stopped, exited, failed).")
                         .title("List services")
@@ -602,5 +624,32 @@ public final class Tools {
             throw PyroException.invalid("the command is empty: give a shell command to run.");
         }
         return List.of("sh", "-lc", command);
+    }
+
+    /** workspace_create's policy: network_policy, else network true as egress; the two must agree. */
+    static pyro.core.NetworkPolicy networkPolicy(Args a) {
+        String named = a.string("network_policy");
+        if (named == null) {
+            return pyro.core.NetworkPolicy.of(a.bool("network"));
+        }
+        pyro.core.NetworkPolicy p = pyro.core.NetworkPolicy.parse(named);
+        if (a.bool("network") && !p.egress()) {
+            throw PyroException.invalid("network is true but network_policy is '" + named + "': give one of them.");
+        }
+        return p;
+    }
+
+    /** workspace_create's secrets and secret_files, a name in both refused. */
+    static pyro.core.WorkspaceOptions secrets(Args a, pyro.core.WorkspaceOptions o) {
+        for (var e : a.stringMap("secrets").entrySet()) {
+            o = o.secret(e.getKey(), e.getValue());
+        }
+        for (var e : a.stringMap("secret_files").entrySet()) {
+            if (o.secrets().containsKey(e.getKey())) {
+                throw PyroException.invalid("secret '" + e.getKey() + "' is in both secrets and secret_files.");
+            }
+            o = o.secretFile(e.getKey(), java.nio.file.Path.of(e.getValue()));
+        }
+        return o;
     }
 }

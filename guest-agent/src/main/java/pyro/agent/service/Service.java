@@ -944,15 +944,27 @@ final class Service {
     /** Copies a pipe into a log with a fixed buffer; never holds more than one buffer in memory. */
     private void pump(InputStream in, LogFile log) {
         byte[] buf = new byte[64 * 1024];
+        // the log is on the guest's disk: secrets are redacted before they reach it
+        pyro.agent.secret.SecretFilter filter = pyro.agent.secret.Secrets.get().filter((b, off, n) -> {
+            if (log.write(b, off, n)) {
+                persist();
+            }
+        }, pyro.agent.secret.SecretFilter.LOG_IDLE_FLUSH_MS);
         try (in) {
             int n;
             while ((n = in.read(buf)) >= 0) {
-                if (log.write(buf, 0, n)) {
+                if (filter != null) {
+                    filter.write(buf, 0, n);
+                } else if (log.write(buf, 0, n)) {
                     persist();
                 }
             }
         } catch (IOException e) {
             // pipe closed
+        } finally {
+            if (filter != null) {
+                filter.flush();
+            }
         }
     }
 

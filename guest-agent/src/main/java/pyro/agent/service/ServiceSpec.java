@@ -46,6 +46,12 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
         }
         Map<String, String> env = baseEnv();
         env.putAll(env(r.env()));
+        try {
+            // the values stay in this record in memory; the service's files on disk keep only its command
+            env.putAll(pyro.agent.secret.Secrets.get().environment(r.secretEnv()));
+        } catch (IllegalArgumentException e) {
+            throw ServiceException.invalid(e.getMessage() + ".");
+        }
         if (resolveExecutable(argv.get(0), env.get("PATH"), cwd) == null) {
             throw ServiceException.invalid("service command '" + argv.get(0) + "' was not found or is not executable.");
         }

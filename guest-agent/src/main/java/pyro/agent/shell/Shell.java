@@ -51,6 +51,9 @@ final class Shell {
     final String startedAt;
     final String tty;
     final OutputBuffer output = new OutputBuffer();
+    /** Redacts the workspace's secrets from the output before any reader can see it (null: none). */
+    private final pyro.agent.secret.SecretFilter filter = pyro.agent.secret.Secrets.get().filter(
+            output::append, pyro.agent.secret.SecretFilter.SHELL_IDLE_FLUSH_MS);
     private final int master;
     private final Process process;
     private final Cgroup group;
@@ -179,7 +182,11 @@ final class Shell {
                 long n = LibC.read(st, master, buf);
                 if (n > 0) {
                     MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, heap, 0, (int) n);
-                    output.append(heap, 0, (int) n);
+                    if (filter != null) {
+                        filter.write(heap, 0, (int) n);
+                    } else {
+                        output.append(heap, 0, (int) n);
+                    }
                 } else if (n == -LibC.EAGAIN || n == -LibC.EINTR) {
                     if ((ev & LibC.POLLHUP) != 0) {
                         Thread.sleep(50); // hung up but not yet readable as EIO: do not spin
@@ -193,6 +200,9 @@ final class Shell {
         } catch (RuntimeException | Error e) {
             Shells.log("shell " + id + ": output reader failed: " + e);
         } finally {
+            if (filter != null) {
+                filter.flush();
+            }
             output.finish();
         }
     }

@@ -81,7 +81,13 @@ public final class Shells {
             RANDOM.nextBytes(b);
             id = "sh-" + HexFormat.of().formatHex(b);
         } while (shells.containsKey(id));
-        Shell s = Shell.open(id, cwd, cols, rows, setsid(), loginShell(), environment(),
+        Map<String, String> env = environment();
+        try {
+            env.putAll(pyro.agent.secret.Secrets.get().environment(r.secretEnv()));
+        } catch (IllegalArgumentException e) {
+            throw new ShellException(ErrorCode.INVALID_INPUT, e.getMessage());
+        }
+        Shell s = Shell.open(id, cwd, cols, rows, setsid(), loginShell(), env,
                 Cgroups.current().group("shell-" + id));
         shells.put(id, s);
         pruneClosed();

@@ -64,6 +64,19 @@ public final class Instance {
         return Boolean.TRUE.equals(map.get("network"));
     }
 
+    /** The record's network policy; a record from before policies has only the boolean. */
+    public pyro.core.NetworkPolicy networkPolicy() {
+        Object p = map.get("network_policy");
+        if (p instanceof String s) {
+            try {
+                return pyro.core.NetworkPolicy.parse(s);
+            } catch (pyro.core.PyroException e) {
+                // a damaged field: fall back to the boolean
+            }
+        }
+        return pyro.core.NetworkPolicy.of(network());
+    }
+
     public Instant expiresAt() {
         return Instant.parse(str("expires_at"));
     }
@@ -135,6 +148,7 @@ public final class Instance {
                 id(), str("name"), environment(), state(), str("backend"), str("accel"), vcpuCount(), memMib(), ttlSeconds(),
                 network(), str("created_at"), str("expires_at"), str("last_activity_at"),
                 SeedInfo.fromMap((Map<?, ?>) map.get("workspace_seed")), commandCount(), lastCommand(), counts,
-                shells, stateReason(), str("boot"), snapshotCount, snapshotBytes, str("channel"));
+                shells, stateReason(), str("boot"), snapshotCount, snapshotBytes, networkPolicy().wire(),
+                WorkspaceSecrets.names(this), str("channel"));
     }
 }

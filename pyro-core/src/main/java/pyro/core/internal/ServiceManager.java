@@ -53,6 +53,7 @@ public final class ServiceManager {
         } catch (IllegalArgumentException e) {
             throw PyroException.invalid(e.getMessage());
         }
+        List<PublishSpec> publish = PublishSpec.parseAll(options.publish());
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
         Validate.command(argv);
@@ -60,14 +61,36 @@ public final class ServiceManager {
         Readiness probe = options.readiness() == null ? Readiness.none() : options.readiness();
         checkProbe(probe, guestCwd);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+        if (!publish.isEmpty() && !inst.networkPolicy().publishesPorts()) {
+            throw PyroException.invalid("--publish needs a workspace created with --network egress+published-ports; "
+                    + id + " has network policy '" + inst.networkPolicy().wire() + "'.");
+        }
         Map<String, String> env = options.env() == null ? Map.of() : options.env();
+        Map<String, String> secrets = WorkspaceSecrets.environment(inst, options.secretEnv());
         Request.ServiceStart req = new Request.ServiceStart(name, argv, guestCwd, env, probe.toRequest(), restart,
-                options.maxRestarts(), after);
+                options.maxRestarts(), after, secrets.isEmpty() ? null : secrets);
         Map<String, Object> spec = Messages.fields(req);
         spec.put("readiness", req.readiness() == null ? Map.of("type", "none") : Messages.fields(req.readiness()));
         spec.put("started_at", VmManager.now());
+        // the host ports are taken first, so a port in use fails the start before the service runs
+        List<Map<String, Object>> ports = publishAll(inst, name, publish);
         // the agent refuses bad input (an unknown after name, a cycle) before anything starts: only then record it
-        ServiceInfo info = new ServiceInfo(id, vms.call(inst, req, Reply.ServiceResult.class).service());
+        Map<String, Object> started;
+        try {
+            started = new LinkedHashMap<>(vms.call(inst, req, Reply.ServiceResult.class).service());
+        } catch (RuntimeException e) {
+            unpublish(inst, name, ports);
+            throw e;
+        }
+        if (!publish.isEmpty()) {
+            if (!ServiceState.fromWire(String.valueOf(started.get("state"))).active()) {
+                unpublish(inst, name, ports);
+                ports = List.of();
+            }
+            dropStaleForwards(inst, name, ports);
+        }
+        started.put("published_ports", strip(ports));
+        ServiceInfo info = new ServiceInfo(id, started);
         vms.store().update(id, i -> {
             Map<String, Object> services = specs(i);
             services.put(name, spec);
@@ -160,8 +183,10 @@ public final class ServiceManager {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         List<ServiceInfo> out = new ArrayList<>();
-        for (Map<String, Object> s : vms.call(inst, new Request.ServiceList(), Reply.ServiceListResult.class).services()) {
-            out.add(new ServiceInfo(id, s));
+        List<Map<String, Object>> services = vms.call(inst, new Request.ServiceList(), Reply.ServiceListResult.class).services();
+        List<Map<String, Object>> ports = services.isEmpty() ? List.of() : forwards(inst);
+        for (Map<String, Object> s : services) {
+            out.add(new ServiceInfo(id, withPorts(s, ports)));
         }
         return new ServiceList(id, out);
     }
@@ -170,7 +195,8 @@ public final class ServiceManager {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        return new ServiceInfo(id, vms.call(inst, new Request.ServiceStatus(name), Reply.ServiceResult.class).service());
+        Map<String, Object> s = vms.call(inst, new Request.ServiceStatus(name), Reply.ServiceResult.class).service();
+        return new ServiceInfo(id, withPorts(s, forwards(inst)));
     }
 
     public ServiceLogs logs(String id, String name, Integer tailLines, String stream, String after) {
@@ -215,8 +241,11 @@ public final class ServiceManager {
             throw PyroException.invalid("grace " + graceSeconds + " seconds is out of range: use 0 to 3600.");
         }
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        return new ServiceInfo(id, vms.call(inst, new Request.ServiceStop(name, graceSeconds * 1000),
-                Reply.ServiceResult.class).service());
+        Map<String, Object> s = vms.call(inst, new Request.ServiceStop(name, graceSeconds * 1000),
+                Reply.ServiceResult.class).service();
+        // the forwards end with the service, now rather than at the supervisor's next look
+        unpublish(inst, name, forwards(inst).stream().filter(p -> name.equals(p.get("service"))).toList());
+        return new ServiceInfo(id, withPorts(s, List.of()));
     }
 
     /** Counts per state for workspace status; none when the VM is not running. */
@@ -232,4 +261,66 @@ public final class ServiceManager {
         }).orElse(ServiceCounts.NONE);
     }
 
+
+    /** Takes every host port of a start, all or none: one in use gives back the ones taken. */
+    private List<Map<String, Object>> publishAll(Instance inst, String name, List<PublishSpec> publish) {
+        List<Map<String, Object>> ports = new ArrayList<>();
+        try {
+            for (PublishSpec p : publish) {
+                ports.addAll(vms.call(inst, new Request.PortPublish(name, p.guestPort(), p.hostPort()),
+                        Reply.PortsResult.class).ports());
+            }
+        } catch (RuntimeException e) {
+            unpublish(inst, name, ports);
+            throw e;
+        }
+        return ports;
+    }
+
+    private void unpublish(Instance inst, String name, List<Map<String, Object>> ports) {
+        for (Map<String, Object> p : ports) {
+            try {
+                vms.call(inst, new Request.PortUnpublish(name, ((Number) p.get("host_port")).intValue()),
+                        Reply.PortsResult.class);
+            } catch (RuntimeException ignored) {
+                // the VM ended: its forwards ended with it
+            }
+        }
+    }
+
+    /** A new run of a service replaces the forwards a previous run left (the supervisor ends those within a second anyway). */
+    private void dropStaleForwards(Instance inst, String name, List<Map<String, Object>> keep) {
+        List<Object> kept = keep.stream().map(p -> p.get("host_port")).toList();
+        List<Map<String, Object>> stale = forwards(inst).stream()
+                .filter(p -> name.equals(p.get("service")) && !kept.contains(p.get("host_port"))).toList();
+        unpublish(inst, name, stale);
+    }
+
+    /** Every forward of the workspace's supervisor; none when it cannot say. */
+    private List<Map<String, Object>> forwards(Instance inst) {
+        try {
+            List<Map<String, Object>> p = vms.call(inst, new Request.PortList(), Reply.PortsResult.class).ports();
+            return p == null ? List.of() : p;
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    /** A service's record with its forwards ({@code published_ports}, without the service's name). */
+    private static Map<String, Object> withPorts(Map<String, Object> service, List<Map<String, Object>> all) {
+        Map<String, Object> m = new LinkedHashMap<>(service);
+        m.put("published_ports", strip(all.stream().filter(p -> p.get("service") != null
+                && p.get("service").equals(service.get("service_name"))).toList()));
+        return m;
+    }
+
+    private static List<Map<String, Object>> strip(List<Map<String, Object>> ports) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> p : ports) {
+            Map<String, Object> m = new LinkedHashMap<>(p);
+            m.remove("service");
+            out.add(m);
+        }
+        return out;
+    }
 }

@@ -21,6 +21,11 @@ public final class ShellManager {
     }
 
     public ShellInfo open(String id, String cwd, int cols, int rows) {
+        return open(id, cwd, cols, rows, java.util.List.of());
+    }
+
+    /** As above; {@code secretEnv} ({@code NAME[=ENV_VAR]}) gives workspace secrets to the shell. */
+    public ShellInfo open(String id, String cwd, int cols, int rows, java.util.List<String> secretEnv) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         if (cols < 1 || cols > 1000) {
             throw PyroException.invalid("cols " + cols + " is out of range: use 1 to 1000.");
@@ -28,7 +33,11 @@ public final class ShellManager {
         if (rows < 1 || rows > 1000) {
             throw PyroException.invalid("rows " + rows + " is out of range: use 1 to 1000.");
         }
-        Request.ShellOpen req = new Request.ShellOpen(WorkspacePaths.guestPath(cwd, "shell cwd"), (long) cols, (long) rows);
+        String guestCwd = WorkspacePaths.guestPath(cwd, "shell cwd");
+        java.util.Map<String, String> secrets = WorkspaceSecrets.environment(
+                vms.requireLive(id, Instance.KIND_WORKSPACE), secretEnv);
+        Request.ShellOpen req = new Request.ShellOpen(guestCwd, (long) cols, (long) rows,
+                secrets.isEmpty() ? null : secrets);
         return new ShellInfo(id, call(id, req, Reply.ShellResult.class).shell());
     }
 

@@ -70,15 +70,15 @@ public final class VmManager {
 
     /** Validates, makes sure the environment is built, and writes the record. Does not boot. */
     public Instance create(
-            String kind, String environment, int vcpus, int memMib, long ttlSeconds, boolean network,
+            String kind, String environment, int vcpus, int memMib, long ttlSeconds, pyro.core.NetworkPolicy network,
             ProgressSink progress) {
         return create(kind, null, environment, vcpus, memMib, ttlSeconds, network, progress);
     }
 
     /** As above, with an optional unique name (workspaces) that calls may use instead of the id. */
     public Instance create(
-            String kind, String name, String environment, int vcpus, int memMib, long ttlSeconds, boolean network,
-            ProgressSink progress) {
+            String kind, String name, String environment, int vcpus, int memMib, long ttlSeconds,
+            pyro.core.NetworkPolicy network, ProgressSink progress) {
         if (name != null) {
             Validate.name("workspace", name);
             if (Validate.looksLikeId(name)) {
@@ -111,7 +111,8 @@ public final class VmManager {
     }
 
     private Instance writeNew(
-            String kind, String name, String environment, int vcpus, int memMib, long ttlSeconds, boolean network) {
+            String kind, String name, String environment, int vcpus, int memMib, long ttlSeconds,
+            pyro.core.NetworkPolicy network) {
         Instant created = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", newId(kind));
@@ -125,7 +126,8 @@ public final class VmManager {
         m.put("vcpu_count", vcpus);
         m.put("mem_mib", memMib);
         m.put("ttl_seconds", ttlSeconds);
-        m.put("network", network);
+        m.put("network", network.egress());
+        m.put("network_policy", network.wire());
         m.put("created_at", created.toString());
         m.put("expires_at", created.plusSeconds(ttlSeconds).toString());
         m.put("last_activity_at", created.toString());
@@ -489,10 +491,19 @@ public final class VmManager {
     public ExecResult exec(
             String id, String kind, List<String> argv, String cwd, Map<String, String> env, long timeoutSeconds,
             boolean journal) {
+        return exec(id, kind, argv, cwd, env, timeoutSeconds, journal, List.of());
+    }
+
+    /** As above; {@code secretEnv} ({@code NAME[=ENV_VAR]}) gives workspace secrets to the command. */
+    public ExecResult exec(
+            String id, String kind, List<String> argv, String cwd, Map<String, String> env, long timeoutSeconds,
+            boolean journal, List<String> secretEnv) {
         Validate.command(argv);
         Validate.timeoutSeconds(timeoutSeconds);
         Instance inst = requireLive(id, kind);
-        Request.Exec req = new Request.Exec(argv, cwd, env == null ? Map.of() : env, timeoutSeconds * 1000, null);
+        Map<String, String> secrets = WorkspaceSecrets.environment(inst, secretEnv);
+        Request.Exec req = new Request.Exec(argv, cwd, env == null ? Map.of() : env, timeoutSeconds * 1000, null,
+                secrets.isEmpty() ? null : secrets);
         String startedAt = now();
         Reply.ExecResult f;
         try (SupervisorClient c = connect(inst)) {

@@ -15,6 +15,8 @@ import pyro.core.model.SnapshotInfo;
 import pyro.core.model.SnapshotList;
 import pyro.core.model.VmState;
 import pyro.core.model.WorkspaceInfo;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
 import pyro.core.spi.InstancePaths;
 import pyro.core.spi.ProgressSink;
 
@@ -172,6 +174,8 @@ public final class WorkspaceMachines {
             if (snapshot != null) {
                 require(id, snapshot);
             }
+            // a fresh guest has an empty /run: its secrets come over from this one, through memory only
+            Map<String, String> secrets = snapshot == null ? carrySecrets(inst, progress) : Map.of();
             vms.release(inst);
             vms.store().update(id, i -> {
                 i.set("state", VmState.STOPPED.wire());
@@ -180,6 +184,9 @@ public final class WorkspaceMachines {
             });
             vms.start(id, progress);
             if (snapshot == null) {
+                if (!secrets.isEmpty()) {
+                    workspaces.putSecrets(id, secrets);
+                }
                 files.restoreBaseline(id, progress);
             }
             vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()).set("reset_to",
@@ -251,7 +258,7 @@ public final class WorkspaceMachines {
         return vms.store().underMachineLock(src, () -> {
             Instance from = vms.requireLive(src, Instance.KIND_WORKSPACE);
             Instance fork = vms.create(Instance.KIND_WORKSPACE, name, from.environment(), from.vcpuCount(),
-                    from.memMib(), from.ttlSeconds(), from.network(), progress);
+                    from.memMib(), from.ttlSeconds(), from.networkPolicy(), progress);
             String id = fork.id();
             try {
                 progress.line("saving " + src + "'s running machine for its fork " + id);
@@ -266,8 +273,9 @@ public final class WorkspaceMachines {
                     Files.copy(paths(src).journal(), paths(id).journal(), StandardCopyOption.REPLACE_EXISTING);
                 }
                 Object seed = from.map().get("workspace_seed");
+                Object secrets = from.map().get(WorkspaceSecrets.FIELD); // in the copied memory
                 vms.store().update(id, i -> i.set(VmManager.RESTORE_FROM, FORK_SOURCE).set("workspace_seed", seed)
-                        .set("forked_from", src));
+                        .set("forked_from", src).set(WorkspaceSecrets.FIELD, secrets));
                 vms.start(id, progress);
                 Files2.deleteTree(paths(id).dir().resolve(FORK_SOURCE));
                 vms.releaseOwner(id);
@@ -284,5 +292,22 @@ public final class WorkspaceMachines {
             }
             return workspaces.status(id);
         });
+    }
+
+    /** The secrets' values from the running guest, for a fresh one; none when it has none or cannot say. */
+    private Map<String, String> carrySecrets(Instance inst, ProgressSink progress) {
+        if (WorkspaceSecrets.names(inst).isEmpty()) {
+            return Map.of();
+        }
+        try {
+            Map<String, String> out = new java.util.LinkedHashMap<>();
+            vms.call(inst, new Request.SecretsGet(), Reply.SecretValues.class).values().forEach((k, v) ->
+                    out.put(k, new String(java.util.Base64.getDecoder().decode(v), java.nio.charset.StandardCharsets.UTF_8)));
+            return out;
+        } catch (RuntimeException e) {
+            progress.line("the guest did not give its secrets back (" + e.getMessage() + "): the reset guest has none");
+            vms.store().update(inst.id(), i -> i.remove(WorkspaceSecrets.FIELD));
+            return Map.of();
+        }
     }
 }

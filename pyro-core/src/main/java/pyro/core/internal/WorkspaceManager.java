@@ -15,6 +15,8 @@ import pyro.core.model.SyncResult;
 import pyro.core.model.WorkspaceInfo;
 import pyro.core.model.WorkspaceList;
 import pyro.core.model.WorkspaceLogs;
+import pyro.core.protocol.Reply;
+import pyro.core.protocol.Request;
 import pyro.core.spi.InstancePaths;
 import pyro.core.spi.ProgressSink;
 
@@ -38,13 +40,25 @@ public final class WorkspaceManager {
     public WorkspaceInfo create(
             String name, String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds, boolean network,
             ProgressSink progress) {
-        return create(name, environment, seedPath, vcpus, memMib, ttlSeconds, network, false, progress);
+        return create(name, environment, seedPath, vcpus, memMib, ttlSeconds, pyro.core.NetworkPolicy.of(network),
+                false, progress);
     }
 
     /** As above; {@code cold} boots the VM even when a saved guest could be restored. */
     public WorkspaceInfo create(
-            String name, String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds, boolean network,
-            boolean cold, ProgressSink progress) {
+            String name, String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds,
+            pyro.core.NetworkPolicy network, boolean cold, ProgressSink progress) {
+        return create(name, environment, seedPath, vcpus, memMib, ttlSeconds, network, cold, Map.of(), progress);
+    }
+
+    /**
+     * As above, with secrets: they go to the guest before the seed (so nothing the guest runs could
+     * see the workspace without them), and the record keeps only their names and digests.
+     */
+    public WorkspaceInfo create(
+            String name, String environment, Path seedPath, int vcpus, int memMib, long ttlSeconds,
+            pyro.core.NetworkPolicy network, boolean cold, Map<String, String> secrets, ProgressSink progress) {
+        WorkspaceSecrets.check(secrets); // bad secrets fail before any VM
         SeedSource seed = seedPath == null ? null : SeedSource.of(seedPath); // bad seed fails before any VM
         Instance inst = vms.create(Instance.KIND_WORKSPACE, name, environment, vcpus, memMib, ttlSeconds, network,
                 progress);
@@ -54,6 +68,9 @@ public final class WorkspaceManager {
         }
         try {
             vms.start(id, progress);
+            if (secrets != null && !secrets.isEmpty()) {
+                putSecrets(id, secrets);
+            }
             SeedInfo info = files.seed(id, seed, progress);
             vms.store().update(id, i -> i.set("workspace_seed", info.toMap()));
             vms.releaseOwner(id);
@@ -67,6 +84,13 @@ public final class WorkspaceManager {
             throw e;
         }
         return status(id);
+    }
+
+    /** Gives the guest its secrets and records their names and digests (never a value). */
+    void putSecrets(String id, Map<String, String> secrets) {
+        Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+        vms.call(inst, new Request.SecretsPut(secrets), Reply.SecretsResult.class);
+        vms.store().update(id, i -> i.set(WorkspaceSecrets.FIELD, WorkspaceSecrets.digests(secrets)));
     }
 
     /**
@@ -119,9 +143,13 @@ public final class WorkspaceManager {
     }
 
     public ExecResult exec(String id, List<String> argv, String cwd, long timeoutSeconds) {
+        return exec(id, argv, cwd, timeoutSeconds, List.of());
+    }
+
+    public ExecResult exec(String id, List<String> argv, String cwd, long timeoutSeconds, List<String> secretEnv) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         return vms.exec(id, Instance.KIND_WORKSPACE, argv, WorkspacePaths.guestPath(cwd, "cwd"), Map.of(),
-                timeoutSeconds, true);
+                timeoutSeconds, true, secretEnv);
     }
 
     public WorkspaceLogs logs(String id) {

@@ -48,6 +48,7 @@ public record VmInfo(
                 .put("mem_mib", memMib)
                 .put("ttl_seconds", ttlSeconds)
                 .put("network", network)
+                .put("network_policy", network ? "egress" : "off")
                 .put("created_at", createdAt)
                 .put("expires_at", expiresAt)
                 .put("boot", boot)

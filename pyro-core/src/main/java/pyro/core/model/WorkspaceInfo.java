@@ -27,6 +27,8 @@ public record WorkspaceInfo(
         String boot,
         int snapshotCount,
         long snapshotBytes,
+        String networkPolicy,
+        List<String> secrets,
         String channel)
         implements JsonRecord {
 
@@ -35,10 +37,31 @@ public record WorkspaceInfo(
             String accel, int vcpuCount, int memMib, long ttlSeconds, boolean network, String createdAt,
             String expiresAt, String lastActivityAt, SeedInfo workspaceSeed, long commandCount,
             List<String> lastCommand, ServiceCounts serviceCounts, List<Map<String, Object>> shells,
+            String stateReason, String boot, int snapshotCount, long snapshotBytes, String networkPolicy,
+            List<String> secrets) {
+        this(workspaceId, name, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds, network,
+                createdAt, expiresAt, lastActivityAt, workspaceSeed, commandCount, lastCommand, serviceCounts, shells,
+                stateReason, boot, snapshotCount, snapshotBytes, networkPolicy, secrets, null);
+    }
+
+    public WorkspaceInfo(String workspaceId, String name, String environment, String state, String backend,
+            String accel, int vcpuCount, int memMib, long ttlSeconds, boolean network, String createdAt,
+            String expiresAt, String lastActivityAt, SeedInfo workspaceSeed, long commandCount,
+            List<String> lastCommand, ServiceCounts serviceCounts, List<Map<String, Object>> shells,
+            String stateReason, String boot, int snapshotCount, long snapshotBytes, String networkPolicy) {
+        this(workspaceId, name, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds, network,
+                createdAt, expiresAt, lastActivityAt, workspaceSeed, commandCount, lastCommand, serviceCounts, shells,
+                stateReason, boot, snapshotCount, snapshotBytes, networkPolicy, List.of());
+    }
+
+    public WorkspaceInfo(String workspaceId, String name, String environment, String state, String backend,
+            String accel, int vcpuCount, int memMib, long ttlSeconds, boolean network, String createdAt,
+            String expiresAt, String lastActivityAt, SeedInfo workspaceSeed, long commandCount,
+            List<String> lastCommand, ServiceCounts serviceCounts, List<Map<String, Object>> shells,
             String stateReason, String boot, int snapshotCount, long snapshotBytes) {
         this(workspaceId, name, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds, network,
                 createdAt, expiresAt, lastActivityAt, workspaceSeed, commandCount, lastCommand, serviceCounts, shells,
-                stateReason, boot, snapshotCount, snapshotBytes, null);
+                stateReason, boot, snapshotCount, snapshotBytes, network ? "egress" : "off");
     }
 
     public WorkspaceInfo(String workspaceId, String name, String environment, String state, String backend,
@@ -67,6 +90,8 @@ public record WorkspaceInfo(
 
     public WorkspaceInfo {
         shells = shells == null ? List.of() : List.copyOf(shells);
+        networkPolicy = networkPolicy == null ? (network ? "egress" : "off") : networkPolicy;
+        secrets = secrets == null ? List.of() : List.copyOf(secrets);
     }
 
     @Override
@@ -83,6 +108,7 @@ public record WorkspaceInfo(
                 .put("ttl_seconds", ttlSeconds)
                 .put("ttl_policy", TTL_POLICY)
                 .put("network", network)
+                .put("network_policy", networkPolicy)
                 .put("created_at", createdAt)
                 .put("expires_at", expiresAt)
                 .put("last_activity_at", lastActivityAt)
@@ -99,6 +125,7 @@ public record WorkspaceInfo(
                 .put("channel", channel)
                 .put("snapshot_count", snapshotCount)
                 .put("snapshot_bytes", snapshotBytes)
+                .put("secrets", secrets)
                 .map();
     }
 }

@@ -26,6 +26,12 @@ import pyro.core.ErrorCode;
 public final class Messages {
     public static final String DATA = "data";
     public static final String DATA_END = "data_end";
+    /** A receiver's credit: it consumed {@code bytes} more of a stream (-1: it gave up the stream). */
+    public static final String DATA_ACK = "data_ack";
+    /** The most bytes of a port forward's stream in flight, unacknowledged, each way. */
+    public static final int FORWARD_WINDOW = 1 << 20;
+    /** The largest data frame a port forward sends; every frame costs at least 1 KiB of the window. */
+    public static final int FORWARD_CHUNK = 64 * 1024;
     private static final String ERROR = "error";
 
     private static final Map<Class<?>, String> NAMES = new LinkedHashMap<>();
@@ -57,6 +63,12 @@ public final class Messages {
         name(Request.ShellClose.class, "shell_close");
         name(Request.ShellList.class, "shell_list");
         name(Request.Reseed.class, "reseed");
+        name(Request.SecretsPut.class, "secrets_put");
+        name(Request.SecretsGet.class, "secrets_get");
+        name(Request.PortConnect.class, "port_connect");
+        name(Request.PortPublish.class, "port_publish");
+        name(Request.PortUnpublish.class, "port_unpublish");
+        name(Request.PortList.class, "port_list");
         name(Request.VmStatus.class, "status");
         name(Request.VmStop.class, "stop");
         name(Reply.Hello.class, "hello");
@@ -80,6 +92,10 @@ public final class Messages {
         name(Reply.ShellWriteResult.class, "shell_write_result");
         name(Reply.ShellSignalResult.class, "shell_signal_result");
         name(Reply.ShellListResult.class, "shell_list_result");
+        name(Reply.SecretsResult.class, "secrets_result");
+        name(Reply.SecretValues.class, "secret_values");
+        name(Reply.PortConnectResult.class, "port_connect_result");
+        name(Reply.PortsResult.class, "ports_result");
         name(Reply.VmStatusResult.class, "status_result");
         name(Reply.VmStopResult.class, "stop_result");
     }
@@ -123,6 +139,20 @@ public final class Messages {
     /** The end of an upload or download. */
     public static Frame dataEnd(long id) {
         return new Frame(Map.of("id", id, "type", DATA_END));
+    }
+
+    /** A stream receiver's credit for {@code bytes} consumed (-1: abort). */
+    public static Frame dataAck(long id, long bytes) {
+        return new Frame(Map.of("id", id, "type", DATA_ACK, "bytes", bytes));
+    }
+
+    public static boolean isDataAck(Frame f) {
+        return DATA_ACK.equals(f.type());
+    }
+
+    /** The window cost of a data frame of {@code n} bytes. */
+    public static long forwardCost(long n) {
+        return Math.max(n, 1024);
     }
 
     public static boolean isData(Frame f) {

@@ -71,6 +71,18 @@ public sealed interface Reply {
 
     record ShellListResult(List<Map<String, Object>> shells) implements Reply {}
 
+    /** The names of the secrets the guest now holds. */
+    record SecretsResult(List<String> names) implements Reply {}
+
+    /** Secret names to base64 values (only a fresh-boot reset asks). */
+    record SecretValues(Map<String, String> values) implements Reply {}
+
+    /** How many bytes a port forward carried each way. */
+    record PortConnectResult(Long bytesIn, Long bytesOut) implements Reply {}
+
+    /** Port forwards: {@code {service, guest_port, host_port, host_address}} each. */
+    record PortsResult(List<Map<String, Object>> ports) implements Reply {}
+
     /** The supervisor's view: {@code vmState} running or failed (with {@code reason}). */
     record VmStatusResult(String vmState, String reason, Long vmmPid, Long pendingRequests) implements Reply {}
 

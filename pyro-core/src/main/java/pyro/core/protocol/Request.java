@@ -19,9 +19,28 @@ public sealed interface Request {
     /** Sync the guest's disks and power it off. */
     record Shutdown() implements Request {}
 
-    /** Run argv in the guest (cwd defaults to /workspace); answered by {@link Reply.ExecResult}. */
-    record Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes)
-            implements Request {}
+    /**
+     * Run argv in the guest (cwd defaults to /workspace); answered by {@link Reply.ExecResult}.
+     * {@code secretEnv} maps environment variables to the names of workspace secrets the agent fills in.
+     */
+    record Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes,
+            Map<String, String> secretEnv) implements Request {
+        public Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes) {
+            this(argv, cwd, env, timeoutMs, outputLimitBytes, null);
+        }
+    }
+
+    /**
+     * Keep these secrets in the guest (names to values), for later {@code secret_env} mappings, and
+     * redact their values from everything the agent sends; answered by {@link Reply.SecretsResult}.
+     */
+    record SecretsPut(Map<String, String> secrets) implements Request {}
+
+    /**
+     * The secrets' values, base64 (so no redaction touches them), for a reset that boots a fresh guest
+     * and must carry them over; answered by {@link Reply.SecretValues}.
+     */
+    record SecretsGet() implements Request {}
 
     /** Extract the tar stream that follows in {@code data} frames under {@code dest}. */
     record Import(String dest) implements Request {}
@@ -67,10 +86,16 @@ public sealed interface Request {
      * {@code NAME[:started|ready|exited-ok]} entries); null fields take {@link ServicePolicy}'s defaults.
      */
     record ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness,
-            String restart, Integer maxRestarts, List<String> after) implements Request {
+            String restart, Integer maxRestarts, List<String> after, Map<String, String> secretEnv)
+            implements Request {
         /** A start without a restart policy or start order (the defaults). */
         public ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness) {
-            this(name, argv, cwd, env, readiness, null, null, null);
+            this(name, argv, cwd, env, readiness, null, null, null, null);
+        }
+
+        public ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness,
+                String restart, Integer maxRestarts, List<String> after) {
+            this(name, argv, cwd, env, readiness, restart, maxRestarts, after, null);
         }
     }
 
@@ -85,7 +110,11 @@ public sealed interface Request {
     /** TERM the service's process group, wait {@code graceMs}, then KILL. */
     record ServiceStop(String name, Long graceMs) implements Request {}
 
-    record ShellOpen(String cwd, Long cols, Long rows) implements Request {}
+    record ShellOpen(String cwd, Long cols, Long rows, Map<String, String> secretEnv) implements Request {
+        public ShellOpen(String cwd, Long cols, Long rows) {
+            this(cwd, cols, rows, null);
+        }
+    }
 
     record ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs, Long idleMs) implements Request {
         public ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs) {
@@ -107,6 +136,29 @@ public sealed interface Request {
      * {@code epochMs}, and set the hostname and machine id.
      */
     record Reseed(String entropy, Long epochMs, String hostname, String machineId) implements Request {}
+
+    /**
+     * Connect to {@code port} on the guest's loopback and pipe bytes both ways: the host's {@code data}
+     * frames are written to the connection and the connection's bytes come back as {@code data}
+     * frames; {@code data_end} half-closes either way. Each side sends {@code data_ack} frames for what
+     * it consumed, and neither has more than {@link Messages#FORWARD_WINDOW} bytes unacknowledged, so
+     * a slow peer never stalls the channel; an ack of -1 aborts. Ends with {@link Reply.PortConnectResult}.
+     */
+    record PortConnect(Integer port) implements Request {}
+
+    /**
+     * Supervisor: listen on the host's 127.0.0.1 at {@code hostPort} (0: any free port) and forward each
+     * connection to {@code guestPort} in the guest, for {@code service}; answered by {@link Reply.PortsResult}
+     * with the one forward. The supervisor ends a service's forwards when the service is no longer
+     * running (it looks every second) and with the VM.
+     */
+    record PortPublish(String service, Integer guestPort, Integer hostPort) implements Request {}
+
+    /** Supervisor: end {@code service}'s forwards (only the one on {@code hostPort} when given). */
+    record PortUnpublish(String service, Integer hostPort) implements Request {}
+
+    /** Supervisor: every forward it has; answered by {@link Reply.PortsResult}. */
+    record PortList() implements Request {}
 
     /** Supervisor: is the VM alive, and why not. Answered by {@link Reply.VmStatusResult}. */
     record VmStatus() implements Request {}

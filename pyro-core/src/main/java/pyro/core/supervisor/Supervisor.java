@@ -62,9 +62,37 @@ public final class Supervisor {
     private volatile boolean stopping;
     private volatile String failure;
     private ServerSocketChannel clients;
+    private final Forwards forwards = new Forwards(new Forwards.AgentLink() {
+        @Override
+        public long open(java.util.function.Consumer<Frame> sink) {
+            long id = agentIds.getAndIncrement();
+            routes.put(id, new Route(sink::accept, id));
+            return id;
+        }
 
-    /** Where a relayed request's replies go. */
-    private record Route(ClientConn conn, long clientId) {}
+        @Override
+        public boolean send(Frame f) {
+            return failure == null && toAgent(f);
+        }
+
+        @Override
+        public void close(long agentId) {
+            routes.remove(agentId);
+        }
+
+        @Override
+        public void log(String message) {
+            Supervisor.this.log(message);
+        }
+    });
+
+    /** Where frames from the agent for one request go: a client's connection, or a call of the supervisor's own. */
+    private interface Sink {
+        void send(Frame f);
+    }
+
+    /** Where a relayed request's replies go, under the id the sink knows it by. */
+    private record Route(Sink sink, long clientId) {}
 
     private Supervisor(InstancePaths paths) throws IOException {
         this.paths = paths;
@@ -347,7 +375,7 @@ public final class Supervisor {
     }
 
     /** One connected client: frames in, replies out under its own lock. */
-    private static final class ClientConn {
+    private static final class ClientConn implements Sink {
         final SocketChannel channel;
         final InputStream in;
         final OutputStream out;
@@ -359,7 +387,8 @@ public final class Supervisor {
             this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
         }
 
-        void send(Frame f) {
+        @Override
+        public void send(Frame f) {
             synchronized (out) {
                 try {
                     FrameCodec.write(out, f);
@@ -394,6 +423,10 @@ public final class Supervisor {
                 }
                 switch (request) {
                     case Request.VmStatus s -> c.send(Messages.frame(clientId, status()));
+                    case Request.PortPublish p -> c.send(Messages.frame(clientId, failure != null
+                            ? new Reply.Error(ErrorCode.GUEST_FAILURE, failure) : forwards.publish(p)));
+                    case Request.PortUnpublish p -> c.send(Messages.frame(clientId, forwards.unpublish(p)));
+                    case Request.PortList p -> c.send(Messages.frame(clientId, forwards.list()));
                     case Request.VmStop s -> {
                         stopVm(Boolean.TRUE.equals(s.graceful()));
                         c.send(Messages.frame(clientId, new Reply.VmStopResult()));
@@ -408,7 +441,7 @@ public final class Supervisor {
         } catch (RuntimeException | OutOfMemoryError e) {
             log("dropping a client whose frames could not be read: " + e);
         } finally {
-            routes.entrySet().removeIf(e -> e.getValue().conn() == c);
+            routes.entrySet().removeIf(e -> e.getValue().sink() == c);
         }
     }
 
@@ -449,11 +482,13 @@ public final class Supervisor {
                 if (r == null) {
                     continue;
                 }
-                if (!Messages.isData(f) && !Messages.isDataEnd(f)) {
+                if (!Messages.isData(f) && !Messages.isDataEnd(f) && !Messages.isDataAck(f)) {
                     routes.remove(f.id());
-                    r.conn().uploads.remove(r.clientId());
+                    if (r.sink() instanceof ClientConn cc) {
+                        cc.uploads.remove(r.clientId());
+                    }
                 }
-                r.conn().send(Messages.withId(f, r.clientId()));
+                r.sink().send(Messages.withId(f, r.clientId()));
             }
             fail(vmmDeathOr("the guest agent closed its channel"));
         } catch (IOException e) {
@@ -473,7 +508,7 @@ public final class Supervisor {
                 + "/var/log/pyro-agent.log in the guest)";
         log("agent hello again: failing " + routes.size() + " pending requests");
         for (var e : routes.entrySet()) {
-            e.getValue().conn().send(error(e.getValue().clientId(), ErrorCode.GUEST_FAILURE, reason));
+            e.getValue().sink().send(error(e.getValue().clientId(), ErrorCode.GUEST_FAILURE, reason));
         }
         routes.clear();
     }
@@ -554,8 +589,9 @@ public final class Supervisor {
         failure = reason;
         log("failure: " + reason);
         store.update(instanceId, i -> i.state(VmState.FAILED, reason));
+        forwards.closeAll();
         for (var e : routes.entrySet()) {
-            e.getValue().conn().send(error(e.getValue().clientId(), ErrorCode.GUEST_FAILURE, reason));
+            e.getValue().sink().send(error(e.getValue().clientId(), ErrorCode.GUEST_FAILURE, reason));
         }
         routes.clear();
         done.countDown();
@@ -568,6 +604,7 @@ public final class Supervisor {
      */
     private void stopVm(boolean graceful) {
         stopping = true;
+        forwards.closeAll();
         if (vmm != null && vmm.isAlive()) {
             if (graceful) {
                 long id = agentIds.getAndIncrement();
