@@ -16,6 +16,7 @@ import pyro.core.model.Readiness;
 import pyro.core.PyroConfig;
 import pyro.core.WorkspaceOptions;
 import pyro.core.spi.LaunchSpec;
+import pyro.kvm.HostProbe;
 import pyro.kvm.qemu.QemuBackend;
 
 /**
@@ -37,6 +38,10 @@ public class Bench {
         cli("env", "pull", ENV);
         if ("machines".equals(System.getenv("BENCH_ONLY"))) {
             machines(dist, runs);
+            return;
+        }
+        if ("channels".equals(System.getenv("BENCH_ONLY"))) {
+            channels(dist);
             return;
         }
         if ("services".equals(System.getenv("BENCH_ONLY"))) {
@@ -89,6 +94,7 @@ public class Bench {
                 (double) warmMs / floorMs, (double) warmMs / runMs);
 
         machines(dist, runs);
+        channels(dist);
 
         Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
         Path seed = makeTree(state.resolve("seed"), 5000, 50L << 20);
@@ -188,6 +194,79 @@ public class Bench {
             }
         } finally {
             pyro.deleteWorkspace(id);
+        }
+    }
+
+    /**
+     * The agent channel itself, virtio-serial (QEMU's default) against vsock (vhost-device-vsock and
+     * the hybrid-vsock handshake, PYRO_CHANNEL=vsock), each in a workspace booted cold for it: the round
+     * trip of a ping from a client through the supervisor to the agent and back, and bulk MB/s of a
+     * 64 MB upload the agent reads and drops (discard). virtio-serial is the floor of these rows: the
+     * ratios say what vsock costs or gains on the same machine in the same run.
+     */
+    static void channels(Path dist) throws Exception {
+        Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
+        int rounds = Integer.parseInt(System.getenv().getOrDefault("BENCH_CHANNEL_ROUNDS", "5"));
+        int pings = 60;
+        byte[] bulk = new byte[64 << 20];
+        new Random(10).nextBytes(bulk);
+        List<String> channels = new ArrayList<>(List.of("virtio-serial", "vsock"));
+        if (HostProbe.vhostDeviceVsock() == null) {
+            System.out.println("channel vsock: skipped, vhost-device-vsock is not installed (scripts/install-host-packages)");
+            channels.remove("vsock");
+        }
+        java.util.Map<String, String> ids = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Long> create = new java.util.LinkedHashMap<>();
+        java.util.Map<String, List<Long>> rtt = new java.util.LinkedHashMap<>();
+        java.util.Map<String, List<Long>> bulkMs = new java.util.LinkedHashMap<>();
+        try {
+            for (String channel : channels) { // booted one after the other, measured side by side
+                System.setProperty("pyro.channel", channel);
+                long t0 = System.nanoTime();
+                try {
+                    ids.put(channel, pyro.createWorkspace(WorkspaceOptions.of(ENV).cold(true)).workspaceId());
+                } finally {
+                    System.clearProperty("pyro.channel");
+                }
+                create.put(channel, (System.nanoTime() - t0) / 1_000_000);
+                rtt.put(channel, new ArrayList<>());
+                bulkMs.put(channel, new ArrayList<>());
+            }
+            // rounds alternate between the channels, so a change in the machine's load hits both alike
+            for (int round = 0; round < rounds; round++) {
+                for (String channel : channels) {
+                    try (var c = SupervisorClient.connect(state.resolve("instances").resolve(ids.get(channel)).resolve("supervisor.sock"))) {
+                        for (int i = 0; i < 5; i++) {
+                            c.call(new pyro.core.protocol.Request.Ping(), pyro.core.protocol.Reply.Pong.class);
+                        }
+                        for (int i = 0; i < pings; i++) {
+                            long s = System.nanoTime();
+                            c.call(new pyro.core.protocol.Request.Ping(), pyro.core.protocol.Reply.Pong.class);
+                            rtt.get(channel).add((System.nanoTime() - s) / 1_000);
+                        }
+                        long s = System.nanoTime();
+                        c.upload(new pyro.core.protocol.Request.Discard(), pyro.core.protocol.Reply.DiscardResult.class,
+                                new java.io.ByteArrayInputStream(bulk));
+                        bulkMs.get(channel).add((System.nanoTime() - s) / 1_000_000);
+                    }
+                }
+            }
+        } finally {
+            for (String id : ids.values()) {
+                pyro.deleteWorkspace(id);
+            }
+        }
+        for (String channel : channels) {
+            long b = median(bulkMs.get(channel));
+            System.out.printf("channel %-14s ping round trip median %5d us (n=%d); bulk 64 MB median %5d ms = %5.1f MB/s %s;"
+                    + " cold create %d ms%n", channel + ":", median(rtt.get(channel)), rtt.get(channel).size(), b,
+                    bulk.length / 1e3 / b, bulkMs.get(channel), create.get(channel));
+        }
+        if (channels.size() == 2) {
+            System.out.printf("ratio vsock / virtio-serial (the floor of these rows): round trip %.2f, bulk MB/s %.2f, cold create %.2f%n",
+                    (double) median(rtt.get("vsock")) / median(rtt.get("virtio-serial")),
+                    (double) median(bulkMs.get("virtio-serial")) / median(bulkMs.get("vsock")),
+                    (double) create.get("vsock") / create.get("virtio-serial"));
         }
     }
 

@@ -29,8 +29,10 @@ import pyro.core.protocol.Request;
 final class Agent {
     static final String VERSION = pyro.core.protocol.Version.PYRO;
 
-    private final DataInputStream in;
-    private final OutputStream out;
+    private volatile DataInputStream in;
+    private volatile OutputStream out;
+    /** Where the next host connection comes from when the current one ends (vsock), or null. */
+    private final Acceptor acceptor;
     private final Object writeLock = new Object();
     private final boolean guest;
     private final boolean reconnecting;
@@ -44,8 +46,37 @@ final class Agent {
      * @param reconnecting true when end-of-stream means "host not connected yet" rather than "exit"
      */
     Agent(InputStream in, OutputStream out, Path root, boolean guest, boolean reconnecting) {
+        this(null, root, guest, reconnecting);
         this.in = in instanceof DataInputStream d ? d : new DataInputStream(in);
         this.out = out;
+    }
+
+    /** One host connection: the agent's frames in and out, closed when it ends. */
+    interface Link extends AutoCloseable {
+        InputStream in();
+
+        OutputStream out();
+
+        @Override
+        void close();
+    }
+
+    /** Waits for the host's next connection (a listening vsock socket's accept). */
+    interface Acceptor {
+        Link accept() throws IOException;
+    }
+
+    /**
+     * An agent that serves one host connection after another from {@code acceptor}, keeping its
+     * shells, services and uploads across them: with vsock the host connects to a listening agent, and
+     * a new connection (a restored snapshot, a restarted supervisor) is answered with hello again.
+     */
+    Agent(Acceptor acceptor, Path root, boolean guest) {
+        this(acceptor, root, guest, true);
+    }
+
+    private Agent(Acceptor acceptor, Path root, boolean guest, boolean reconnecting) {
+        this.acceptor = acceptor;
         this.guest = guest;
         this.reconnecting = reconnecting;
         this.workspace = new Workspace(root);
@@ -91,6 +122,10 @@ final class Agent {
 
     /** Sends hello, then serves requests until the channel ends (or forever, when reconnecting). */
     void serve() throws IOException {
+        if (acceptor != null) {
+            serveConnections();
+            return;
+        }
         send(0, hello());
         while (true) {
             Frame f;
@@ -108,6 +143,30 @@ final class Agent {
                 continue;
             }
             dispatch(f);
+        }
+    }
+
+    /** Each accepted connection: hello, then its requests until it ends; then the next one. */
+    private void serveConnections() throws IOException {
+        while (true) {
+            Link link = acceptor.accept();
+            synchronized (writeLock) {
+                in = new DataInputStream(new java.io.BufferedInputStream(link.in(), 64 * 1024));
+                out = new java.io.BufferedOutputStream(link.out(), 64 * 1024);
+            }
+            Log.info("host connected");
+            try {
+                send(0, hello());
+                Frame f;
+                while ((f = FrameCodec.read(in)) != null) {
+                    dispatch(f);
+                }
+                Log.info("host connection closed; waiting for the next one");
+            } catch (IOException e) {
+                Log.error("host connection broke; waiting for the next one", e);
+            } finally {
+                link.close();
+            }
         }
     }
 

@@ -37,17 +37,18 @@ import pyro.core.protocol.Request;
  * The guest agent's entry point.
  *
  * <pre>
- * pyro-agent --channel virtio:NAME | stdio | unix:PATH [--workspace-root DIR] [--service-root DIR]
+ * pyro-agent --channel virtio:NAME | vsock:PORT | stdio | unix:PATH [--workspace-root DIR] [--service-root DIR]
  *            [--secret-root DIR] [--cgroup-root DIR] [--self-test]
  * </pre>
  *
  * {@code virtio:NAME} opens the virtio-serial port whose {@code /sys/class/virtio-ports/* /name} is NAME
- * (waiting up to 10 s for it to appear), once, read-write; {@code stdio} speaks frames on stdin/stdout;
+ * (waiting up to 10 s for it to appear), once, read-write; {@code vsock:PORT} listens on AF_VSOCK port PORT
+ * (any CID) and serves one host connection after another, saying hello on each; {@code stdio} speaks frames on stdin/stdout;
  * {@code unix:PATH} connects to a listening AF_UNIX socket. Logs go to stderr. {@code --self-test} loads
  * and exercises the main classes (for a CDS/AOT training run) and exits 0. {@code --service-root} is where
  * service records and logs live (default {@code /var/lib/pyro/services}; must be outside the workspace).
  *
- * <p>{@code virtio:NAME} means the agent runs in a guest: it protects itself from the OOM killer and puts
+ * <p>{@code virtio:NAME} and {@code vsock:PORT} mean the agent runs in a guest: it protects itself from the OOM killer and puts
  * everything it runs into cgroups under {@code --cgroup-root} (default {@link Cgroups#GUEST_ROOT}; see
  * {@link Cgroups}). With another channel it uses cgroups only when {@code --cgroup-root} is given, so as a
  * host process in tests it never touches the host's cgroups.
@@ -84,7 +85,7 @@ public final class Main {
         if (channel == null) {
             usage("--channel is required");
         }
-        boolean guest = channel.startsWith("virtio:");
+        boolean guest = channel.startsWith("virtio:") || channel.startsWith("vsock:");
         if (guest || cgroupRootText != null) {
             Cgroups.install(Cgroups.setUp(cgroupRootText == null ? Cgroups.GUEST_ROOT : Path.of(cgroupRootText), guest));
         }
@@ -121,8 +122,34 @@ public final class Main {
             Log.info("serving on " + dev + ", workspace root " + root);
             new Agent(buffered(portInput(raf)),
                     new BufferedOutputStream(new FileOutputStream(raf.getFD()), 64 * 1024), root, true, true).serve();
+        } else if (channel.startsWith("vsock:")) {
+            int port = vsockPort(channel.substring(6));
+            Vsock.Listener listener = Vsock.Listener.open(port);
+            Log.info("listening on vsock port " + port + ", workspace root " + root);
+            new Agent(() -> {
+                Vsock.Conn c = listener.accept();
+                return new Agent.Link() {
+                    final InputStream in = c.input();
+                    final OutputStream out = c.output();
+
+                    @Override
+                    public InputStream in() {
+                        return in;
+                    }
+
+                    @Override
+                    public OutputStream out() {
+                        return out;
+                    }
+
+                    @Override
+                    public void close() {
+                        c.close();
+                    }
+                };
+            }, root, true).serve();
         } else {
-            usage("unknown channel '" + channel + "' (use virtio:NAME, stdio or unix:PATH)");
+            usage("unknown channel '" + channel + "' (use virtio:NAME, vsock:PORT, stdio or unix:PATH)");
         }
     }
 
@@ -138,6 +165,20 @@ public final class Main {
                 return 0;
             }
         };
+    }
+
+    /** The PORT of {@code vsock:PORT}: a decimal number from 1 to 2^31-1. */
+    static int vsockPort(String text) {
+        try {
+            int port = Integer.parseInt(text);
+            if (port > 0) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        usage("vsock port '" + text + "' is not a number from 1 to " + Integer.MAX_VALUE);
+        return -1;
     }
 
     private static DataInputStream buffered(InputStream in) {
@@ -221,7 +262,7 @@ public final class Main {
 
     private static void usage(String problem) {
         System.err.println("pyro-agent: " + problem);
-        System.err.println("usage: pyro-agent --channel virtio:NAME|stdio|unix:PATH [--workspace-root DIR] [--service-root DIR]"
+        System.err.println("usage: pyro-agent --channel virtio:NAME|vsock:PORT|stdio|unix:PATH [--workspace-root DIR] [--service-root DIR]"
                 + " [--cgroup-root DIR] [--self-test]");
         System.exit(2);
     }

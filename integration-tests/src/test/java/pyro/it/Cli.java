@@ -38,11 +38,17 @@ final class Cli {
     }
 
     static Result run(Path stateDir, long timeoutSeconds, String... args) {
+        return runWith(Map.of(), stateDir, timeoutSeconds, args);
+    }
+
+    /** As {@link #run(Path, long, String...)} with more environment variables for the CLI process. */
+    static Result runWith(Map<String, String> extraEnv, Path stateDir, long timeoutSeconds, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(dist().resolve("bin/pyro").toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         env(pb.environment(), stateDir);
+        pb.environment().putAll(extraEnv);
         long t0 = System.nanoTime();
         try {
             Process p = pb.start();

@@ -27,7 +27,21 @@ final class DoctorCommand implements Callable<Integer> {
             System.out.printf("/dev/kvm:     %s%s%n", Boolean.TRUE.equals(kvm.get("device_present")) ? "present" : "absent",
                     Boolean.TRUE.equals(kvm.get("pvm")) ? " (kvm_pvm: only PVM guest kernels)" : "");
             System.out.printf("acceleration: %s (%s)%n", f.get("accel"), f.get("accel_reason"));
+            if (f.get("accel_probes_note") != null) {
+                System.out.printf("  probes: %s%n", f.get("accel_probes_note"));
+            }
+            if (f.get("accel_probes") instanceof List<?> probes) {
+                for (Map<String, Object> p : (List<Map<String, Object>>) probes) {
+                    System.out.printf("  probe %-4s %s after %s ms%s%n", p.get("accel"),
+                            Boolean.TRUE.equals(p.get("booted")) ? "booted" : "did not boot", p.get("ms"),
+                            (p.get("reason") == null ? "" : ": " + p.get("reason"))
+                                    + (Boolean.TRUE.equals(p.get("cached")) ? " (cached verdict)" : ""));
+                }
+            }
             System.out.printf("backend:      %s%n", f.get("backend"));
+            if (f.get("channel") != null) {
+                System.out.printf("channel:      %s%s%n", f.get("channel"), f.get("vsock") == null ? "" : " (vsock: " + f.get("vsock") + ")");
+            }
             if (f.get("backends") instanceof List<?> backends) {
                 System.out.printf("backends:     %s%n", String.join("; ", ((List<Map<String, Object>>) backends).stream()
                         .map(b -> b.get("name") + (Boolean.TRUE.equals(b.get("available")) ? " available"

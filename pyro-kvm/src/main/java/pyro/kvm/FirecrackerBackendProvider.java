@@ -1,36 +1,46 @@
 package pyro.kvm;
 
+import java.nio.file.Path;
+import java.util.List;
 import pyro.core.PyroConfig;
-import pyro.core.PyroException;
 import pyro.core.spi.Backend;
 import pyro.core.spi.BackendProvider;
+import pyro.kvm.firecracker.FirecrackerBackend;
 
 /**
- * Firecracker, for hosts with its binary and hardware KVM, once the backend exists. Until then it
- * is never available, so automatic selection never picks it (it used to report itself available
- * wherever a firecracker binary and KVM existed, and then failed in {@link #create}), and asking
- * for it by name ({@code PYRO_BACKEND=firecracker}) says so in one sentence.
+ * Firecracker, for hosts with its binary and hardware KVM (kvm_intel or kvm_amd: PVM's /dev/kvm does
+ * not run stock guest kernels). Available only there, so automatic selection picks it only where
+ * it can run; asked for by name elsewhere ({@code PYRO_BACKEND=firecracker}), it is created, and its
+ * first use says what is missing in one sentence.
  */
 public final class FirecrackerBackendProvider implements BackendProvider {
-    static final String NOT_BUILT = "the firecracker backend is not part of this build yet";
-
     @Override
     public String name() {
         return "firecracker";
     }
 
+    /** What keeps Firecracker from running on this host (empty: nothing). */
+    static List<String> problems() {
+        return problems(HostProbe.which("firecracker"), HostProbe.accel());
+    }
+
+    static List<String> problems(Path firecracker, HostProbe.Accel accel) {
+        return FirecrackerBackend.problemsOf(firecracker, accel);
+    }
+
     @Override
     public boolean available() {
-        return false;
+        return problems().isEmpty();
     }
 
     @Override
     public String unavailableReason() {
-        return NOT_BUILT;
+        List<String> p = problems();
+        return p.isEmpty() ? null : String.join("; ", p);
     }
 
     @Override
     public Backend create(PyroConfig config) {
-        throw PyroException.host(NOT_BUILT + ": leave PYRO_BACKEND unset (or set it to qemu) to use the qemu backend.");
+        return new FirecrackerBackend(config);
     }
 }

@@ -60,6 +60,42 @@ public final class HostProbe {
                 + "kernels may not boot under it; guests run under TCG", true);
     }
 
+    /** Where scripts/install-host-packages unpacks vhost-device-vsock (Debian sid's package, not on PATH). */
+    public static final Path VHOST_DEVICE_VSOCK_HOME = Path.of("/opt/pyro/vhost-device-vsock/usr/bin/vhost-device-vsock");
+
+    /**
+     * The vhost-user virtio-vsock device QEMU's vsock channel needs: {@code $PYRO_VHOST_DEVICE_VSOCK},
+     * else where install-host-packages puts it, else {@code vhost-device-vsock} on PATH; null when none.
+     */
+    public static Path vhostDeviceVsock() {
+        String env = System.getenv("PYRO_VHOST_DEVICE_VSOCK");
+        if (env != null && !env.isBlank()) {
+            Path p = Path.of(env);
+            return Files.isExecutable(p) ? p : null;
+        }
+        return Files.isExecutable(VHOST_DEVICE_VSOCK_HOME) ? VHOST_DEVICE_VSOCK_HOME : which("vhost-device-vsock");
+    }
+
+    /**
+     * The agent channel asked for: system property {@code pyro.channel}, else {@code $PYRO_CHANNEL}:
+     * {@code vsock}, {@code virtio-serial}, or {@code auto} (also when unset: the backend's default).
+     */
+    public static String channelPreference() {
+        String v = System.getProperty("pyro.channel", System.getenv("PYRO_CHANNEL"));
+        return channelPreference(v);
+    }
+
+    static String channelPreference(String v) {
+        if (v == null || v.isBlank()) {
+            return "auto";
+        }
+        String t = v.trim();
+        if (!t.equals("auto") && !t.equals("vsock") && !t.equals("virtio-serial")) {
+            throw pyro.core.PyroException.invalid("PYRO_CHANNEL must be vsock, virtio-serial or auto, not '" + v + "'.");
+        }
+        return t;
+    }
+
     /** Absolute path of {@code program} on PATH, or null. */
     public static Path which(String program) {
         return which(program, System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));

@@ -152,4 +152,15 @@ class HostProbeTest {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    @Test
+    void channelPreferenceIsVsockVirtioSerialOrAutoAndAnythingElseIsRefusedNamingIt() {
+        assertEquals("auto", HostProbe.channelPreference(null));
+        assertEquals("auto", HostProbe.channelPreference(" "));
+        assertEquals("vsock", HostProbe.channelPreference("vsock"));
+        assertEquals("virtio-serial", HostProbe.channelPreference(" virtio-serial"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(pyro.core.PyroException.class,
+                () -> HostProbe.channelPreference("serial"));
+        assertTrue(e.getMessage().contains("'serial'"), e.getMessage());
+    }
 }

@@ -130,6 +130,7 @@ public final class Schemas {
             .field("created_at", STR_OR_NULL)
             .field("expires_at", STR_OR_NULL)
             .field("boot", STR_OR_NULL)
+            .field("channel", STR_OR_NULL)
             .field("boot_ms", INT_OR_NULL)
             .field("state_reason", STR_OR_NULL)
             .shape();
@@ -177,6 +178,7 @@ public final class Schemas {
             .field("shells", array(ANY_OBJECT))
             .field("state_reason", STR_OR_NULL)
             .field("boot", STR_OR_NULL)
+            .field("channel", STR_OR_NULL)
             .field("snapshot_count", INT)
             .field("snapshot_bytes", INT)
             .optional("secrets", STRINGS_OR_NULL)

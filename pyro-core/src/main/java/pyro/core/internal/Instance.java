@@ -133,7 +133,7 @@ public final class Instance {
         return new VmInfo(
                 id(), environment(), state(), str("backend"), str("accel"), vcpuCount(), memMib(), ttlSeconds(),
                 network(), str("created_at"), str("expires_at"), boot == null ? null : boot.longValue(),
-                stateReason(), str("boot"));
+                stateReason(), str("boot"), str("channel"));
     }
 
     @SuppressWarnings("unchecked")
@@ -149,6 +149,6 @@ public final class Instance {
                 network(), str("created_at"), str("expires_at"), str("last_activity_at"),
                 SeedInfo.fromMap((Map<?, ?>) map.get("workspace_seed")), commandCount(), lastCommand(), counts,
                 shells, stateReason(), str("boot"), snapshotCount, snapshotBytes, networkPolicy().wire(),
-                WorkspaceSecrets.names(this));
+                WorkspaceSecrets.names(this), str("channel"));
     }
 }

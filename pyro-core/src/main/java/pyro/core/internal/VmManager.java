@@ -224,10 +224,12 @@ public final class VmManager {
                 bootMs = SupervisorLauncher.launch(id, store.stateDir(), spec.paths(), plan, BOOT_TIMEOUT);
             }
             long ms = bootMs;
+            String channel = plan.channel().name();
             String boot = spec.restoreFrom() != null ? BOOT_RESTORED : plan.warm() ? BOOT_WARM : BOOT_COLD;
             return store.update(id, i -> i.set("state", VmState.STARTED.wire())
                             .set("boot_ms", ms)
                             .set("boot", boot)
+                            .set("channel", channel)
                             .remove(RESTORE_FROM)
                             .set("started_at", now()))
                     .orElseThrow();

@@ -17,14 +17,23 @@ public record VmInfo(
         String expiresAt,
         Long bootMs,
         String stateReason,
-        String boot)
+        String boot,
+        String channel)
         implements JsonRecord {
+
+    /** Without the agent channel's name ({@code virtio-serial}, {@code vsock}). */
+    public VmInfo(String vmId, String environment, String state, String backend, String accel, int vcpuCount,
+            int memMib, long ttlSeconds, boolean network, String createdAt, String expiresAt, Long bootMs,
+            String stateReason, String boot) {
+        this(vmId, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds, network, createdAt, expiresAt,
+                bootMs, stateReason, boot, null);
+    }
 
     public VmInfo(String vmId, String environment, String state, String backend, String accel, int vcpuCount,
             int memMib, long ttlSeconds, boolean network, String createdAt, String expiresAt, Long bootMs,
             String stateReason) {
         this(vmId, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds, network, createdAt, expiresAt,
-                bootMs, stateReason, null);
+                bootMs, stateReason, null, null);
     }
 
     @Override
@@ -44,6 +53,7 @@ public record VmInfo(
                 .put("expires_at", expiresAt)
                 .put("boot", boot)
                 .put("boot_ms", bootMs)
+                .put("channel", channel)
                 .put("state_reason", stateReason)
                 .map();
     }

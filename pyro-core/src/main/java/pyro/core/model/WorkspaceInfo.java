@@ -28,8 +28,21 @@ public record WorkspaceInfo(
         int snapshotCount,
         long snapshotBytes,
         String networkPolicy,
-        List<String> secrets)
+        List<String> secrets,
+        String channel)
         implements JsonRecord {
+
+    /** Without the agent channel's name ({@code virtio-serial}, {@code vsock}). */
+    public WorkspaceInfo(String workspaceId, String name, String environment, String state, String backend,
+            String accel, int vcpuCount, int memMib, long ttlSeconds, boolean network, String createdAt,
+            String expiresAt, String lastActivityAt, SeedInfo workspaceSeed, long commandCount,
+            List<String> lastCommand, ServiceCounts serviceCounts, List<Map<String, Object>> shells,
+            String stateReason, String boot, int snapshotCount, long snapshotBytes, String networkPolicy,
+            List<String> secrets) {
+        this(workspaceId, name, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds, network,
+                createdAt, expiresAt, lastActivityAt, workspaceSeed, commandCount, lastCommand, serviceCounts, shells,
+                stateReason, boot, snapshotCount, snapshotBytes, networkPolicy, secrets, null);
+    }
 
     public WorkspaceInfo(String workspaceId, String name, String environment, String state, String backend,
             String accel, int vcpuCount, int memMib, long ttlSeconds, boolean network, String createdAt,
@@ -109,6 +122,7 @@ public record WorkspaceInfo(
                 .put("shells", shells)
                 .put("state_reason", stateReason)
                 .put("boot", boot)
+                .put("channel", channel)
                 .put("snapshot_count", snapshotCount)
                 .put("snapshot_bytes", snapshotBytes)
                 .put("secrets", secrets)

@@ -83,6 +83,24 @@ public record InstancePaths(Path dir) {
         return dir.resolve("net.sock");
     }
 
+    /**
+     * The guest's vsock ports as the host reaches them (hybrid vsock: connect, {@code CONNECT <port>}),
+     * served by Firecracker or by QEMU's vhost-device-vsock sidecar, when the agent channel is vsock.
+     */
+    public Path vsockSocket() {
+        return dir.resolve("vsock.sock");
+    }
+
+    /** The vhost-user socket between QEMU and its vhost-device-vsock sidecar. */
+    public Path vhostUserVsockSocket() {
+        return dir.resolve("vsock-vu.sock");
+    }
+
+    /** The VMM's HTTP API socket (Firecracker's {@code --api-sock}). */
+    public Path apiSocket() {
+        return dir.resolve("api.sock");
+    }
+
     /** The VMM's control socket (QEMU's QMP monitor), for saving the running machine. */
     public Path qmpSocket() {
         return dir.resolve("qmp.sock");

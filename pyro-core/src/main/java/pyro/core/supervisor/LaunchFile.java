@@ -39,6 +39,21 @@ record LaunchFile(String instanceId, Path stateDir, long bootTimeoutMs, LaunchPl
             sidecars.add(s);
         }
         m.put("sidecars", sidecars);
+        Map<String, Object> channel = new LinkedHashMap<>();
+        channel.put("name", plan.channel().name());
+        channel.put("socket", plan.channel().socket() == null ? null : plan.channel().socket().toString());
+        channel.put("port", plan.channel().port());
+        m.put("channel", channel);
+        m.put("api_socket", plan.apiSocket() == null ? null : plan.apiSocket().toString());
+        List<Map<String, Object>> calls = new ArrayList<>();
+        for (LaunchPlan.ApiCall c : plan.apiCalls()) {
+            Map<String, Object> call = new LinkedHashMap<>();
+            call.put("method", c.method());
+            call.put("path", c.path());
+            call.put("body", c.body());
+            calls.add(call);
+        }
+        m.put("api_calls", calls);
         Files2.writeAtomically(file, Json.write(m).getBytes(StandardCharsets.UTF_8));
     }
 
@@ -54,9 +69,22 @@ record LaunchFile(String instanceId, Path stateDir, long bootTimeoutMs, LaunchPl
                             Path.of((String) s.get("ready")), ((Number) s.get("ready_timeout_ms")).longValue()));
                 }
             }
+            LaunchPlan.AgentChannel channel = LaunchPlan.AgentChannel.listening(LaunchPlan.AgentChannel.UNIX);
+            if (m.get("channel") instanceof Map<?, ?> c) {
+                channel = new LaunchPlan.AgentChannel((String) c.get("name"),
+                        c.get("socket") == null ? null : Path.of((String) c.get("socket")), ((Number) c.get("port")).intValue());
+            }
+            List<LaunchPlan.ApiCall> calls = new ArrayList<>();
+            if (m.get("api_calls") instanceof List<?> list) {
+                for (Object o : list) {
+                    Map<?, ?> c = (Map<?, ?>) o;
+                    calls.add(new LaunchPlan.ApiCall((String) c.get("method"), (String) c.get("path"), (String) c.get("body")));
+                }
+            }
             LaunchPlan plan = new LaunchPlan(argv, ((Number) m.get("channel_connect_timeout_ms")).longValue(),
                     ((Number) m.get("graceful_stop_ms")).longValue(), Boolean.TRUE.equals(m.get("memory_snapshots")),
-                    Boolean.TRUE.equals(m.get("warm")), sidecars);
+                    Boolean.TRUE.equals(m.get("warm")), sidecars, channel,
+                    m.get("api_socket") == null ? null : Path.of((String) m.get("api_socket")), calls);
             return new LaunchFile((String) m.get("instance_id"), Path.of((String) m.get("state_dir")),
                     ((Number) m.get("boot_timeout_ms")).longValue(), plan);
         } catch (RuntimeException e) {

@@ -129,9 +129,12 @@ public final class Supervisor {
         ServerSocketChannel agentServer = null;
         try {
             Files2.writeAtomically(paths.supervisorPid(), (ProcessHandle.current().pid() + "\n").getBytes());
+            LaunchPlan.AgentChannel channel = launch.plan().channel();
             Files.deleteIfExists(agentSock);
-            agentServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            agentServer.bind(UnixDomainSocketAddress.of(agentSock));
+            if (!channel.connects()) {
+                agentServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                agentServer.bind(UnixDomainSocketAddress.of(agentSock));
+            }
             for (LaunchPlan.Sidecar sc : launch.plan().sidecars()) {
                 startSidecar(sc);
             }
@@ -144,8 +147,20 @@ public final class Supervisor {
             log("starting " + String.join(" ", argv));
             vmm = pb.start();
             Files2.writeAtomically(paths.vmmPid(), (vmm.pid() + "\n").getBytes());
-            // The VMM connects to us as soon as it starts; the hello frame comes when the guest agent is up.
-            SocketChannel agent = acceptWithin(agentServer, launch.plan().channelConnectTimeoutMs());
+            callVmmApi(t0, bootTimeoutMs);
+            SocketChannel agent;
+            if (channel.connects()) {
+                // The guest agent listens on its vsock port once it has booted: retry the handshake until then.
+                long left = bootTimeoutMs - (System.nanoTime() - t0) / 1_000_000;
+                long ms = Math.max(1, Math.min(left, launch.plan().channelConnectTimeoutMs()));
+                agent = pyro.core.internal.HybridVsock.connect(channel.socket(), channel.port(), ms, vmm::isAlive,
+                        () -> "the VM exited during boot (status " + vmm.exitValue() + "): " + tail(paths.vmmLog())
+                                + "; console: " + tail(paths.consoleLog()));
+                log("agent channel: vsock port " + channel.port() + " through " + channel.socket());
+            } else {
+                // The VMM connects to us as soon as it starts; the hello frame comes when the guest agent is up.
+                agent = acceptWithin(agentServer, launch.plan().channelConnectTimeoutMs());
+            }
             InputStream in = new BufferedInputStream(Channels.newInputStream(agent), 1 << 16);
             agentOut = new BufferedOutputStream(Channels.newOutputStream(agent), 1 << 16);
             long left = bootTimeoutMs - (System.nanoTime() - t0) / 1_000_000;
@@ -187,6 +202,44 @@ public final class Supervisor {
         cleanupSockets();
         log("supervisor exits");
         System.exit(0);
+    }
+
+    /**
+     * The plan's requests on the VMM's API socket (configuration and start), in order, once the
+     * socket exists; a refusal fails the boot with the VMM's answer.
+     */
+    private void callVmmApi(long t0, long bootTimeoutMs) throws IOException, InterruptedException {
+        LaunchPlan plan = launch.plan();
+        if (plan.apiCalls().isEmpty()) {
+            return;
+        }
+        long deadline = t0 + Math.min(bootTimeoutMs, plan.channelConnectTimeoutMs()) * 1_000_000;
+        while (!Files.exists(plan.apiSocket())) {
+            if (!vmm.isAlive()) {
+                throw new IOException("the VM process exited at start (status " + vmm.exitValue() + "): "
+                        + tail(paths.vmmLog()));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the VM process did not open its API socket " + plan.apiSocket());
+            }
+            Thread.sleep(5);
+        }
+        for (LaunchPlan.ApiCall call : plan.apiCalls()) {
+            long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+            pyro.core.internal.UnixHttp.Response r;
+            try {
+                r = pyro.core.internal.UnixHttp.call(plan.apiSocket(), call.method(), call.path(), call.body(),
+                        Math.min(left, 30_000));
+            } catch (IOException e) {
+                throw new IOException(call.method() + " " + call.path() + " failed: " + e.getMessage()
+                        + (vmm.isAlive() ? "" : "; the VM process exited: " + tail(paths.vmmLog())));
+            }
+            log("api " + call.method() + " " + call.path() + " -> " + r.status());
+            if (!r.ok()) {
+                throw new IOException("the VMM refused " + call.method() + " " + call.path() + " (HTTP " + r.status()
+                        + "): " + r.body().strip());
+            }
+        }
     }
 
     private SocketChannel acceptWithin(ServerSocketChannel server, long ms) throws IOException {
@@ -722,6 +775,31 @@ public final class Supervisor {
             Files.deleteIfExists(paths.supervisorSocket());
         } catch (IOException ignored) {
             // best effort
+        }
+        // sockets the VMM (or its vsock sidecar) made and leaves behind when it is killed
+        LaunchPlan plan = launch.plan();
+        java.util.List<Path> left = new java.util.ArrayList<>();
+        if (plan.apiSocket() != null) {
+            left.add(plan.apiSocket());
+        }
+        Path vsock = plan.channel().socket();
+        if (vsock != null) {
+            left.add(vsock);
+            // guest-initiated connections to host port P appear as <uds>_P
+            try (var s = Files.newDirectoryStream(vsock.getParent(), vsock.getFileName() + "_*")) {
+                s.forEach(left::add);
+            } catch (IOException ignored) {
+                // none
+            }
+        }
+        for (Path p : left) {
+            try {
+                if (!Files.isDirectory(p) && !Files.isRegularFile(p)) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException ignored) {
+                // best effort
+            }
         }
     }
 

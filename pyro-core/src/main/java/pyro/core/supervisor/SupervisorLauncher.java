@@ -142,11 +142,20 @@ public final class SupervisorLauncher {
                 }
             });
         }
-        try {
-            Files.deleteIfExists(paths.supervisorSocket());
-            Files.deleteIfExists(paths.agentSocket());
+        // the sockets the supervisor and the VMM (and its vsock device) bind: a killed process leaves them
+        List<Path> sockets = new ArrayList<>(List.of(paths.supervisorSocket(), paths.agentSocket(), paths.apiSocket(),
+                paths.vsockSocket(), paths.vhostUserVsockSocket()));
+        try (var files = Files.newDirectoryStream(instanceDir, paths.vsockSocket().getFileName() + "_*")) {
+            files.forEach(sockets::add); // guest-initiated vsock connections' sockets
         } catch (IOException ignored) {
-            // best effort
+            // none
+        }
+        for (Path s : sockets) {
+            try {
+                Files.deleteIfExists(s);
+            } catch (IOException ignored) {
+                // best effort
+            }
         }
     }
 

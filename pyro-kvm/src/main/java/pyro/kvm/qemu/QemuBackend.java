@@ -25,25 +25,55 @@ import pyro.kvm.image.ImageStore;
 /**
  * QEMU {@code microvm} with Debian's kernel booted directly (PVH {@code vmlinux}), the root disk a
  * qcow2 copy-on-write overlay over the environment's ext4 image, and the agent channel a
- * virtio-serial port on a unix socket the supervisor listens on. KVM where stock guests really
+ * virtio-serial port on a unix socket the supervisor listens on, or, when asked for with
+ * {@code PYRO_CHANNEL=vsock} and vhost-device-vsock is installed, a virtio-vsock device
+ * ({@code vhost-user-vsock-device} on memfd shared memory, the device a vhost-device-vsock sidecar
+ * per VM) that the supervisor reaches with the hybrid-vsock handshake. KVM where stock guests really
  * boot, TCG otherwise ({@link HostProbe#accel()}).
+ *
+ * <p>virtio-serial stays the default because QEMU 7.2 cannot migrate a vhost-user-vsock device
+ * ("non-migratable device"): a vsock VM boots cold and cannot be saved, so warm starts, snapshots,
+ * stop/start and fork need a virtio-serial VM.
  */
 public final class QemuBackend implements Backend {
     public static final String PORT_NAME = "pyro.agent";
     private final PyroConfig config;
     private final ImageStore images;
-    private final HostProbe.Accel accel;
+    /** The acceleration in use: the host facts' decision, turned to TCG once a KVM probe guest failed to boot. */
+    private volatile HostProbe.Accel accel;
+    /** Whether a KVM decision must be proven by booting a probe guest before it is used (off when the facts are given). */
+    private final boolean prove;
+    private volatile boolean proven;
+    private final AccelProbe probe;
+    private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_SAID = new java.util.concurrent.atomic.AtomicBoolean();
     private final Path qemu;
     private final LongSupplier tscKhz;
 
     public QemuBackend(PyroConfig config) {
-        this(config, HostProbe.accel(), HostProbe.which("qemu-system-x86_64"), HostProbe::tscKhz);
+        this(config, HostProbe.accel(), HostProbe.which("qemu-system-x86_64"), HostProbe::tscKhz,
+                HostProbe::vhostDeviceVsock, true);
     }
+
+    private final java.util.function.Supplier<Path> vhostVsock;
 
     private final WarmStore warm = new WarmStore(this);
 
     /** With the host facts given rather than probed, so the command line can be checked for kvm and tcg. */
     QemuBackend(PyroConfig config, HostProbe.Accel accel, Path qemu, LongSupplier tscKhz) {
+        this(config, accel, qemu, tscKhz, () -> null);
+    }
+
+    /** As above, with where vhost-device-vsock is (null: not installed). */
+    QemuBackend(PyroConfig config, HostProbe.Accel accel, Path qemu, LongSupplier tscKhz,
+            java.util.function.Supplier<Path> vhostVsock) {
+        this(config, accel, qemu, tscKhz, vhostVsock, false);
+    }
+
+    private QemuBackend(PyroConfig config, HostProbe.Accel accel, Path qemu, LongSupplier tscKhz,
+            java.util.function.Supplier<Path> vhostVsock, boolean prove) {
+        this.prove = prove;
+        this.probe = new AccelProbe(config.cacheDir(), qemu, tscKhz);
+        this.vhostVsock = vhostVsock;
         this.config = config;
         this.images = new ImageStore(config.cacheDir(), config::guestAgentDir);
         this.accel = accel;
@@ -63,7 +93,70 @@ public final class QemuBackend implements Backend {
 
     @Override
     public String accel() {
-        return accel.accel();
+        return decision().accel();
+    }
+
+    /**
+     * The acceleration to boot with. Where the host facts say KVM, that is proven first with a probe
+     * guest (once per host kernel, QEMU and guest kernel: the verdict is cached); a KVM that does not
+     * boot it turns into TCG, said once on stderr, instead of a VM that hangs. Without a built
+     * environment there is no kernel to probe with, and the facts' decision stands until there is.
+     */
+    HostProbe.Accel decision() {
+        HostProbe.Accel a = accel;
+        if (!prove || proven || !"kvm".equals(a.accel()) || qemu == null) {
+            return a;
+        }
+        synchronized (this) {
+            if (proven) {
+                return accel;
+            }
+            Path env = anyEnvironment();
+            if (env == null) {
+                return a;
+            }
+            AccelProbe.Verdict v = probe.verdict("kvm", env);
+            proven = true;
+            if (!v.booted()) {
+                accel = new HostProbe.Accel("tcg", "KVM did not boot a probe guest (" + v.reason()
+                        + "), so guests run under TCG", a.kvmDevice());
+                if (FALLBACK_SAID.compareAndSet(false, true)) {
+                    System.err.println("pyro: KVM did not boot a probe guest (" + v.reason() + "); using TCG instead");
+                }
+            }
+            return accel;
+        }
+    }
+
+    /** The folder of some built environment (they all boot the same kernel), or null. */
+    private Path anyEnvironment() {
+        for (EnvironmentInfo e : images.list()) {
+            if (e.installed()) {
+                return images.dir(ImageStore.entry(e.name()));
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Boots the probe guest under each acceleration this host could use (KVM first where /dev/kvm
+     * exists, then TCG), reusing cached verdicts; each says booted or not, how long, and why not.
+     */
+    List<Map<String, Object>> probeAccelerations() {
+        Path env = anyEnvironment();
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (env == null || qemu == null) {
+            return out;
+        }
+        List<String> accels = new ArrayList<>();
+        if (accel.kvmDevice() || "kvm".equals(accel.accel())) {
+            accels.add("kvm");
+        }
+        accels.add("tcg");
+        for (String a : accels) {
+            out.add(probe.verdict(a, env).toMap());
+        }
+        return out;
     }
 
     @Override
@@ -77,13 +170,19 @@ public final class QemuBackend implements Backend {
         m.put("platform", platform);
         Map<String, Object> kvm = new LinkedHashMap<>();
         kvm.put("device_present", accel.kvmDevice());
-        kvm.put("stock_guests_boot", "kvm".equals(accel.accel()));
+        kvm.put("stock_guests_boot", "kvm".equals(decision().accel()));
         kvm.put("pvm", Files.exists(Path.of("/sys/module/kvm_pvm")));
         m.put("kvm", kvm);
         m.put("backend", name());
-        m.put("accel", accel.accel());
-        m.put("accel_reason", accel.reason());
-        m.put("fallback", "kvm".equals(accel.accel()) ? "tcg if KVM fails" : "none needed: already TCG");
+        List<Map<String, Object>> probes = probeAccelerations();
+        HostProbe.Accel decided = decision();
+        m.put("accel", decided.accel());
+        m.put("accel_reason", decided.reason());
+        m.put("fallback", "kvm".equals(decided.accel()) ? "tcg if a KVM probe guest does not boot" : "none needed: already TCG");
+        m.put("accel_probes", probes);
+        if (probes.isEmpty()) {
+            m.put("accel_probes_note", "not run: no environment is built yet to boot a probe guest with (pyro env pull debian:12)");
+        }
         List<Map<String, Object>> tools = new ArrayList<>();
         tools.add(HostProbe.tool("qemu-system-x86_64", "--version"));
         tools.add(HostProbe.tool("qemu-img", "--version"));
@@ -91,7 +190,28 @@ public final class QemuBackend implements Backend {
         tools.add(HostProbe.tool("mkfs.ext4", "-V"));
         tools.add(HostProbe.tool("firecracker", "--version"));
         tools.add(HostProbe.tool("passt", "--version"));
+        Path vsockDevice = vhostVsock.get();
+        Map<String, Object> vd = new LinkedHashMap<>();
+        vd.put("name", "vhost-device-vsock");
+        vd.put("found", vsockDevice != null);
+        vd.put("path", vsockDevice == null ? null : vsockDevice.toString());
+        vd.put("version", HostProbe.version(vsockDevice, "--version"));
+        tools.add(vd);
         m.put("tools", tools);
+        String pref;
+        try {
+            pref = HostProbe.channelPreference();
+        } catch (PyroException e) {
+            pref = null;
+            m.put("channel_problem", e.getMessage());
+        }
+        m.put("channel", VSOCK.equals(pref) && vsockDevice != null ? VSOCK : VIRTIO_SERIAL);
+        m.put("vsock", vsockDevice == null
+                ? "unavailable: vhost-device-vsock is not installed (scripts/install-host-packages fetches it)"
+                : VSOCK.equals(pref) ? "in use (PYRO_CHANNEL=vsock): VMs boot cold and cannot be saved (QEMU 7.2 cannot"
+                        + " migrate vhost-user-vsock)"
+                        : "available: PYRO_CHANNEL=vsock uses it (such VMs boot cold and cannot be saved: QEMU 7.2 cannot"
+                        + " migrate vhost-user-vsock)");
         m.put("network", HostProbe.which("passt") != null
                 ? "passt: egress only, the host's loopback unreachable from the guest"
                 : "unavailable: --network needs passt (Debian package passt)");
@@ -192,7 +312,21 @@ public final class QemuBackend implements Backend {
         InstancePaths paths = spec.paths();
         LaunchPlan.Sidecar net = spec.network() ? network(paths, HostProbe.which("passt")) : null;
         if (spec.restoreFrom() != null) {
+            // a saved machine keeps the devices it was saved with: virtio-serial (vsock VMs are never saved)
             return restorePlan(spec, envDir, net, progress);
+        }
+        boolean vsock = vsockChannel();
+        if (vsock) {
+            createOverlay(envDir.resolve("rootfs.ext4"), paths.overlay());
+            try {
+                makePrivate(paths);
+            } catch (java.io.IOException ex) {
+                throw PyroException.host("cannot make the files of " + paths.dir() + " private: " + ex.getMessage());
+            }
+            progress.line("booting " + spec.environment() + " (" + decision().accel() + ", agent channel vsock, cold: QEMU"
+                    + " cannot save a vsock VM)");
+            LaunchPlan plan = vsockPlan(spec, envDir, vhostVsock.get());
+            return net == null ? plan : plan.withSidecar(net);
         }
         WarmStore.Saved saved = spec.cold() || spec.network() ? null : warm.find(envDir, spec);
         if (saved != null) {
@@ -206,12 +340,63 @@ public final class QemuBackend implements Backend {
             throw PyroException.host("cannot make the files of " + paths.dir() + " private: " + ex.getMessage());
         }
         if (saved != null) {
-            progress.line("restoring a booted " + spec.environment() + " (" + accel.accel() + ", warm)");
+            progress.line("restoring a booted " + spec.environment() + " (" + decision().accel() + ", warm)");
             return incoming(spec, envDir, saved.memory(), net);
         }
-        progress.line("booting " + spec.environment() + " (" + accel.accel() + ")");
-        LaunchPlan plan = LaunchPlan.of(argv(spec, envDir, paths.overlay(), paths.agentSocket()));
+        progress.line("booting " + spec.environment() + " (" + decision().accel() + ")");
+        LaunchPlan plan = LaunchPlan.of(argv(spec, envDir, paths.overlay(), paths.agentSocket()))
+                .withChannel(LaunchPlan.AgentChannel.listening(VIRTIO_SERIAL));
         return net == null ? plan : plan.withSidecar(net);
+    }
+
+    static final String VSOCK = LaunchPlan.AgentChannel.VSOCK;
+    static final String VIRTIO_SERIAL = LaunchPlan.AgentChannel.VIRTIO_SERIAL;
+    /** How long a vsock guest may take from QEMU's start until its agent accepts (the whole boot). */
+    static final long VSOCK_CONNECT_TIMEOUT_MS = 180_000;
+
+    /** Whether this VM's agent channel is vsock: asked for, and vhost-device-vsock is there (else an error naming it). */
+    boolean vsockChannel() {
+        if (!VSOCK.equals(HostProbe.channelPreference())) {
+            return false;
+        }
+        if (vhostVsock.get() == null) {
+            throw PyroException.host("PYRO_CHANNEL=vsock needs vhost-device-vsock (a vhost-user virtio-vsock device from"
+                    + " Debian's package archive, sid), which is not installed: run scripts/install-host-packages, or set"
+                    + " PYRO_VHOST_DEVICE_VSOCK to its path.");
+        }
+        return true;
+    }
+
+    /**
+     * A cold boot whose agent channel is virtio-vsock: a vhost-device-vsock sidecar serves the device
+     * (vhost-user on {@code vsock-vu.sock}) and the guest's ports on {@code vsock.sock}, where the
+     * supervisor connects with {@code CONNECT 52}. Never warm and never saved: QEMU 7.2 refuses to
+     * migrate a vhost-user-vsock device.
+     */
+    LaunchPlan vsockPlan(LaunchSpec spec, Path envDir, Path vhostDeviceVsock) {
+        InstancePaths paths = spec.paths();
+        try {
+            Files.deleteIfExists(paths.vsockSocket()); // left by a killed sidecar: the device binds it afresh
+        } catch (IOException e) {
+            throw PyroException.host("cannot remove the stale socket " + paths.vsockSocket() + ": " + e.getMessage());
+        }
+        List<String> argv = argv(spec, envDir, paths.overlay(), null);
+        LaunchPlan.Sidecar device = new LaunchPlan.Sidecar("vsock", List.of(vhostDeviceVsock.toString(),
+                "--guest-cid", String.valueOf(guestCid(spec.instanceId())),
+                "--socket", paths.vhostUserVsockSocket().toString(),
+                "--uds-path", paths.vsockSocket().toString()), paths.vhostUserVsockSocket(), 5_000);
+        return LaunchPlan.of(argv)
+                .withChannel(LaunchPlan.AgentChannel.hybridVsock(paths.vsockSocket(), pyro.core.protocol.Guest.AGENT_VSOCK_PORT))
+                .withChannelConnectTimeout(VSOCK_CONNECT_TIMEOUT_MS)
+                .withSidecar(device);
+    }
+
+    /**
+     * A guest CID for the VM, from its id: 3 and up (0-2 are reserved), below 2^31. Each VM has its own
+     * vsock device, so CIDs need not be unique on the host; distinct ones keep logs unambiguous.
+     */
+    public static long guestCid(String instanceId) {
+        return 3 + Math.floorMod(instanceId.hashCode(), Integer.MAX_VALUE - 3);
     }
 
     /** QEMU and qemu-img create files with the umask's mode; a VM's state is its user's alone. */
@@ -224,7 +409,7 @@ public final class QemuBackend implements Backend {
     private LaunchPlan incoming(LaunchSpec spec, Path envDir, Path memory, LaunchPlan.Sidecar net) {
         List<String> argv = argv(spec, envDir, spec.paths().overlay(), spec.paths().agentSocket());
         argv.addAll(List.of("-incoming", "exec:cat " + WarmStore.shellQuote(memory.toString())));
-        LaunchPlan plan = LaunchPlan.restoring(argv);
+        LaunchPlan plan = LaunchPlan.restoring(argv).withChannel(LaunchPlan.AgentChannel.listening(VIRTIO_SERIAL));
         return net == null ? plan : plan.withSidecar(net);
     }
 
@@ -243,7 +428,7 @@ public final class QemuBackend implements Backend {
         } catch (IOException e) {
             throw PyroException.host("cannot copy the saved disk of " + from + ": " + e.getMessage());
         }
-        progress.line("restoring the saved machine " + from.getFileName() + " (" + accel.accel() + ")");
+        progress.line("restoring the saved machine " + from.getFileName() + " (" + decision().accel() + ")");
         return incoming(spec, envDir, from.resolve(MACHINE_MEMORY), net);
     }
 
@@ -260,6 +445,11 @@ public final class QemuBackend implements Backend {
      */
     @Override
     public long saveMachine(InstancePaths paths, Path dir, boolean resume) {
+        if (VSOCK.equals(channelOf(paths))) {
+            throw PyroException.host(paths.dir().getFileName() + " talks to its agent over vsock, and QEMU 7.2 cannot save"
+                    + " a machine with a vhost-user-vsock device (snapshots, stop/start and fork need it): create the"
+                    + " workspace with PYRO_CHANNEL unset (virtio-serial) to use them.");
+        }
         Path tmp = dir.resolveSibling("." + dir.getFileName() + ".partial");
         try (Qmp q = Qmp.connect(paths.qmpSocket())) {
             pyro.core.internal.Files2.deleteTree(tmp);
@@ -298,6 +488,16 @@ public final class QemuBackend implements Backend {
         }
     }
 
+    /** The agent channel the running VM was launched with (its launch.json), or null when unknown. */
+    static String channelOf(InstancePaths paths) {
+        try {
+            Object c = pyro.core.internal.Json.readMap(Files.readString(paths.launchFile())).get("channel");
+            return c instanceof Map<?, ?> m && m.get("name") instanceof String name ? name : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     @Override
     public void warmFailed(LaunchSpec spec, String reason) {
         warm.discard(images.dir(ImageStore.entry(spec.environment())), spec, reason);
@@ -311,7 +511,11 @@ public final class QemuBackend implements Backend {
         return warm.save(envDir, environment, vcpus, memMib, progress);
     }
 
-    /** The VMM command line for one VM; public so the bench can boot the same VM by hand as the floor. */
+    /**
+     * The VMM command line for one VM; public so the bench can boot the same VM by hand as the floor.
+     * With {@code agentSock} null the agent channel is a vhost-user-vsock device on
+     * {@link InstancePaths#vhostUserVsockSocket()} (memfd memory) instead of a virtio-serial port.
+     */
     public List<String> argv(LaunchSpec spec, Path envDir, Path overlay, Path agentSock) {
         InstancePaths paths = spec.paths();
         List<String> argv = new ArrayList<>();
@@ -320,7 +524,7 @@ public final class QemuBackend implements Backend {
         }
         argv.add(qemu.toString());
         argv.addAll(List.of("-M", "microvm", "-name", spec.instanceId()));
-        if ("kvm".equals(accel.accel())) {
+        if ("kvm".equals(decision().accel())) {
             argv.addAll(List.of("-accel", "kvm", "-cpu", "host"));
         } else {
             argv.addAll(List.of("-accel", "tcg" + (spec.vcpuCount() > 1 ? ",thread=multi" : "")));
@@ -330,13 +534,21 @@ public final class QemuBackend implements Backend {
                 "-serial", "file:" + paths.consoleLog(),
                 "-kernel", envDir.resolve("vmlinux").toString(),
                 "-initrd", envDir.resolve("initrd.img").toString(),
-                "-append", kernelArgs(spec),
+                "-append", kernelArgs(spec, agentSock == null),
                 "-drive", "file=" + overlay + ",format=qcow2,if=none,id=d0,cache=unsafe",
-                "-device", "virtio-blk-device,drive=d0",
-                "-device", "virtio-serial-device",
-                "-chardev", "socket,path=" + agentSock + ",id=c0",
-                "-device", "virtserialport,chardev=c0,name=" + PORT_NAME,
-                "-qmp", "unix:" + paths.qmpSocket() + ",server=on,wait=off"));
+                "-device", "virtio-blk-device,drive=d0"));
+        if (agentSock != null) {
+            argv.addAll(List.of("-device", "virtio-serial-device",
+                    "-chardev", "socket,path=" + agentSock + ",id=c0",
+                    "-device", "virtserialport,chardev=c0,name=" + PORT_NAME));
+        } else {
+            // vhost-user needs the guest's memory shared with the device process
+            argv.addAll(List.of("-object", "memory-backend-memfd,id=mem,size=" + spec.memMib() + "M,share=on",
+                    "-machine", "memory-backend=mem",
+                    "-chardev", "socket,id=vc,path=" + paths.vhostUserVsockSocket(),
+                    "-device", "vhost-user-vsock-device,chardev=vc"));
+        }
+        argv.addAll(List.of("-qmp", "unix:" + paths.qmpSocket() + ",server=on,wait=off"));
         if (spec.network()) {
             argv.addAll(List.of("-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=" + paths.netSocket(),
                     "-device", "virtio-net-device,netdev=n0"));
@@ -373,11 +585,15 @@ public final class QemuBackend implements Backend {
 
     private String kernelArgs(LaunchSpec spec) {
         StringBuilder sb = new StringBuilder("console=ttyS0 quiet reboot=t panic=-1 root=/dev/vda");
-        if (!"kvm".equals(accel.accel())) {
+        if (!"kvm".equals(decision().accel())) {
             sb.append(" tsc_early_khz=").append(tscKhz.getAsLong());
         }
         sb.append(" pyro.net=").append(spec.network() ? 1 : 0);
         return sb.toString();
+    }
+
+    private String kernelArgs(LaunchSpec spec, boolean vsock) {
+        return kernelArgs(spec) + (vsock ? " pyro.channel=vsock:" + pyro.core.protocol.Guest.AGENT_VSOCK_PORT : "");
     }
 
     /** A qcow2 overlay over the environment's read-only ext4 image: copy-on-write, never a copy. */

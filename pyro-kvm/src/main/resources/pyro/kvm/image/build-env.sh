@@ -118,7 +118,9 @@ WORK=$(cd "$WORK" && pwd)
 # 'complete' marker names the same /init and environment as this build.
 BASE=$(dirname "$OUT_DIR")/.base-$(basename "$OUT_DIR")
 # Bump BASE_FORMAT when steps 1-4 or the trim change, so existing bases are rebuilt.
-BASE_FORMAT=1
+# 2: the initramfs loads vsock and its virtio transport (the agent channel over virtio-vsock) and
+#    overlay (Firecracker VMs: a read-only shared root plus a small writable disk per VM).
+BASE_FORMAT=2
 BASE_KEY="$ENV_NAME format-$BASE_FORMAT init-$(sha256sum "$SCRIPT_DIR/init" | cut -d' ' -f1)"
 REUSE_BASE=0
 if [ -f "$BASE/complete" ] && [ "$(cat "$BASE/complete")" = "$BASE_KEY" ] \
@@ -207,7 +209,8 @@ step "extracting vmlinux and boot modules from $KPKG"
 # Modules the initramfs loads, in the preferred order; dependencies are added (before their users)
 # from modinfo. crc32c_generic is ext4's and jbd2's softdep (crypto-crc32c) and must be explicit.
 ROOT_MODULES="virtio_ring virtio virtio_mmio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-virtio_blk crc16 mbcache jbd2 crc32c_generic ext4 virtio_console virtio_rng failover net_failover virtio_net"
+virtio_blk crc16 mbcache jbd2 crc32c_generic ext4 virtio_console virtio_rng failover net_failover virtio_net
+vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport overlay"
 KX=$WORK/kernel/x
 mkdir -p "$KX"
 # One streaming pass per round over the package (no 400 MB temporary tar): the first takes the

@@ -237,4 +237,56 @@ class QemuCommandLineTest {
         assertEquals(ErrorCode.HOST_UNSUPPORTED, e.code());
         assertTrue(e.getMessage().startsWith("qemu-img could not create the disk overlay"), e.getMessage());
     }
+
+    @Test
+    void aVsockPlanHasAVhostUserDeviceOnMemfdMemoryItsSidecarAndConnectsWithHybridVsock() {
+        Path dir = tmp.resolve("state/instances/ws-0123456789ab");
+        LaunchSpec spec = new LaunchSpec("ws-0123456789ab", "debian:12", 1, 768, false, dir);
+        Path device = Path.of("/opt/test/vhost-device-vsock");
+        PyroConfig config = new PyroConfig(tmp.resolve("state"), tmp.resolve("cache"), null, "qemu", 4);
+        pyro.core.spi.LaunchPlan plan = new QemuBackend(config, TCG, QEMU, () -> TSC_KHZ, () -> device)
+                .vsockPlan(spec, tmp.resolve("env"), device);
+        List<String> argv = plan.vmmArgv();
+        assertEquals(List.of("memory-backend-memfd,id=mem,size=768M,share=on"), values(argv, "-object"));
+        assertEquals(List.of("memory-backend=mem"), values(argv, "-machine"));
+        assertEquals(List.of("virtio-blk-device,drive=d0", "vhost-user-vsock-device,chardev=vc"), values(argv, "-device"));
+        assertEquals(List.of("socket,id=vc,path=" + dir.resolve("vsock-vu.sock")), values(argv, "-chardev"));
+        assertTrue((" " + kernelArgs(argv) + " ").contains(" pyro.channel=vsock:52 "), kernelArgs(argv));
+        assertFalse(String.join(" ", argv).contains("virtserialport"), argv.toString());
+        assertFalse(plan.warm() || plan.memorySnapshots(), "QEMU 7.2 cannot migrate vhost-user-vsock");
+        assertTrue(plan.channel().connects());
+        assertEquals(dir.resolve("vsock.sock"), plan.channel().socket());
+        assertEquals(52, plan.channel().port());
+        assertEquals("vsock", plan.channel().name());
+        assertEquals(1, plan.sidecars().size());
+        var sc = plan.sidecars().getFirst();
+        assertEquals(List.of(device.toString(), "--guest-cid", String.valueOf(QemuBackend.guestCid(spec.instanceId())),
+                "--socket", dir.resolve("vsock-vu.sock").toString(), "--uds-path", dir.resolve("vsock.sock").toString()),
+                sc.argv());
+        assertEquals(dir.resolve("vsock-vu.sock"), sc.ready(), "QEMU starts once the device's vhost-user socket exists");
+    }
+
+    @Test
+    void theVirtioSerialCommandLineNamesItsChannelAndHasNoSharedMemory() {
+        List<String> argv = argv(TCG, 1, 1024, false);
+        assertTrue(values(argv, "-object").isEmpty(), argv.toString());
+        assertFalse(kernelArgs(argv).contains("pyro.channel"), kernelArgs(argv));
+        assertTrue(values(argv, "-device").contains("virtserialport,chardev=c0,name=pyro.agent"), argv.toString());
+    }
+
+    @ParameterizedTest
+    @MethodSource("instanceIds")
+    void guestCidsAreAboveTheReservedOnesAndFitInSignedThirtyTwoBits(String id) {
+        long cid = QemuBackend.guestCid(id);
+        assertTrue(cid >= 3 && cid < Integer.MAX_VALUE, id + " -> " + cid);
+    }
+
+    static List<String> instanceIds() {
+        Random r = new Random(10);
+        List<String> ids = new ArrayList<>(List.of("ws-0123456789ab", "vm-000000000000", ""));
+        for (int i = 0; i < 200; i++) {
+            ids.add("ws-" + Long.toHexString(r.nextLong()));
+        }
+        return ids;
+    }
 }
