@@ -107,8 +107,9 @@ final class WorkspaceFiles {
             if (src.directory()) {
                 PipedInputStream in = new PipedInputStream(1 << 20);
                 PipedOutputStream pipe = new PipedOutputStream(in);
-                OutputStream sink = keepCopy == null ? pipe
-                        : new TeeOutputStream(pipe, Files.newOutputStream(Files2.touchPrivate(keepCopy)));
+                // one write into the pipe (and the copy) per 256 KiB, not three per member (header, content, padding)
+                OutputStream sink = new java.io.BufferedOutputStream(keepCopy == null ? pipe
+                        : new TeeOutputStream(pipe, Files.newOutputStream(Files2.touchPrivate(keepCopy))), 1 << 18);
                 writer = Thread.ofVirtual().start(() -> {
                     try (OutputStream o = sink; TarWriter tw = new TarWriter(o)) {
                         writeChildren(tw, src.path());
