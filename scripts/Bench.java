@@ -252,12 +252,12 @@ public class Bench {
         return ms;
     }
 
-    /** The same QEMU command line pyro uses, started by hand: time to the agent's first byte. */
     /**
      * Seed import against the raw channel: a workspace created with a 50 MB / 5,000-file seed (against
      * a bare boot plus the raw copy), then sync pushes of that tree and of a 50 MB tree of 5 large
      * files, each against a {@code Discard} upload of the same bytes over the same supervisor channel
-     * right after it. Returns the seeded workspace (the caller deletes it).
+     * right after it and against GNU tar extracting the same archive inside the guest (the guest
+     * filesystem's own pace). Returns the seeded workspace (the caller deletes it).
      */
     static String importRows(Pyro pyro, long floorMs) throws Exception {
         Path seed = makeTree(state.resolve("seed"), 5000, 50L << 20);
@@ -289,12 +289,27 @@ public class Bench {
             double rawMBs = Files.size(tar) / 1e6 / (rawMs / 1000.0);
             System.out.printf("raw copy of the same bytes, same channel:  %5d ms = %.1f MB/s; import/raw = %.2f (target >= 0.8)%n",
                     rawMs, rawMBs, importMBs / rawMBs);
+            // the guest filesystem's own pace: GNU tar extracting the same archive from the guest's disk
+            Path wrap = Files.createDirectories(state.resolve("wrap-" + n));
+            Files.createLink(wrap.resolve("x.tar"), tar);
+            pyro.pushWorkspaceSync(id, wrap, "/workspace/wrap-" + n);
+            var tx = pyro.execWorkspace(id, "mkdir tx && s=$(date +%s%N) && tar -xf wrap-" + n
+                    + "/x.tar -C tx && echo $(( ($(date +%s%N) - s) / 1000000 ))", null, 600);
+            pyro.execWorkspace(id, "rm -rf tx wrap-" + n, null, 600);
+            if (tx.exitCode() != 0) {
+                System.out.println("guest's own tar -xf failed: " + tx.stderr());
+                continue;
+            }
+            long tarMs = Long.parseLong(tx.stdout().trim());
+            System.out.printf("guest's own tar -xf of that archive:       %5d ms; import ms / (raw + tar -xf ms) = %.2f"
+                    + " (1: as fast as copying the bytes, then GNU tar)%n", tarMs, (double) pushMs / (rawMs + tarMs));
         }
         System.out.printf("create with seed / (floor boot + raw copy): %.2f (target <= 1.5)%n",
                 (double) createMs / (floorMs + rawSmallMs));
         return id;
     }
 
+    /** The same QEMU command line pyro uses, started by hand: time to the agent's first byte. */
     static long bareFloor(Path dist) throws Exception {
         QemuBackend qemu = new QemuBackend(PyroConfig.defaults().withHome(dist));
         Path dir = Files.createTempDirectory(state, "floor-");
