@@ -205,12 +205,12 @@ final class Workspace {
             throw AgentException.notFound("snapshot path '" + text + "' is not a directory in the workspace");
         }
         List<Map<String, Object>> entries = new ArrayList<>();
-        walk(p, "", entries);
+        walk(p, "", entries, !Boolean.FALSE.equals(req.digests()));
         entries.sort((a, b) -> ((String) a.get("path")).compareTo((String) b.get("path")));
         return new Reply.SnapshotResult(p.toString(), (long) entries.size(), entries);
     }
 
-    private void walk(Path dir, String prefix, List<Map<String, Object>> out) throws IOException {
+    private void walk(Path dir, String prefix, List<Map<String, Object>> out, boolean digests) throws IOException {
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path c : s) {
@@ -239,14 +239,18 @@ final class Workspace {
                 e.put("type", "dir");
                 e.put("size", 0L);
                 out.add(e);
-                walk(c, rel + "/", out);
+                walk(c, rel + "/", out, digests);
             } else if (a.isRegularFile()) {
                 e.put("type", "file");
                 e.put("size", a.size());
                 // Hashing a huge (or sparse: truncate -s 1T) file would take the agent minutes; above the
                 // limit its size and mtime stand in for the digest, so any write still shows as modified
-                e.put("sha256", a.size() <= HASH_LIMIT_BYTES ? sha256(c)
-                        : "unhashed:size=" + a.size() + ",mtime=" + a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS));
+                if (a.size() > HASH_LIMIT_BYTES) {
+                    e.put("sha256", "unhashed:size=" + a.size() + ",mtime="
+                            + a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS));
+                } else if (digests) {
+                    e.put("sha256", sha256(c));
+                }
                 out.add(e);
             } else {
                 e.put("type", "other");

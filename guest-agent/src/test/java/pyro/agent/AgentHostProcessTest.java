@@ -317,6 +317,13 @@ class AgentHostProcessTest {
         // whole root by default
         r = agent.call(Map.of("type", "snapshot"));
         assertEquals("snapshot_result", r.type());
+        // without digests (the host hashes a seed it sent itself): the same listing, files without sha256
+        r = agent.call(Map.of("type", "snapshot", "path", "/workspace/snap", "digests", false));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> plain = (List<Map<String, Object>>) r.get("entries");
+        assertEquals(List.of("a-link", "b", "b/f.txt"), plain.stream().map(e -> e.get("path")).toList());
+        assertEquals(5L, ((Number) plain.get(2).get("size")).longValue());
+        assertFalse(plain.get(2).containsKey("sha256"), plain.toString());
     }
 
     @Test

@@ -1,9 +1,11 @@
 package pyro.core.archive;
 
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PushbackInputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,13 +17,23 @@ import java.util.zip.GZIPInputStream;
  * read its content from {@link #content()} before the next call (unread content is skipped).
  *
  * <p>Not thread-safe. Header checksums are verified; the reader stops at the first all-zero block.
+ *
+ * <p>The reader keeps its own buffer and reads the source in large pieces, so headers, padding and the
+ * content of small members cost no call on the source of their own; {@link #writeContent} hands the
+ * content to a channel straight from that buffer (one write for a member that fits in it).
  */
 public final class TarReader implements AutoCloseable {
     static final int BLOCK = 512;
     /** Upper bound for a GNU long name or a pax header block, so a hostile archive cannot exhaust memory. */
     static final int MAX_META_BYTES = 1024 * 1024;
 
+    /** Bytes read from the source at a time: many small members, or a good part of a large one. */
+    static final int BUFFER = 256 * 1024;
+
     private final InputStream in;
+    private final byte[] buf = new byte[BUFFER];
+    private int pos;
+    private int limit;
     private final byte[] block = new byte[BLOCK];
     private long remaining;
     private long padding;
@@ -37,15 +49,19 @@ public final class TarReader implements AutoCloseable {
      * ({@code 1f 8b}).
      */
     public static TarReader open(InputStream in) throws IOException {
-        BufferedInputStream buffered = new BufferedInputStream(in, 64 * 1024);
-        buffered.mark(2);
-        int b0 = buffered.read();
-        int b1 = buffered.read();
-        buffered.reset();
-        if (b0 == 0x1f && b1 == 0x8b) {
-            return new TarReader(new BufferedInputStream(new GZIPInputStream(buffered, 64 * 1024), 64 * 1024));
+        PushbackInputStream peek = new PushbackInputStream(in, 2);
+        int b0 = peek.read();
+        int b1 = b0 < 0 ? -1 : peek.read();
+        if (b1 >= 0) {
+            peek.unread(b1);
         }
-        return new TarReader(buffered);
+        if (b0 >= 0) {
+            peek.unread(b0);
+        }
+        if (b0 == 0x1f && b1 == 0x8b) {
+            return new TarReader(new GZIPInputStream(peek, 64 * 1024));
+        }
+        return new TarReader(peek);
     }
 
     /** The next member, or {@code null} at the end of the archive. */
@@ -56,7 +72,7 @@ public final class TarReader implements AutoCloseable {
         skipRest();
         String longName = null;
         String longLink = null;
-        Map<String, String> pax = new HashMap<>();
+        Map<String, String> pax = Map.of(); // most members have no pax header
         while (true) {
             if (!readBlock()) {
                 done = true;
@@ -78,7 +94,10 @@ public final class TarReader implements AutoCloseable {
                 switch (flag) {
                     case 'L' -> longName = cString(data, 0, data.length);
                     case 'K' -> longLink = cString(data, 0, data.length);
-                    case 'x' -> pax.putAll(parsePax(data));
+                    case 'x' -> {
+                        pax = new HashMap<>(pax);
+                        pax.putAll(parsePax(data));
+                    }
                     default -> { } // global pax headers: ignored
                 }
                 continue;
@@ -127,6 +146,28 @@ public final class TarReader implements AutoCloseable {
         return content;
     }
 
+    /**
+     * Writes the rest of the current member's content to {@code out} straight from the reader's buffer
+     * and returns the number of bytes written.
+     */
+    long writeContent(WritableByteChannel out) throws IOException {
+        long written = 0;
+        while (remaining > 0) {
+            if (pos == limit && !fill()) {
+                throw new EOFException("tar stream ended inside member content");
+            }
+            int n = (int) Math.min(limit - pos, remaining);
+            ByteBuffer bb = ByteBuffer.wrap(buf, pos, n);
+            while (bb.hasRemaining()) {
+                out.write(bb);
+            }
+            pos += n;
+            remaining -= n;
+            written += n;
+        }
+        return written;
+    }
+
     @Override
     public void close() throws IOException {
         in.close();
@@ -154,20 +195,48 @@ public final class TarReader implements AutoCloseable {
 
     private void skipFully(long n) throws IOException {
         while (n > 0) {
-            long skipped = in.skip(n);
-            if (skipped <= 0) {
-                if (in.read() < 0) {
-                    throw new EOFException("tar stream ended inside a member");
-                }
-                skipped = 1;
+            if (pos == limit && !fill()) {
+                throw new EOFException("tar stream ended inside a member");
             }
-            n -= skipped;
+            int k = (int) Math.min(limit - pos, n);
+            pos += k;
+            n -= k;
         }
     }
 
+    /** Refills the empty buffer from the source; false at its end. */
+    private boolean fill() throws IOException {
+        pos = 0;
+        limit = 0;
+        int n;
+        do {
+            n = in.read(buf, 0, buf.length);
+        } while (n == 0);
+        if (n < 0) {
+            return false;
+        }
+        limit = n;
+        return true;
+    }
+
+    /** Copies up to {@code len} bytes into {@code b}; fewer only at the end of the source. */
+    private int readFully(byte[] b, int off, int len) throws IOException {
+        int done = 0;
+        while (done < len) {
+            if (pos == limit && !fill()) {
+                break;
+            }
+            int k = Math.min(limit - pos, len - done);
+            System.arraycopy(buf, pos, b, off + done, k);
+            pos += k;
+            done += k;
+        }
+        return done;
+    }
+
     private byte[] readData(int size) throws IOException {
-        byte[] data = in.readNBytes(size);
-        if (data.length != size) {
+        byte[] data = new byte[size];
+        if (readFully(data, 0, size) != size) {
             throw new EOFException("tar stream ended inside a metadata block");
         }
         skipFully((BLOCK - (size % BLOCK)) % BLOCK);
@@ -175,7 +244,7 @@ public final class TarReader implements AutoCloseable {
     }
 
     private boolean readBlock() throws IOException {
-        int n = in.readNBytes(block, 0, BLOCK);
+        int n = readFully(block, 0, BLOCK);
         if (n == 0) {
             return false;
         }
@@ -301,25 +370,39 @@ public final class TarReader implements AutoCloseable {
             if (remaining <= 0) {
                 return -1;
             }
-            int b = in.read();
-            if (b < 0) {
+            if (pos == limit && !fill()) {
                 throw new EOFException("tar stream ended inside member content");
             }
             remaining--;
-            return b;
+            return buf[pos++] & 0xff;
         }
 
         @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
+        public int read(byte[] b, int off, int len) throws IOException {
             if (len == 0) {
                 return 0;
             }
             if (remaining <= 0) {
                 return -1;
             }
-            int n = in.read(buf, off, (int) Math.min(len, remaining));
-            if (n < 0) {
-                throw new EOFException("tar stream ended inside member content");
+            int want = (int) Math.min(len, remaining);
+            int n;
+            if (pos < limit) {
+                n = Math.min(want, limit - pos);
+                System.arraycopy(buf, pos, b, off, n);
+                pos += n;
+            } else if (want >= buf.length) {
+                n = in.read(b, off, want); // a large read needs no detour through the buffer
+                if (n < 0) {
+                    throw new EOFException("tar stream ended inside member content");
+                }
+            } else {
+                if (!fill()) {
+                    throw new EOFException("tar stream ended inside member content");
+                }
+                n = Math.min(want, limit - pos);
+                System.arraycopy(buf, pos, b, off, n);
+                pos += n;
             }
             remaining -= n;
             return n;

@@ -52,8 +52,16 @@ public sealed interface Request {
      */
     record Export(String path, Long maxBytes) implements Request {}
 
-    /** List every entry under {@code path} with its digest (the diff's input). */
-    record Snapshot(String path) implements Request {}
+    /**
+     * List every entry under {@code path} with its digest (the diff's input). With {@code digests} false
+     * files up to the hashing limit come without {@code sha256}: the host fills in the digests of a
+     * seed it streamed itself (null: true, as before the field existed).
+     */
+    record Snapshot(String path, Boolean digests) implements Request {
+        public Snapshot(String path) {
+            this(path, null);
+        }
+    }
 
     /**
      * List a folder of /workspace without digests: its children, or with {@code recursive} everything
