@@ -263,28 +263,38 @@ public class Bench {
      */
     static void services(Pyro pyro, String id) {
         int n = Integer.parseInt(System.getenv().getOrDefault("BENCH_SERVICE_RUNS", "20"));
-        for (String kind : List.of("file", "tcp")) {
+        for (String kind : List.of("file", "tcp", "http", "command")) {
             List<Long> detect = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 String name = kind + "-" + i;
                 int port = 9000 + i;
-                String cmd = kind.equals("file")
-                        ? "sleep 0.2; date +%s%3N > .t; mv .t " + name + ".ready; exec sleep 1000"
-                        : "exec python3 -c \"import socket,time\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
-                                + "s.bind(('127.0.0.1'," + port + "));s.listen()\nopen('" + name + ".ready','w').write(str(int(time.time()*1000)))\n"
-                                + "time.sleep(1000)\"";
-                Readiness probe = kind.equals("file")
-                        ? Readiness.file(name + ".ready").withTimeout(60, 500)
-                        : Readiness.tcp("127.0.0.1", port).withTimeout(60, 500);
+                // each service stamps the true moment (guest clock, ms) in NAME.ready's content
+                String cmd = switch (kind) {
+                    case "file" -> "sleep 0.2; date +%s%3N > .t; mv .t " + name + ".ready; exec sleep 1000";
+                    case "command" -> "sleep 0.2; date +%s%3N > " + name + ".stamp; exec sleep 1000";
+                    case "tcp" -> "exec python3 -c \"import socket,time\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+                            + "s.bind(('127.0.0.1'," + port + "));s.listen()\nopen('" + name + ".ready','w').write(str(int(time.time()*1000)))\n"
+                            + "time.sleep(1000)\"";
+                    default -> "exec python3 -c \"import http.server,time\ns=http.server.HTTPServer(('127.0.0.1'," + port
+                            + "),http.server.SimpleHTTPRequestHandler)\nopen('" + name + ".ready','w').write(str(int(time.time()*1000)))\n"
+                            + "s.serve_forever()\"";
+                };
+                Readiness probe = switch (kind) {
+                    case "file" -> Readiness.file(name + ".ready").withTimeout(60, 500);
+                    case "command" -> Readiness.command("test -s " + name + ".stamp").withTimeout(60, 500);
+                    case "tcp" -> Readiness.tcp("127.0.0.1", port).withTimeout(60, 500);
+                    default -> Readiness.http("http://127.0.0.1:" + port + "/").withTimeout(60, 500);
+                };
                 var s = pyro.startService(id, name, List.of("sh", "-c", cmd), "svcbench", java.util.Map.of(), probe);
                 long readyAt = java.time.Instant.parse(s.string("ready_at")).toEpochMilli();
+                String stamp = name + (kind.equals("command") ? ".stamp" : ".ready");
                 long trulyReady = Long.parseLong(pyro.execWorkspace(id, List.of("sh", "-c",
-                        "for i in $(seq 50); do [ -s " + name + ".ready ] && break; sleep 0.1; done; cat " + name + ".ready"),
+                        "for i in $(seq 50); do [ -s " + stamp + " ] && break; sleep 0.1; done; cat " + stamp),
                         "svcbench", 30).stdout().strip());
                 detect.add(readyAt - trulyReady);
                 pyro.stopService(id, name, 1);
             }
-            System.out.printf("service start, %-4s probe: detection after true readiness median %4d ms (min %d, max %d, n=%d; interval 500 ms)%n",
+            System.out.printf("service start, %-7s probe: detection after true readiness median %4d ms (min %d, max %d, n=%d; interval 500 ms)%n",
                     kind, median(detect), Collections.min(detect), Collections.max(detect), n);
         }
         long bytes = 20_000_000;
