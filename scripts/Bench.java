@@ -270,7 +270,10 @@ public class Bench {
                 int port = 9000 + i;
                 // each service stamps the true moment (guest clock, ms) in NAME.ready's content
                 String cmd = switch (kind) {
-                    case "file" -> "sleep 0.2; date +%s%3N > .t; mv .t " + name + ".ready; exec sleep 1000";
+                    // the file's rename is the true moment: its ctime (stamped by the kernel, not by a process
+                    // started before it), written to NAME.stamp once it is there
+                    case "file" -> "sleep 0.2; : > .t; mv .t " + name + ".ready; s=$(stat -c %z " + name + ".ready);"
+                            + " date -d \"$s\" +%s%3N > " + name + ".stamp; exec sleep 1000";
                     case "command" -> "sleep 0.2; date +%s%3N > " + name + ".stamp; exec sleep 1000";
                     case "tcp" -> "exec python3 -c \"import socket,time\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
                             + "s.bind(('127.0.0.1'," + port + "));s.listen()\nopen('" + name + ".ready','w').write(str(int(time.time()*1000)))\n"
@@ -287,7 +290,7 @@ public class Bench {
                 };
                 var s = pyro.startService(id, name, List.of("sh", "-c", cmd), "svcbench", java.util.Map.of(), probe);
                 long readyAt = java.time.Instant.parse(s.string("ready_at")).toEpochMilli();
-                String stamp = name + (kind.equals("command") ? ".stamp" : ".ready");
+                String stamp = name + (kind.equals("command") || kind.equals("file") ? ".stamp" : ".ready");
                 long trulyReady = Long.parseLong(pyro.execWorkspace(id, List.of("sh", "-c",
                         "for i in $(seq 50); do [ -s " + stamp + " ] && break; sleep 0.1; done; cat " + stamp),
                         "svcbench", 30).stdout().strip());

@@ -47,7 +47,13 @@ final class Service {
     /** The first retry of a readiness probe; each later one waits twice as long, up to the interval. */
     static final long FAST_PROBE_MS = 10;
     /** How long after a run starts its probe repeats every {@link #FAST_PROBE_MS}. */
-    static final long FAST_WINDOW_MS = 2_000;
+    static final long FAST_WINDOW_MS = 5_000;
+    /**
+     * A command probe forks a process per attempt, which costs real CPU under emulation: it repeats
+     * every {@link #COMMAND_PROBE_MS} (at most 40 processes) for {@link #COMMAND_WINDOW_MS}, then backs off.
+     */
+    static final long COMMAND_PROBE_MS = 50;
+    static final long COMMAND_WINDOW_MS = 2_000;
     static final long SETTLE_MS = 200;
     static final int LAST_LINES = 10;
     private static final String[] SIGNALS = {null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
@@ -695,9 +701,11 @@ final class Service {
                 // a probe a few ms late is what the caller waits on), then doubling up to the configured
                 // interval, which stays the slowest the probe may be
                 long backoff;
-                // (a command probe forks a process per attempt, which costs real CPU under emulation: it
-                // backs off from the start)
-                if (!(probe instanceof CommandProbe) && (System.nanoTime() - probeStart) / 1_000_000 < FAST_WINDOW_MS) {
+                long sinceStart = (System.nanoTime() - probeStart) / 1_000_000;
+                if (probe instanceof CommandProbe) {
+                    backoff = sinceStart < COMMAND_WINDOW_MS ? COMMAND_PROBE_MS
+                            : COMMAND_PROBE_MS << Math.min(++slowAttempts, 20);
+                } else if (sinceStart < FAST_WINDOW_MS) {
                     backoff = FAST_PROBE_MS;
                 } else {
                     backoff = FAST_PROBE_MS << Math.min(++slowAttempts, 20);
