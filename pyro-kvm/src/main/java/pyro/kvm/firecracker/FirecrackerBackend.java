@@ -146,36 +146,17 @@ public final class FirecrackerBackend implements Backend {
 
     @Override
     public EnvironmentInfo pullEnvironment(String name, ProgressSink progress) {
-        Catalog.Entry e = ImageStore.entry(name);
-        if (images.verified(e) != null && !images.digestsMatch(e, progress)) {
-            progress.line("environment " + name + " is corrupt (a file does not match its recorded sha256): rebuilding");
-            images.invalidate(e);
-        }
-        return ensureEnvironment(name, progress);
+        return images.pullVerified(name, progress);
     }
 
     @Override
     public EnvironmentInfo ensureEnvironment(String name, ProgressSink progress) {
-        Catalog.Entry e = ImageStore.entry(name);
-        if (images.verified(e) == null) {
-            for (String tool : List.of("debootstrap", "mkfs.ext4", "apt-get", "dpkg-deb", "cpio", "xz")) {
-                if (HostProbe.which(tool) == null) {
-                    throw PyroException.host("building environment " + name + " needs " + tool
-                            + ", which is not installed (see docs/host-requirements.md).");
-                }
-            }
-        }
-        return images.pull(e, progress);
+        return images.ensure(name, progress);
     }
 
     @Override
     public boolean environmentIntact(String name) {
-        Catalog.Entry e = ImageStore.entry(name);
-        if (images.verified(e) == null || images.digestsMatch(e, ProgressSink.NONE)) {
-            return true;
-        }
-        images.invalidate(e);
-        return false;
+        return images.intact(name);
     }
 
     @Override

@@ -257,6 +257,43 @@ public final class ImageStore {
     }
 
     /** Removes every cache entry that does not verify, and leftovers of interrupted builds. */
+    /**
+     * {@code env pull}: an environment whose files no longer match their digests is rebuilt, then it
+     * is made sure to be there (every backend boots the same images).
+     */
+    public EnvironmentInfo pullVerified(String name, ProgressSink progress) {
+        Catalog.Entry e = entry(name);
+        if (verified(e) != null && !digestsMatch(e, progress)) {
+            progress.line("environment " + name + " is corrupt (a file does not match its recorded sha256): rebuilding");
+            invalidate(e);
+        }
+        return ensure(name, progress);
+    }
+
+    /** Builds the environment unless it is built; a missing build tool is named before anything starts. */
+    public EnvironmentInfo ensure(String name, ProgressSink progress) {
+        Catalog.Entry e = entry(name);
+        if (verified(e) == null) {
+            for (String tool : List.of("debootstrap", "mkfs.ext4", "apt-get", "dpkg-deb", "cpio", "xz")) {
+                if (pyro.kvm.HostProbe.which(tool) == null) {
+                    throw PyroException.host("building environment " + name + " needs " + tool
+                            + ", which is not installed (see docs/host-requirements.md).");
+                }
+            }
+        }
+        return pull(e, progress);
+    }
+
+    /** Whether a built environment's files still match their digests (a damaged one is dropped); true when not built. */
+    public boolean intact(String name) {
+        Catalog.Entry e = entry(name);
+        if (verified(e) == null || digestsMatch(e, ProgressSink.NONE)) {
+            return true;
+        }
+        invalidate(e);
+        return false;
+    }
+
     public PruneResult prune() {
         List<String> removed = new ArrayList<>();
         long freed = 0;
