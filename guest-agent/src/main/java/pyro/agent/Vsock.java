@@ -6,12 +6,10 @@ import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * An AF_VSOCK listener for the agent channel, bound through the FFM API (the guest runtime is
@@ -32,10 +30,8 @@ final class Vsock {
     static final int EINTR = 4;
     static final int EAFNOSUPPORT = 97;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ValueLayout SIZE_T = (ValueLayout) LINKER.canonicalLayouts().get("size_t");
+    private static final StructLayout CAPTURE = Native.CAPTURE;
+    private static final ValueLayout SIZE_T = Native.SIZE_T;
     private static final ValueLayout INT = ValueLayout.JAVA_INT;
     private static final ValueLayout PTR = ValueLayout.ADDRESS;
     private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(INT, INT, INT, INT));
@@ -47,9 +43,8 @@ final class Vsock {
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle SHUTDOWN = bind("shutdown", FunctionDescriptor.of(INT, INT, INT));
     private static final MethodHandle SETSOCKOPT = bind("setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, PTR, INT));
-    private static final MethodHandle FCNTL = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("fcntl").orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol fcntl")),
-            FunctionDescriptor.of(INT, INT, INT, INT), Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FCNTL =
+            bind("fcntl", FunctionDescriptor.of(INT, INT, INT, INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(INT, PTR, ValueLayout.JAVA_LONG, INT));
     static final int SHUT_RDWR = 2;
     static final int EAGAIN = 11;
@@ -69,14 +64,12 @@ final class Vsock {
 
     private Vsock() {}
 
-    private static MethodHandle bind(String name, FunctionDescriptor fd) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
-        return LINKER.downcallHandle(symbol, fd, Linker.Option.captureCallState("errno"));
+    private static MethodHandle bind(String name, FunctionDescriptor fd, Linker.Option... extra) {
+        return Native.bind(name, fd, extra);
     }
 
     private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return Native.errno(state);
     }
 
     private static IOException failed(String call, int errno) {
@@ -85,13 +78,7 @@ final class Vsock {
     }
 
     private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
+        return Native.rethrow(t);
     }
 
     /** The 16-byte {@code struct sockaddr_vm}: u16 family, u16 reserved, u32 port, u32 cid, u8 flags, 3 zero bytes. */

@@ -3,13 +3,12 @@ package pyro.agent.shell;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import pyro.agent.Native;
 
 /**
  * The few libc calls a PTY needs, bound with the Foreign Function &amp; Memory API (the guest runtime is
@@ -37,11 +36,8 @@ final class LibC {
     static final int SIGKILL = 9;
     static final int SIGTERM = 15;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
-    private static final ValueLayout SIZE_T = (ValueLayout) LINKER.canonicalLayouts().get("size_t");
+    private static final StructLayout CAPTURE = Native.CAPTURE;
+    private static final ValueLayout SIZE_T = Native.SIZE_T;
     private static final ValueLayout INT = ValueLayout.JAVA_INT;
     private static final ValueLayout PTR = ValueLayout.ADDRESS;
 
@@ -73,13 +69,7 @@ final class LibC {
     }
 
     private static MethodHandle bind(String name, FunctionDescriptor fd, Linker.Option... extra) {
-        MemorySegment symbol = LINKER.defaultLookup()
-                .find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
-        Linker.Option[] options = new Linker.Option[extra.length + 1];
-        options[0] = ERRNO_OPTION;
-        System.arraycopy(extra, 0, options, 1, extra.length);
-        return LINKER.downcallHandle(symbol, fd, options);
+        return Native.bind(name, fd, extra);
     }
 
     /** A per-thread scratch area for the captured call state. */
@@ -88,17 +78,11 @@ final class LibC {
     }
 
     static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return Native.errno(state);
     }
 
     private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
+        return Native.rethrow(t);
     }
 
     /** Opens a PTY master (O_RDWR|O_NOCTTY), grants and unlocks it; returns {master fd, slave path}. */
