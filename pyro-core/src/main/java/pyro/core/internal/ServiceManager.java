@@ -243,8 +243,12 @@ public final class ServiceManager {
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         Map<String, Object> s = vms.call(inst, new Request.ServiceStop(name, graceSeconds * 1000),
                 Reply.ServiceResult.class).service();
-        // the forwards end with the service, now rather than at the supervisor's next look
-        unpublish(inst, name, forwards(inst).stream().filter(p -> name.equals(p.get("service"))).toList());
+        // the forwards end with the service, now rather than at the supervisor's next look (one call: all of its ports)
+        try {
+            vms.call(inst, new Request.PortUnpublish(name, null), Reply.PortsResult.class);
+        } catch (RuntimeException ignored) {
+            // the VM ended: its forwards ended with it
+        }
         return new ServiceInfo(id, withPorts(s, List.of()));
     }
 
