@@ -51,6 +51,25 @@ class ServiceStartToolTest {
         assertTrue(notStrings.getMessage().contains("the number 3"), notStrings.getMessage());
     }
 
+    /** The 2.9 names of the network policy, published ports and secrets, as docs/contract.md lists them. */
+    @Test
+    void networkPolicyPublishAndSecretArgumentsHaveTheirContractNames() {
+        ToolDef create = ToolRunnerTest.tool("workspace_create");
+        assertEquals(List.of("off", "egress", "egress+published-ports"), property(create, "network_policy").get("enum"));
+        assertEquals("object", property(create, "secrets").get("type"));
+        assertEquals("object", property(create, "secret_files").get("type"));
+        for (String tool : List.of("service_start", "workspace_exec", "shell_open")) {
+            assertEquals("array", property(ToolRunnerTest.tool(tool), "secret_env").get("type"), tool);
+        }
+        assertEquals("array", property(ToolRunnerTest.tool("service_start"), "publish").get("type"));
+
+        PyroException both = assertThrows(PyroException.class, () -> Tools.networkPolicy(new Args(create, Map.of(
+                "environment", "debian:12", "network", true, "network_policy", "off"))));
+        assertTrue(both.getMessage().contains("network is true but network_policy is 'off'"), both.getMessage());
+        assertEquals(pyro.core.NetworkPolicy.EGRESS, Tools.networkPolicy(new Args(create, Map.of(
+                "environment", "debian:12", "network", true))));
+    }
+
     @Test
     void theServiceRecordsRestartFieldsFitTheOutputSchema() {
         Map<String, Object> svc = new LinkedHashMap<>();
