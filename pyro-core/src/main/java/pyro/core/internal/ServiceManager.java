@@ -300,8 +300,11 @@ public final class ServiceManager {
         unpublish(inst, name, stale);
     }
 
-    /** Every forward of the workspace's supervisor; none when it cannot say. */
+    /** Every forward of the workspace's supervisor; none when it cannot say, or its policy publishes nothing. */
     private List<Map<String, Object>> forwards(Instance inst) {
+        if (!inst.networkPolicy().publishesPorts()) {
+            return List.of();
+        }
         try {
             List<Map<String, Object>> p = vms.call(inst, new Request.PortList(), Reply.PortsResult.class).ports();
             return p == null ? List.of() : p;
