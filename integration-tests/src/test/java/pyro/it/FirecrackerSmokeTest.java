@@ -33,9 +33,11 @@ class FirecrackerSmokeTest {
             return null;
         }
         return "SKIPPED FirecrackerSmokeTest: " + (binary ? "" : "no firecracker binary on PATH; ")
-                + (hardwareKvm ? "" : Files.exists(modules.resolve("kvm_pvm"))
-                        ? "/dev/kvm is PVM (kvm_pvm), which does not run stock guest kernels"
-                        : "no hardware KVM (/dev/kvm with kvm_intel or kvm_amd)")
+                + (hardwareKvm ? "" : !Files.exists(Path.of("/dev/kvm"))
+                        ? "no /dev/kvm, so no hardware KVM"
+                        : Files.exists(modules.resolve("kvm_pvm"))
+                                ? "/dev/kvm is PVM (kvm_pvm), which does not run stock guest kernels"
+                                : "no hardware KVM (/dev/kvm with kvm_intel or kvm_amd)")
                 + " (see docs/firecracker.md)";
     }
 

@@ -24,8 +24,7 @@ final class DoctorCommand implements Callable<Integer> {
             Map<String, Object> kvm = (Map<String, Object>) f.get("kvm");
             System.out.printf("platform:     %s %s, kernel %s, %s cpus%n", platform.get("os"), platform.get("arch"),
                     platform.get("kernel"), platform.get("cpus"));
-            System.out.printf("/dev/kvm:     %s%s%n", Boolean.TRUE.equals(kvm.get("device_present")) ? "present" : "absent",
-                    Boolean.TRUE.equals(kvm.get("pvm")) ? " (kvm_pvm: only PVM guest kernels)" : "");
+            System.out.printf("/dev/kvm:     %s%n", kvmLine(kvm));
             System.out.printf("acceleration: %s (%s)%n", f.get("accel"), f.get("accel_reason"));
             if (f.get("accel_probes_note") != null) {
                 System.out.printf("  probes: %s%n", f.get("accel_probes_note"));
@@ -59,5 +58,14 @@ final class DoctorCommand implements Callable<Integer> {
             System.out.println(r.ok() ? "ok: this host can run guests" : "NOT ok: " + String.join("; ", problems));
         }
         return r.ok() ? 0 : 4;
+    }
+
+    /** What the /dev/kvm line says: PVM is named only where /dev/kvm is PVM's, never from the module alone. */
+    static String kvmLine(Map<String, Object> kvm) {
+        boolean device = Boolean.TRUE.equals(kvm.get("device_present"));
+        if (device) {
+            return "present" + (Boolean.TRUE.equals(kvm.get("pvm")) ? " (kvm_pvm: only PVM guest kernels)" : "");
+        }
+        return "absent" + (Boolean.TRUE.equals(kvm.get("pvm_module_loaded")) ? " (kvm_pvm is loaded but provides no /dev/kvm)" : "");
     }
 }

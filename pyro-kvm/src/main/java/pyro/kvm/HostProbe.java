@@ -60,6 +60,26 @@ public final class HostProbe {
                 + "kernels may not boot under it; guests run under TCG", true);
     }
 
+    /**
+     * The {@code kvm} facts doctor reports: {@code device_present}; {@code stock_guests_boot};
+     * {@code pvm}, true only when /dev/kvm exists and is PVM's (kvm_pvm loaded); and
+     * {@code pvm_module_loaded}, true whenever kvm_pvm is loaded, with or without a /dev/kvm. A host
+     * may load kvm_pvm and expose no /dev/kvm at all: there guests simply run under TCG, and nothing
+     * about PVM applies.
+     */
+    public static Map<String, Object> kvmFacts(Accel accel, boolean stockGuestsBoot) {
+        return kvmFacts(accel, stockGuestsBoot, Files.exists(Path.of("/sys/module/kvm_pvm")));
+    }
+
+    static Map<String, Object> kvmFacts(Accel accel, boolean stockGuestsBoot, boolean pvmModule) {
+        Map<String, Object> kvm = new LinkedHashMap<>();
+        kvm.put("device_present", accel.kvmDevice());
+        kvm.put("stock_guests_boot", stockGuestsBoot);
+        kvm.put("pvm", accel.kvmDevice() && pvmModule);
+        kvm.put("pvm_module_loaded", pvmModule);
+        return kvm;
+    }
+
     /** Where scripts/install-host-packages unpacks vhost-device-vsock (Debian sid's package, not on PATH). */
     public static final Path VHOST_DEVICE_VSOCK_HOME = Path.of("/opt/pyro/vhost-device-vsock/usr/bin/vhost-device-vsock");
 

@@ -89,6 +89,28 @@ class HostProbeTest {
         assertTrue(a.reason().contains("kvm_pvm"), a.reason());
     }
 
+    /** Issue 19's machine: kvm_pvm loaded but no /dev/kvm at all. Nothing about PVM applies there. */
+    @Test
+    void pvmModuleWithoutADeviceIsPlainTcgAndNotPvm() {
+        HostProbe.Accel a = HostProbe.accel(null, dev(), sys("kvm_pvm"));
+        assertEquals("tcg", a.accel());
+        assertFalse(a.kvmDevice());
+        assertTrue(a.reason().contains("/dev/kvm is absent") && !a.reason().contains("kvm_pvm"), a.reason());
+        var facts = HostProbe.kvmFacts(a, false, true);
+        assertEquals(false, facts.get("pvm"), facts.toString());
+        assertEquals(true, facts.get("pvm_module_loaded"), facts.toString());
+        assertEquals(false, facts.get("device_present"), facts.toString());
+    }
+
+    @Test
+    void pvmFactNeedsTheDeviceAndTheModule() throws IOException {
+        Path dev = dev();
+        Files.createFile(dev.resolve("kvm"));
+        HostProbe.Accel a = HostProbe.accel(null, dev, sys("kvm_pvm"));
+        assertEquals(true, HostProbe.kvmFacts(a, false, true).get("pvm"));
+        assertEquals(false, HostProbe.kvmFacts(a, false, false).get("pvm"));
+    }
+
     @Test
     void deviceWithoutAVendorModuleMeansTcg() throws IOException {
         Path dev = dev();

@@ -102,11 +102,7 @@ public final class FirecrackerBackend implements Backend {
         platform.put("kernel", System.getProperty("os.version"));
         platform.put("cpus", Runtime.getRuntime().availableProcessors());
         m.put("platform", platform);
-        Map<String, Object> kvm = new LinkedHashMap<>();
-        kvm.put("device_present", accel.kvmDevice());
-        kvm.put("stock_guests_boot", "kvm".equals(accel.accel()));
-        kvm.put("pvm", Files.exists(Path.of("/sys/module/kvm_pvm")));
-        m.put("kvm", kvm);
+        m.put("kvm", HostProbe.kvmFacts(accel, "kvm".equals(accel.accel())));
         m.put("backend", name());
         m.put("accel", "kvm");
         m.put("accel_reason", accel.reason());

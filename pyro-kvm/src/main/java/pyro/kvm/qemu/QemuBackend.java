@@ -168,11 +168,7 @@ public final class QemuBackend implements Backend {
         platform.put("kernel", System.getProperty("os.version"));
         platform.put("cpus", Runtime.getRuntime().availableProcessors());
         m.put("platform", platform);
-        Map<String, Object> kvm = new LinkedHashMap<>();
-        kvm.put("device_present", accel.kvmDevice());
-        kvm.put("stock_guests_boot", "kvm".equals(decision().accel()));
-        kvm.put("pvm", Files.exists(Path.of("/sys/module/kvm_pvm")));
-        m.put("kvm", kvm);
+        m.put("kvm", HostProbe.kvmFacts(accel, "kvm".equals(decision().accel())));
         m.put("backend", name());
         List<Map<String, Object>> probes = probeAccelerations();
         HostProbe.Accel decided = decision();
