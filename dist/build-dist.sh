@@ -17,7 +17,7 @@ rm -rf "$out"
 mkdir -p "$out/bin" "$out/guest"
 cp -r "$target/modules" "$out/modules"
 
-"$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.xml,java.sql,java.naming,java.net.http,jdk.unsupported,jdk.crypto.ec \
+"$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.xml,java.sql,java.naming,java.net.http,jdk.httpserver,jdk.unsupported,jdk.crypto.ec \
   --strip-debug --no-header-files --no-man-pages --compress=zip-6 --generate-cds-archive --output "$out/runtime"
 # (jlink's CDS step warns about java.logging classes a java.base-only image cannot have: harmless)
 "$JAVA_HOME/bin/jlink" --add-modules java.base --strip-debug --no-header-files --no-man-pages \
@@ -36,8 +36,8 @@ if [ -f "$home/runtime/pyro.aot" ] && [ "$(cat "$home/runtime/pyro.aot.home" 2>/
   aot="-XX:AOTCache=$home/runtime/pyro.aot"
 fi
 modules=""
-if [ "${1:-}" = mcp ] && [ "${2:-}" = serve ]; then
-  # the MCP server and its libraries join the boot layer only for this command; every other
+if { [ "${1:-}" = mcp ] && [ "${2:-}" = serve ]; } || [ "${1:-}" = serve ]; then
+  # the MCP and HTTP servers and their libraries join the boot layer only for these commands; every other
   # command starts without them (and with the AOT cache, which was trained without them)
   modules="--add-modules ALL-MODULE-PATH"
   aot=""

@@ -18,6 +18,7 @@ import pyro.core.Pyro;
             VmCommand.class,
             WorkspaceCommand.class,
             McpCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

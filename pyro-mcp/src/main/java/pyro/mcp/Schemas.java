@@ -355,4 +355,32 @@ public final class Schemas {
         schema.put("anyOf", List.of(Map.of("required", shape.required()), Map.of("required", List.of("error"))));
         return schema;
     }
+
+    /** The record's own JSON Schema (no budget flags, no error alternative): what the HTTP API answers with. */
+    static Map<String, Object> record(Shape shape) {
+        Map<String, Object> schema = type("object");
+        schema.put("properties", shape.properties());
+        schema.put("required", shape.required());
+        return schema;
+    }
+
+    /** The name of a shape declared here, in UpperCamelCase ({@code SERVICE_LIST} is {@code ServiceList}). */
+    static String nameOf(Shape shape) {
+        for (java.lang.reflect.Field f : Schemas.class.getDeclaredFields()) {
+            if (f.getType() == Shape.class && java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                try {
+                    if (f.get(null) == shape) {
+                        StringBuilder b = new StringBuilder();
+                        for (String part : f.getName().split("_")) {
+                            b.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+                        }
+                        return b.toString();
+                    }
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        throw new IllegalArgumentException("a shape not declared in Schemas");
+    }
 }

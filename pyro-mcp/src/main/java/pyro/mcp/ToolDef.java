@@ -73,6 +73,18 @@ public record ToolDef(String name, String title, String description, List<Param>
         return new Builder(name, description);
     }
 
+    /**
+     * Checks {@code arguments} against the parameters and makes the SDK call: what every face that
+     * shares this table (MCP, the HTTP API) does with a call's arguments, so they fail alike.
+     */
+    public JsonRecord invoke(Pyro pyro, Map<String, Object> arguments) {
+        JsonRecord record = call.apply(pyro, new Args(this, arguments));
+        if (record == null) {
+            throw new IllegalStateException("the SDK returned no result for " + name);
+        }
+        return record;
+    }
+
     Map<String, Param> paramsByName() {
         Map<String, Param> m = new LinkedHashMap<>();
         params.forEach(p -> m.put(p.name(), p));
@@ -100,6 +112,16 @@ public record ToolDef(String name, String title, String description, List<Param>
     /** The JSON Schema of this tool's result: its record (with the budget's flags) or the error object. */
     public Map<String, Object> outputSchema() {
         return Schemas.output(output, cuts);
+    }
+
+    /** The record's JSON Schema as the HTTP API returns it: no budget flags, no error alternative. */
+    public Map<String, Object> recordSchema() {
+        return Schemas.record(output);
+    }
+
+    /** The record's name ({@code Workspace}, {@code ExecResult}, ...), for documents that list schemas once. */
+    public String recordName() {
+        return Schemas.nameOf(output);
     }
 
     public static final class Builder {

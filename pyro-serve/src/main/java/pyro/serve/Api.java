@@ -1,0 +1,179 @@
+package pyro.serve;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import pyro.core.Pyro;
+import pyro.core.PyroException;
+import pyro.core.model.JsonRecord;
+import pyro.mcp.ToolDef;
+import pyro.mcp.Tools;
+
+/**
+ * The one handler behind every route: checks the token, finds the route (404 for an unknown path,
+ * 405 with {@code Allow} for a known path and another method), assembles the arguments, calls the
+ * operation and answers with its record, or with the error record and the status its code maps to.
+ * Each exchange runs on its own virtual thread, so a slow or vanished client holds up only itself.
+ * One line per request goes to stderr (method, path, status, ms) unless quiet.
+ */
+final class Api implements HttpHandler {
+    /** Collections whose POST makes a new thing: 201. */
+    static final Set<String> CREATED = Set.of("/v1/workspaces", "/v1/vms", Routes.WS + "/snapshots",
+            Routes.WS + "/shells", Routes.WS + "/services", Routes.WS + "/fork");
+
+    private final List<Route> routes;
+    private final Map<String, ToolDef> tools;
+    private final Supplier<Pyro> pyro;
+    private final Token token;
+    private final Uploads uploads;
+    private final Metrics metrics;
+    private final OpenApi openApi;
+    private final PrintStream log;
+
+    Api(Supplier<Pyro> pyro, Token token, Uploads uploads, Metrics metrics, PrintStream log) {
+        this.routes = Routes.all();
+        this.tools = new LinkedHashMap<>();
+        Tools.all().forEach(t -> tools.put(t.name(), t));
+        for (Route r : routes) {
+            if (r.tool() && !tools.containsKey(r.operation())) {
+                throw new IllegalStateException("route " + r.method() + " " + r.template() + " names no tool " + r.operation());
+            }
+        }
+        this.pyro = pyro;
+        this.token = token;
+        this.uploads = uploads;
+        this.metrics = metrics;
+        this.openApi = new OpenApi(routes, tools);
+        this.log = log;
+    }
+
+    OpenApi openApi() {
+        return openApi;
+    }
+
+    @Override
+    public void handle(HttpExchange ex) {
+        long t0 = System.nanoTime();
+        String method = ex.getRequestMethod();
+        String label = "unmatched";
+        int status = 500;
+        try {
+            token.check(ex);
+            Routes.Match m = Routes.find(routes, method, ex.getRequestURI().getRawPath());
+            if (m.route() == null) {
+                if (m.allowed().isEmpty()) {
+                    throw PyroException.notFound("no route " + method + " " + ex.getRequestURI().getRawPath()
+                            + ": GET /openapi.json lists every route.");
+                }
+                ex.getResponseHeaders().set("Allow", String.join(", ", m.allowed()));
+                status = 405;
+                Exchanges.sendJson(ex, 405, Exchanges.error("method_not_allowed", method + " is not allowed on "
+                        + ex.getRequestURI().getRawPath() + ": use " + String.join(" or ", m.allowed()) + "."));
+                return;
+            }
+            label = m.route().method() + " " + m.route().template();
+            Map<String, String> pathArgs = new LinkedHashMap<>();
+            m.pathArgs().forEach((k, v) -> pathArgs.put(k, Exchanges.decode(v)));
+            status = m.route().tool() ? callTool(ex, m.route(), pathArgs) : callHandler(ex, m.route(), pathArgs);
+        } catch (Exchanges.Unauthorized e) {
+            status = 401;
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            sendQuietly(ex, 401, Exchanges.error("unauthorized", e.getMessage()));
+        } catch (Exchanges.TooLarge e) {
+            status = 413;
+            Exchanges.drain(ex); // a client still sending would otherwise see its connection reset, not the 413
+            sendQuietly(ex, 413, Exchanges.error("too_large", e.getMessage()));
+        } catch (PyroException e) {
+            status = Exchanges.status(e.code());
+            sendQuietly(ex, status, Exchanges.error(e.code().wireName(), e.getMessage()));
+        } catch (IOException e) {
+            status = 499; // the client went away mid-request; nobody is left to answer
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError vme && !(e instanceof OutOfMemoryError)) {
+                throw vme;
+            }
+            status = 500;
+            log.println("pyro serve: " + method + " " + ex.getRequestURI().getRawPath() + " failed unexpectedly:");
+            e.printStackTrace(log);
+            sendQuietly(ex, 500, Exchanges.error("internal_error", "the server failed unexpectedly ("
+                    + e.getClass().getSimpleName() + "); the details are in the pyro serve log on stderr."));
+        } finally {
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            metrics.request(label, status, ms);
+            if (log != null && !quiet) {
+                log.println(method + " " + ex.getRequestURI().getRawPath() + " " + status + " " + ms + " ms");
+            }
+            ex.close();
+        }
+    }
+
+    private volatile boolean quiet;
+
+    Api quiet(boolean q) {
+        this.quiet = q;
+        return this;
+    }
+
+    private int callTool(HttpExchange ex, Route route, Map<String, String> pathArgs) throws IOException {
+        ToolDef tool = tools.get(route.operation());
+        Map<String, List<String>> query = Exchanges.query(ex);
+        boolean hasBody = !route.method().equals("GET") && !route.method().equals("DELETE");
+        Path upload = null;
+        try {
+            Map<String, Object> body;
+            String ct = Exchanges.contentType(ex);
+            if (hasBody && route.upload() != null && Uploads.isTar(ct)) {
+                upload = uploads.save(ex.getRequestBody(), ct);
+                body = new LinkedHashMap<>();
+            } else {
+                body = hasBody ? Exchanges.jsonObject(ex) : Map.of();
+            }
+            if (route.upload() != null && (body.containsKey(route.upload()) || query.containsKey(route.upload()))) {
+                throw PyroException.invalid("argument '" + route.upload() + "' would name a path on the server's host: "
+                        + "upload the folder as a tar body (Content-Type: application/x-tar) instead.");
+            }
+            Map<String, Object> args = Arguments.of(tool, pathArgs, query, body);
+            if (upload != null) {
+                args.put(route.upload(), upload.toString());
+            }
+            long t0 = System.nanoTime();
+            JsonRecord record = tool.invoke(pyro.get(), args);
+            metrics.operation(route.operation(), (System.nanoTime() - t0) / 1_000_000);
+            int status = route.method().equals("POST") && OpenApi.created(route) ? 201 : 200;
+            Exchanges.sendJson(ex, status, record.toMap());
+            return status;
+        } finally {
+            if (upload != null) {
+                Files.deleteIfExists(upload);
+            }
+        }
+    }
+
+    private int callHandler(HttpExchange ex, Route route, Map<String, String> pathArgs) throws IOException {
+        switch (route.operation()) {
+            case "healthz" -> Exchanges.sendJson(ex, 200, Map.of("ok", true, "pyro_version", Pyro.VERSION));
+            case "metrics" -> Exchanges.sendText(ex, 200, "text/plain; version=0.0.4", metrics.text(pyro.get()));
+            case "openapi" -> Exchanges.sendText(ex, 200, "application/json", openApi.json());
+            case "doctor" -> Exchanges.sendJson(ex, 200, pyro.get().doctor().toMap());
+            case "export" -> uploads.export(ex, pyro.get(), pathArgs.get("workspace_id"), Exchanges.query(ex));
+            default -> throw new IllegalStateException("no handler " + route.operation());
+        }
+        return 200;
+    }
+
+    private static void sendQuietly(HttpExchange ex, int status, Map<String, Object> body) {
+        try {
+            Exchanges.sendJson(ex, status, body);
+        } catch (IOException | RuntimeException ignored) {
+            // headers already sent or the client is gone: the status is logged all the same
+        }
+    }
+}

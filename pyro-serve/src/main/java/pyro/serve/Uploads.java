@@ -1,0 +1,134 @@
+package pyro.serve;
+
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import pyro.core.Pyro;
+import pyro.core.PyroException;
+import pyro.core.archive.TarWriter;
+import pyro.core.model.ExportResult;
+
+/**
+ * Trees that cross the wire: an uploaded seed or sync push (a tar body, optionally gzipped, saved to a
+ * private scratch file the SDK then imports with its own checks and limits) and an export (the SDK
+ * exports into a scratch folder, which is streamed back: a file as its bytes, a folder as a tar whose
+ * members are relative to it). Scratch files live under the state folder, 0700, and are removed when
+ * the call ends, whatever happened.
+ */
+final class Uploads {
+    private final Path scratch;
+    private final long maxUploadBytes;
+
+    Uploads(Path scratch, long maxUploadBytes) throws IOException {
+        this.scratch = scratch;
+        this.maxUploadBytes = maxUploadBytes;
+        Files.createDirectories(scratch);
+        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx------"));
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(scratch)) {
+            for (Path p : leftovers) {
+                deleteTree(p); // from a server that was killed mid-call
+            }
+        }
+    }
+
+    static boolean isTar(String contentType) {
+        return contentType.equals("application/x-tar") || contentType.equals("application/gzip")
+                || contentType.equals("application/x-gzip") || contentType.equals("application/octet-stream");
+    }
+
+    /** Saves an upload body; the file's name ends as the SDK expects for its kind (.tar or .tar.gz). */
+    Path save(InputStream body, String contentType) throws IOException {
+        boolean gz = contentType.contains("gzip");
+        Path file = scratch.resolve("upload-" + UUID.randomUUID() + (gz ? ".tar.gz" : ".tar"));
+        Exchanges.saveBounded(body, file, maxUploadBytes);
+        return file;
+    }
+
+    void export(HttpExchange ex, Pyro pyro, String workspaceId, Map<String, List<String>> query) throws IOException {
+        String path = single(query, "path");
+        if (path == null || path.isBlank()) {
+            throw PyroException.invalid("missing query parameter 'path': the file or folder in /workspace to export.");
+        }
+        String max = single(query, "max_bytes");
+        long maxBytes;
+        try {
+            maxBytes = max == null ? Pyro.DEFAULT_EXPORT_MAX_BYTES : Long.parseLong(max);
+        } catch (NumberFormatException e) {
+            throw PyroException.invalid("query parameter 'max_bytes' must be a whole number, got '" + max + "'.");
+        }
+        for (String k : query.keySet()) {
+            if (!k.equals("path") && !k.equals("max_bytes")) {
+                throw PyroException.invalid("unknown query parameter '" + k + "' for export: it takes path, max_bytes.");
+            }
+        }
+        Path dir = Files.createDirectory(scratch.resolve("export-" + UUID.randomUUID()));
+        try {
+            Path out = dir.resolve("out");
+            ExportResult r = pyro.exportWorkspace(workspaceId, path, out, maxBytes);
+            ex.getResponseHeaders().set("Pyro-Result", Exchanges.COMPACT.asString(r.toMap()));
+            ex.getResponseHeaders().set("Pyro-Artifact-Type", r.artifactType());
+            if (Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS)) {
+                ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                ex.sendResponseHeaders(200, Files.size(out));
+                try (OutputStream body = ex.getResponseBody()) {
+                    Files.copy(out, body);
+                }
+            } else {
+                ex.getResponseHeaders().set("Content-Type", "application/x-tar");
+                ex.sendResponseHeaders(200, 0);
+                try (OutputStream body = ex.getResponseBody(); TarWriter tar = new TarWriter(body)) {
+                    if (Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) {
+                        List<Path> children = new ArrayList<>();
+                        try (DirectoryStream<Path> s = Files.newDirectoryStream(out)) {
+                            s.forEach(children::add);
+                        }
+                        children.sort(null);
+                        for (Path c : children) {
+                            tar.writeTree(c, c.getFileName().toString());
+                        }
+                    } else {
+                        tar.writeTree(out, Path.of(path).getFileName().toString());
+                    }
+                    tar.finish();
+                }
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static String single(Map<String, List<String>> query, String name) {
+        List<String> v = query.get(name);
+        if (v == null) {
+            return null;
+        }
+        if (v.size() > 1) {
+            throw PyroException.invalid("query parameter '" + name + "' is given " + v.size() + " times: give it once.");
+        }
+        return v.getFirst();
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<Path> all;
+        try (var walk = Files.walk(root)) {
+            all = new ArrayList<>(walk.toList());
+        }
+        java.util.Collections.reverse(all);
+        for (Path p : all) {
+            Files.deleteIfExists(p);
+        }
+    }
+}
