@@ -221,7 +221,10 @@ final class Agent {
             reply = switch (request) {
                 case Request.Ping p -> new Reply.Pong(VERSION);
                 case Request.Shutdown s -> new Reply.ShutdownResult();
-                case Request.Exec e -> Exec.run(execSpec(e));
+                case Request.Exec e -> {
+                    Exec.Spec spec = execSpec(e);
+                    yield Exec.run(spec, Boolean.TRUE.equals(e.stream()) ? new ExecStream(this, id, spec.outputLimit()) : null);
+                }
                 case Request.Import i -> workspace.importArchive(i, upload);
                 case Request.Export e -> workspace.export(e, id, new ChunkedOutput(this, id), this);
                 case Request.Snapshot s -> workspace.snapshot(s);

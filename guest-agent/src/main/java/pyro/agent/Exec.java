@@ -39,6 +39,14 @@ final class Exec {
     static final int NOT_FOUND_EXIT_CODE = 127;
     private static final String SETSID = findSetsid();
 
+    /** Sees each piece of a stream's output as it is read (a streamed exec). */
+    @FunctionalInterface
+    interface Listener {
+        void accept(byte[] b, int off, int n);
+
+        Listener NONE = (b, off, n) -> {};
+    }
+
     /** Validated request parameters. */
     record Spec(List<String> argv, Path cwd, Map<String, String> env, long timeoutMs, long outputLimit) {}
 
@@ -54,6 +62,11 @@ final class Exec {
     }
 
     static Reply.ExecResult run(Spec req) throws IOException {
+        return run(req, null);
+    }
+
+    /** Runs the command; {@code stream} (null: none) sees the output as it is produced. */
+    static Reply.ExecResult run(Spec req, ExecStream stream) throws IOException {
         long start = System.nanoTime();
         Map<String, String> env = new LinkedHashMap<>(System.getenv());
         env.putIfAbsent("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -62,7 +75,7 @@ final class Exec {
         String exe = req.argv().get(0);
         if (resolveExecutable(exe, env.get("PATH"), req.cwd()) == null) {
             String msg = "pyro-agent: " + exe + ": command not found\n";
-            return result(NOT_FOUND_EXIT_CODE, new Capture(req.outputLimit()), msg, start, false);
+            return result(NOT_FOUND_EXIT_CODE, new Capture(req.outputLimit()), msg, start, false, stream);
         }
         List<String> command = new ArrayList<>();
         if (SETSID != null) {
@@ -76,14 +89,14 @@ final class Exec {
             throw new IOException("cannot make the exec's cgroup " + group + ": " + e.getMessage(), e);
         }
         try {
-            return run(req, env, group.wrap(command), group, start);
+            return run(req, env, group.wrap(command), group, start, stream);
         } finally {
             Cgroups.current().retire(group);
         }
     }
 
     private static Reply.ExecResult run(Spec req, Map<String, String> env, List<String> command, Cgroup group,
-            long start) throws IOException {
+            long start, ExecStream stream) throws IOException {
         String exe = req.argv().get(0);
         ProcessBuilder pb = new ProcessBuilder(command).directory(req.cwd().toFile());
         pb.environment().clear();
@@ -94,12 +107,14 @@ final class Exec {
             p = pb.start();
         } catch (IOException e) {
             String msg = "pyro-agent: cannot run " + exe + ": " + e.getMessage() + "\n";
-            return result(NOT_FOUND_EXIT_CODE, new Capture(req.outputLimit()), msg, start, false);
+            return result(NOT_FOUND_EXIT_CODE, new Capture(req.outputLimit()), msg, start, false, stream);
         }
         Capture out = new Capture(req.outputLimit());
         Capture err = new Capture(req.outputLimit());
-        Thread outPump = Thread.ofVirtual().name("exec-stdout-" + p.pid()).start(() -> out.pump(p.getInputStream()));
-        Thread errPump = Thread.ofVirtual().name("exec-stderr-" + p.pid()).start(() -> err.pump(p.getErrorStream()));
+        Listener outSeen = stream == null ? Listener.NONE : stream.stdout();
+        Listener errSeen = stream == null ? Listener.NONE : stream.stderr();
+        Thread outPump = Thread.ofVirtual().name("exec-stdout-" + p.pid()).start(() -> out.pump(p.getInputStream(), outSeen));
+        Thread errPump = Thread.ofVirtual().name("exec-stderr-" + p.pid()).start(() -> err.pump(p.getErrorStream(), errSeen));
         boolean timedOut = false;
         try {
             if (!p.waitFor(req.timeoutMs(), TimeUnit.MILLISECONDS)) {
@@ -139,12 +154,21 @@ final class Exec {
             // leave nothing of the group behind
             killTree(p, true);
         }
+        if (stream != null) {
+            stream.finish();
+        }
         int code = timedOut ? TIMEOUT_EXIT_CODE : p.isAlive() ? -1 : p.exitValue();
         return new Reply.ExecResult(code, out.text(), err.text(), out.truncated(), err.truncated(),
                 (System.nanoTime() - start) / 1_000_000, timedOut);
     }
 
-    private static Reply.ExecResult result(int code, Capture out, String stderr, long start, boolean timedOut) {
+    private static Reply.ExecResult result(int code, Capture out, String stderr, long start, boolean timedOut,
+            ExecStream stream) {
+        if (stream != null && stderr != null) {
+            byte[] b = stderr.getBytes(StandardCharsets.UTF_8);
+            stream.stderr().accept(b, 0, b.length);
+            stream.finish();
+        }
         return new Reply.ExecResult(code, out.text(), stderr == null ? "" : stderr, out.truncated(), false,
                 (System.nanoTime() - start) / 1_000_000, timedOut);
     }
@@ -209,11 +233,12 @@ final class Exec {
             this.limit = limit;
         }
 
-        void pump(InputStream in) {
+        void pump(InputStream in, Listener seen) {
             byte[] buf = new byte[64 * 1024];
             try (in) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    seen.accept(buf, 0, n);
                     synchronized (this) {
                         long room = limit - kept.size();
                         if (room > 0) {

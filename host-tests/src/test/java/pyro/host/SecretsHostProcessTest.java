@@ -75,6 +75,26 @@ class SecretsHostProcessTest {
         assertEquals("unset\n", plain.stdout());
     }
 
+    /** A streamed exec's pieces are filtered like a log's: a value written in two pieces never leaves whole. */
+    @Test
+    void streamedExecOutputIsRedactedEvenWhenTheValueArrivesInPieces() throws Exception {
+        String half = TOKEN.substring(0, TOKEN.length() / 2);
+        String rest = TOKEN.substring(TOKEN.length() / 2);
+        StringBuilder streamed = new StringBuilder();
+        ExecResult r = pyro.execWorkspace(ws, List.of("sh", "-c", "printf 'a %s' '" + half + "'; sleep 0.05; printf '%s b\\n' '"
+                + rest + "'; echo err >&2"), null, 30, List.of(), (stderr, chunk) -> {
+                    synchronized (streamed) {
+                        streamed.append(stderr ? "E:" : "O:").append(new String(chunk, StandardCharsets.UTF_8));
+                    }
+                });
+        assertEquals(0, r.exitCode(), r.toString());
+        assertEquals("a [redacted:API_TOKEN] b\n", r.stdout());
+        String all = streamed.toString();
+        assertTrue(!all.contains(TOKEN) && !all.contains(half + rest), all);
+        assertEquals("a [redacted:API_TOKEN] b\n", all.replaceAll("E:err\n", "").replace("O:", ""), all);
+        assertTrue(all.contains("E:err\n"), all);
+    }
+
     @Test
     void serviceLogsAndShellOutputAreRedactedEvenWhenTheValueArrivesInPieces() throws Exception {
         // the value is written in two pieces 50 ms apart: the log's filter holds the first piece back

@@ -193,6 +193,47 @@ class ServeHostProcessTest {
         assertError(get("/v1/workspaces/" + ws + "/export?path=../../etc/passwd"), 400, "invalid_input", "");
     }
 
+    /** A command that prints a line a second arrives a line a second, then its record, over NDJSON. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void execStreamsItsOutputAsItIsProduced() throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/workspaces/" + ws + "/exec"))
+                .header("Authorization", "Bearer " + TOKEN).header("Accept", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"command\": \"for i in 1 2 3; do echo line$i; sleep 1; done; echo oops >&2; exit 4\"}"))
+                .build();
+        long t0 = System.nanoTime();
+        HttpResponse<java.util.stream.Stream<String>> r = http.send(req, HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, r.statusCode());
+        assertEquals("application/x-ndjson", r.headers().firstValue("Content-Type").orElse(""));
+        List<Long> at = new java.util.ArrayList<>();
+        List<Map<String, Object>> lines = new java.util.ArrayList<>();
+        r.body().forEach(l -> {
+            at.add((System.nanoTime() - t0) / 1_000_000);
+            try {
+                lines.add(JSON.std.mapFrom(l));
+            } catch (IOException e) {
+                throw new AssertionError(l, e);
+            }
+        });
+        Map<String, Object> last = lines.getLast();
+        assertEquals("result", last.get("type"), lines.toString());
+        Map<String, Object> result = (Map<String, Object>) last.get("result");
+        assertEquals(4, ((Number) result.get("exit_code")).intValue());
+        assertEquals("line1\nline2\nline3\n", result.get("stdout"));
+        StringBuilder out = new StringBuilder();
+        StringBuilder err = new StringBuilder();
+        for (Map<String, Object> l : lines.subList(0, lines.size() - 1)) {
+            assertEquals("output", l.get("type"), l.toString());
+            ("stdout".equals(l.get("stream")) ? out : err).append(l.get("text"));
+        }
+        assertEquals("line1\nline2\nline3\n", out.toString());
+        assertEquals("oops\n", err.toString());
+        assertTrue(at.getLast() - at.getFirst() >= 1500, "the first line came " + (at.getLast() - at.getFirst())
+                + " ms before the result, not as it was printed: " + at);
+        assertError(send("POST", "/v1/workspaces/ws-000000000000/exec", "application/json",
+                "{\"command\": \"true\"}".getBytes(StandardCharsets.UTF_8), TOKEN), 404, "not_found", "ws-000000000000");
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void servicesAndShellsByTheirRoutes() throws Exception {

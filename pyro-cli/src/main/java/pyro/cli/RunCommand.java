@@ -39,7 +39,8 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RunResult r = Clients.pyro().runInVm(env, command == null ? List.of() : command,
-                new pyro.core.RunOptions(vcpus, memMib, timeoutSeconds, NetworkOption.egressOnly(network), cold));
-        return ExecOutput.print(r.exec(), json ? r : null, timeoutSeconds);
+                new pyro.core.RunOptions(vcpus, memMib, timeoutSeconds, NetworkOption.egressOnly(network), cold),
+                ExecOutput.live(json));
+        return ExecOutput.print(r.exec(), json ? r : null, timeoutSeconds, !json);
     }
 }

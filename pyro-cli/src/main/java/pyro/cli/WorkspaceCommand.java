@@ -133,8 +133,8 @@ final class WorkspaceCommand {
         @Override
         public Integer call() {
             var r = Clients.pyro().execWorkspace(id, command == null ? List.of() : command, cwd, timeout,
-                    secretEnv == null ? List.of() : secretEnv);
-            return ExecOutput.print(r, json ? r : null, timeout);
+                    secretEnv == null ? List.of() : secretEnv, ExecOutput.live(json));
+            return ExecOutput.print(r, json ? r : null, timeout, !json);
         }
     }
 

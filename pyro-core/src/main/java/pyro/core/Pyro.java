@@ -228,8 +228,13 @@ public final class Pyro {
 
     /** {@link #runInVm(String, List, int, int, long, boolean)} with sizes and limits as a {@link RunOptions}. */
     public RunResult runInVm(String environment, List<String> command, RunOptions options) {
+        return runInVm(environment, command, options, null);
+    }
+
+    /** As above, with the command's output handed to {@code output} as the guest produces it. */
+    public RunResult runInVm(String environment, List<String> command, RunOptions options, OutputListener output) {
         RunOptions o = options == null ? RunOptions.defaults() : options;
-        return run(environment, command, o.vcpus(), o.memMib(), o.timeoutSeconds(), o.network(), o.cold());
+        return run(environment, command, o.vcpus(), o.memMib(), o.timeoutSeconds(), o.network(), o.cold(), output);
     }
 
     /**
@@ -238,11 +243,11 @@ public final class Pyro {
      */
     public RunResult runInVm(
             String environment, List<String> command, int vcpus, int memMib, long timeoutSeconds, boolean network) {
-        return run(environment, command, vcpus, memMib, timeoutSeconds, network, false);
+        return run(environment, command, vcpus, memMib, timeoutSeconds, network, false, null);
     }
 
     private RunResult run(String environment, List<String> command, int vcpus, int memMib, long timeoutSeconds,
-            boolean network, boolean cold) {
+            boolean network, boolean cold, OutputListener output) {
         pyro.core.internal.Validate.command(command);
         pyro.core.internal.Validate.timeoutSeconds(timeoutSeconds);
         long t0 = System.nanoTime();
@@ -262,7 +267,8 @@ public final class Pyro {
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             Instance started = vms.start(id, progress);
-            ExecResult exec = vms.exec(id, Instance.KIND_VM, command, null, Map.of(), timeoutSeconds, false);
+            ExecResult exec = vms.exec(id, Instance.KIND_VM, command, null, Map.of(), timeoutSeconds, false, List.of(),
+                    output);
             long bootMs = started.num("boot_ms").longValue();
             return new RunResult(environment, backend.name(), backend.accel(), bootMs,
                     (System.nanoTime() - t0) / 1_000_000, exec, started.str("boot"));
@@ -389,6 +395,15 @@ public final class Pyro {
     public ExecResult execWorkspace(String workspaceId, String shellCommand, String cwd, long timeoutSeconds,
             List<String> secretEnv) {
         return execWorkspace(workspaceId, shell(shellCommand), cwd, timeoutSeconds, secretEnv);
+    }
+
+    /**
+     * As above, with the command's output handed to {@code output} as the guest produces it (a line a
+     * second arrives a line a second); the result still carries the whole (capped) output.
+     */
+    public ExecResult execWorkspace(String workspaceId, List<String> command, String cwd, long timeoutSeconds,
+            List<String> secretEnv, OutputListener output) {
+        return workspaces.exec(workspaceId, command, cwd, timeoutSeconds, secretEnv, output);
     }
 
     public WorkspaceLogs logsWorkspace(String workspaceId) {

@@ -17,7 +17,14 @@ public final class Args {
     private final Map<String, Param> params;
     private final Map<String, Object> values;
 
+    private final pyro.core.OutputListener output;
+
     Args(ToolDef def, Map<String, Object> raw) {
+        this(def, raw, null);
+    }
+
+    Args(ToolDef def, Map<String, Object> raw, pyro.core.OutputListener output) {
+        this.output = output;
         this.tool = def.name();
         this.params = def.paramsByName();
         this.values = new LinkedHashMap<>();
@@ -148,6 +155,11 @@ public final class Args {
         Param p = param(name);
         Object v = values.get(name);
         return v != null ? v : p.defaultValue();
+    }
+
+    /** Where a call whose face streams (HTTP) wants a command's output as it comes; null for MCP. */
+    public pyro.core.OutputListener output() {
+        return output;
     }
 
     public boolean has(String name) {

@@ -78,7 +78,15 @@ public record ToolDef(String name, String title, String description, List<Param>
      * shares this table (MCP, the HTTP API) does with a call's arguments, so they fail alike.
      */
     public JsonRecord invoke(Pyro pyro, Map<String, Object> arguments) {
-        JsonRecord record = call.apply(pyro, new Args(this, arguments));
+        return invoke(pyro, arguments, null);
+    }
+
+    /**
+     * As above; {@code output} receives a guest command's output as it is produced, for the operations
+     * that run one ({@link #streams()}); others ignore it.
+     */
+    public JsonRecord invoke(Pyro pyro, Map<String, Object> arguments, pyro.core.OutputListener output) {
+        JsonRecord record = call.apply(pyro, new Args(this, arguments, output));
         if (record == null) {
             throw new IllegalStateException("the SDK returned no result for " + name);
         }
@@ -112,6 +120,11 @@ public record ToolDef(String name, String title, String description, List<Param>
     /** The JSON Schema of this tool's result: its record (with the budget's flags) or the error object. */
     public Map<String, Object> outputSchema() {
         return Schemas.output(output, cuts);
+    }
+
+    /** Whether this operation runs a guest command whose output can stream (vm_run, workspace_exec). */
+    public boolean streams() {
+        return name.equals("vm_run") || name.equals("workspace_exec");
     }
 
     /** The record's JSON Schema as the HTTP API returns it: no budget flags, no error alternative. */

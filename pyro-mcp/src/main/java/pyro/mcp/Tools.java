@@ -103,7 +103,7 @@ public final class Tools {
                         .param(ENVIRONMENT, COMMAND, VCPU_COUNT, MEM_MIB, TIMEOUT_SECONDS, NETWORK, COLD)
                         .call((pyro, a) -> pyro.runInVm(a.string("environment"), shell(a.string("command")),
                                 new pyro.core.RunOptions(a.intValue("vcpu_count"), a.intValue("mem_mib"),
-                                        a.longValue("timeout_seconds"), a.bool("network"), a.bool("cold")))),
+                                        a.longValue("timeout_seconds"), a.bool("network"), a.bool("cold")), a.output())),
                 ToolDef.named("vm_list_environments",
                         "List the guest environments (name, description, installed packages, whether the image is "
                                 + "cached locally). Use it to choose the 'environment' for vm_run, vm_create or workspace_create.")
@@ -228,8 +228,8 @@ public final class Tools {
                         .output(Schemas.EXEC)
                         .budget(Budget.Cut.text("stdout", EXEC_HINT), Budget.Cut.text("stderr", EXEC_HINT))
                         .param(WORKSPACE_ID, COMMAND, CWD, TIMEOUT_SECONDS, SECRET_ENV)
-                        .call((pyro, a) -> pyro.execWorkspace(a.string("workspace_id"), a.string("command"),
-                                a.string("cwd"), a.longValue("timeout_seconds"), a.strings("secret_env"))),
+                        .call((pyro, a) -> pyro.execWorkspace(a.string("workspace_id"), shell(a.string("command")),
+                                a.string("cwd"), a.longValue("timeout_seconds"), a.strings("secret_env"), a.output())),
                 ToolDef.named("workspace_logs",
                         "Show a workspace's command journal: every workspace_exec with its sequence number, command, "
                                 + "exit code and times.")

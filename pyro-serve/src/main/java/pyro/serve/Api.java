@@ -145,6 +145,9 @@ final class Api implements HttpHandler {
                 args.put(route.upload(), upload.toString());
             }
             long t0 = System.nanoTime();
+            if (tool.streams() && NdjsonOutput.wanted(ex)) {
+                return streamed(ex, route, tool, args, t0);
+            }
             JsonRecord record = tool.invoke(pyro.get(), args);
             metrics.operation(route.operation(), (System.nanoTime() - t0) / 1_000_000);
             int status = route.method().equals("POST") && OpenApi.created(route) ? 201 : 200;
@@ -155,6 +158,27 @@ final class Api implements HttpHandler {
                 Files.deleteIfExists(upload);
             }
         }
+    }
+
+    /**
+     * A command whose output goes out as it comes (NDJSON); the status is 200 once the first line is
+     * out, so a failure after that is the stream's last line. A client that goes away mid-stream ends
+     * nothing in the guest: the command runs to its own end or timeout, as it would for a CLI killed mid-exec.
+     */
+    private int streamed(HttpExchange ex, Route route, ToolDef tool, Map<String, Object> args, long t0) throws IOException {
+        NdjsonOutput stream = new NdjsonOutput(ex);
+        stream.start();
+        try {
+            JsonRecord record = tool.invoke(pyro.get(), args, stream);
+            metrics.operation(route.operation(), (System.nanoTime() - t0) / 1_000_000);
+            stream.result(record.toMap());
+        } catch (PyroException e) {
+            stream.error(Exchanges.error(e.code().wireName(), e.getMessage()));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        ex.getResponseBody().close();
+        return 200;
     }
 
     private int callHandler(HttpExchange ex, Route route, Map<String, String> pathArgs) throws IOException {

@@ -145,9 +145,25 @@ final class OpenApi {
         return Api.CREATED.contains(r.template());
     }
 
+    /**
+     * Keys sorted at every level: immutable maps iterate in an order that changes from run to run, and
+     * the checked-in document must come out byte for byte the same each time.
+     */
+    static Object canonical(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> sorted = new java.util.TreeMap<>();
+            m.forEach((k, x) -> sorted.put(String.valueOf(k), canonical(x)));
+            return sorted;
+        }
+        if (v instanceof List<?> l) {
+            return l.stream().map(OpenApi::canonical).toList();
+        }
+        return v;
+    }
+
     private static String render(Map<String, Object> doc) {
         try {
-            return JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT).asString(doc) + "\n";
+            return JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT).asString(canonical(doc)) + "\n";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -183,6 +183,26 @@ public final class SupervisorClient implements Closeable {
         }
     }
 
+    /**
+     * Sends a request whose reply streams {@code data} frames, each handed whole to {@code frames} as it
+     * arrives (a streamed exec's output), then returns the terminal reply.
+     */
+    public <T extends Reply> T stream(Request request, Class<T> expected, java.util.function.Consumer<byte[]> frames)
+            throws IOException {
+        OutputStream perFrame = new OutputStream() {
+            @Override
+            public void write(int b) {
+                frames.accept(new byte[] {(byte) b});
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                frames.accept(java.util.Arrays.copyOfRange(b, off, off + len));
+            }
+        };
+        return download(request, expected, perFrame);
+    }
+
     private static <T extends Reply> T decode(Frame f, Class<T> expected) {
         try {
             return Messages.reply(f, expected);

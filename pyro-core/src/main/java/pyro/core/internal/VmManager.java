@@ -498,16 +498,29 @@ public final class VmManager {
     public ExecResult exec(
             String id, String kind, List<String> argv, String cwd, Map<String, String> env, long timeoutSeconds,
             boolean journal, List<String> secretEnv) {
+        return exec(id, kind, argv, cwd, env, timeoutSeconds, journal, secretEnv, null);
+    }
+
+    /** As above; {@code output} (when not null) receives the command's output as the guest produces it. */
+    public ExecResult exec(
+            String id, String kind, List<String> argv, String cwd, Map<String, String> env, long timeoutSeconds,
+            boolean journal, List<String> secretEnv, pyro.core.OutputListener output) {
         Validate.command(argv);
         Validate.timeoutSeconds(timeoutSeconds);
         Instance inst = requireLive(id, kind);
         Map<String, String> secrets = WorkspaceSecrets.environment(inst, secretEnv);
         Request.Exec req = new Request.Exec(argv, cwd, env == null ? Map.of() : env, timeoutSeconds * 1000, null,
-                secrets.isEmpty() ? null : secrets);
+                secrets.isEmpty() ? null : secrets, output == null ? null : true);
         String startedAt = now();
         Reply.ExecResult f;
         try (SupervisorClient c = connect(inst)) {
-            f = c.call(req, Reply.ExecResult.class);
+            f = output == null ? c.call(req, Reply.ExecResult.class)
+                    : c.stream(req, Reply.ExecResult.class, payload -> {
+                        if (payload.length > 1) {
+                            output.output(payload[0] == Request.Exec.STDERR,
+                                    java.util.Arrays.copyOfRange(payload, 1, payload.length));
+                        }
+                    });
             answered(inst);
         } catch (SupervisorClient.DeadlineMissed e) {
             throw unresponsive(inst, e);

@@ -147,9 +147,14 @@ public final class WorkspaceManager {
     }
 
     public ExecResult exec(String id, List<String> argv, String cwd, long timeoutSeconds, List<String> secretEnv) {
+        return exec(id, argv, cwd, timeoutSeconds, secretEnv, null);
+    }
+
+    public ExecResult exec(String id, List<String> argv, String cwd, long timeoutSeconds, List<String> secretEnv,
+            pyro.core.OutputListener output) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         return vms.exec(id, Instance.KIND_WORKSPACE, argv, WorkspacePaths.guestPath(cwd, "cwd"), Map.of(),
-                timeoutSeconds, true, secretEnv);
+                timeoutSeconds, true, secretEnv, output);
     }
 
     public WorkspaceLogs logs(String id) {

@@ -22,12 +22,20 @@ public sealed interface Request {
     /**
      * Run argv in the guest (cwd defaults to /workspace); answered by {@link Reply.ExecResult}.
      * {@code secretEnv} maps environment variables to the names of workspace secrets the agent fills in.
+     * With {@code stream} true the output also travels as it is produced, in {@code data} frames whose
+     * first byte is {@link #STDOUT} or {@link #STDERR} (secrets redacted, at most the output limit each),
+     * before the result, which carries the whole (capped) output as always.
      */
     record Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes,
-            Map<String, String> secretEnv) implements Request {
+            Map<String, String> secretEnv, Boolean stream) implements Request {
         public Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes) {
-            this(argv, cwd, env, timeoutMs, outputLimitBytes, null);
+            this(argv, cwd, env, timeoutMs, outputLimitBytes, null, null);
         }
+
+        /** The first byte of each {@code data} frame of a streamed exec: which stream the rest came from. */
+        public static final byte STDOUT = 'o';
+
+        public static final byte STDERR = 'e';
     }
 
     /**
