@@ -55,6 +55,24 @@ public class Bench {
             pyro.deleteWorkspace(importRows(pyro, floorMs));
             return;
         }
+        if ("http".equals(System.getenv("BENCH_ONLY"))) {
+            Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
+            String id = pyro.createWorkspace(WorkspaceOptions.of(ENV)).workspaceId();
+            try {
+                List<Long> sdk = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    long s = System.nanoTime();
+                    pyro.execWorkspace(id, List.of("true"), null, 30);
+                    sdk.add((System.nanoTime() - s) / 1_000_000);
+                }
+                System.out.printf("workspace exec -- true, SDK in-process: median %5d ms  (min %d, n=20)%n", median(sdk),
+                        Collections.min(sdk));
+                httpRows(pyro, id, median(sdk));
+            } finally {
+                pyro.deleteWorkspace(id);
+            }
+            return;
+        }
         if ("services".equals(System.getenv("BENCH_ONLY"))) {
             Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
             String id = pyro.createWorkspace(WorkspaceOptions.of(ENV)).workspaceId();
@@ -119,6 +137,7 @@ public class Bench {
             }
             System.out.printf("workspace exec -- true, SDK in-process: median %5d ms  (min %d, n=20)%n", median(sdk),
                     Collections.min(sdk));
+            httpRows(pyro, id, median(sdk));
             List<Long> fresh = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 fresh.add(cli("workspace", "exec", id, "--", "true"));
@@ -399,6 +418,37 @@ public class Bench {
         System.out.printf("create with seed / (floor boot + raw copy): %.2f (target <= 1.5)%n",
                 (double) createMs / (floorMs + rawSmallMs));
         return id;
+    }
+
+    /**
+     * The HTTP face: {@code pyro serve} in this process over the same SDK client, and the same exec
+     * through a real HTTP client on 127.0.0.1, plain and streamed (NDJSON); each against the SDK's own.
+     */
+    static void httpRows(Pyro pyro, String id, long sdkMs) throws Exception {
+        String token = "bench-token-" + java.util.UUID.randomUUID();
+        try (pyro.serve.Server server = pyro.serve.Server.start(new pyro.serve.Server.Options("127.0.0.1:0", true, null,
+                1L << 30), pyro.config(), () -> pyro, token, System.err)) {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            for (String accept : List.of("application/json", "application/x-ndjson")) {
+                java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(server.url() + "/v1/workspaces/" + id + "/exec"))
+                        .header("Authorization", "Bearer " + token).header("Accept", accept)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"command\": \"true\"}")).build();
+                List<Long> ms = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    long s = System.nanoTime();
+                    var r = http.send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException("exec over HTTP answered " + r.statusCode() + ": " + r.body());
+                    }
+                    ms.add((System.nanoTime() - s) / 1_000_000);
+                }
+                System.out.printf("workspace exec -- true, HTTP (%s): median %5d ms  (min %d, n=20); / SDK in-process %.2f (target <= 1.5)%n",
+                        accept.endsWith("ndjson") ? "streamed" : "record  ", median(ms), Collections.min(ms),
+                        (double) median(ms) / Math.max(1, sdkMs));
+            }
+        }
+        System.out.println("remote CLI exec / local CLI exec:       not measured: the CLI has no PYRO_URL mode yet (docs/serve.md)");
     }
 
     /** The same QEMU command line pyro uses, started by hand: time to the agent's first byte. */
