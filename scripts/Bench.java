@@ -1,4 +1,5 @@
 import java.io.InputStream;
+import pyro.serve.Server;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -426,7 +427,7 @@ public class Bench {
      */
     static void httpRows(Pyro pyro, String id, long sdkMs) throws Exception {
         String token = "bench-token-" + java.util.UUID.randomUUID();
-        try (pyro.serve.Server server = pyro.serve.Server.start(new pyro.serve.Server.Options("127.0.0.1:0", true, null,
+        try (Server server = Server.start(new Server.Options("127.0.0.1:0", true, null,
                 1L << 30), pyro.config(), () -> pyro, token, System.err)) {
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             for (String accept : List.of("application/json", "application/x-ndjson")) {
