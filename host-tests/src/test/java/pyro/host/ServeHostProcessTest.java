@@ -258,6 +258,41 @@ class ServeHostProcessTest {
         assertEquals(200, send("DELETE", "/v1/workspaces/" + ws + "/shells/" + shell, null, null, TOKEN).statusCode());
     }
 
+    /**
+     * {@code pyro mcp serve} with PYRO_URL: the tools of this server, with this machine's paths kept
+     * here (a seed folder tarred and uploaded, an export written here), and host paths refused by name.
+     */
+    @Test
+    void theMcpServersRemoteToolsSeedExecAndExportAcrossTheWire() throws Exception {
+        pyro.mcp.RemoteTools remote = new pyro.mcp.RemoteTools(base, TOKEN);
+        Path seed = Files.createDirectories(state.resolve("remote-seed"));
+        Files.writeString(seed.resolve("hello.txt"), "from the client's disk\n");
+        Map<String, Object> created = remote.call("workspace_create", Map.of("environment", HostProcessBackend.ENV,
+                "seed_path", seed.toString(), "mem_mib", 256, "name", "remote")).toMap();
+        String id = (String) created.get("workspace_id");
+        try {
+            Map<String, Object> exec = remote.call("workspace_exec", Map.of("workspace_id", id, "command",
+                    "cat hello.txt; mkdir out && echo x > out/y.txt")).toMap();
+            assertEquals("from the client's disk\n", exec.get("stdout"), exec.toString());
+            Path out = state.resolve("remote-export");
+            Map<String, Object> export = remote.call("workspace_export", Map.of("workspace_id", id, "path", "out",
+                    "output_path", out.toString())).toMap();
+            assertEquals(out.toString(), export.get("output_path"));
+            assertEquals("x\n", Files.readString(out.resolve("y.txt")));
+            pyro.core.PyroException e = org.junit.jupiter.api.Assertions.assertThrows(pyro.core.PyroException.class,
+                    () -> remote.call("workspace_status", Map.of("workspace_id", "ws-000000000000")));
+            assertEquals(pyro.core.ErrorCode.NOT_FOUND, e.code());
+        } finally {
+            remote.call("workspace_delete", Map.of("workspace_id", id));
+        }
+        assertError(post("/v1/tools/workspace_export", "{\"workspace_id\": \"x\", \"path\": \"a\", \"output_path\": \"/tmp/x\"}"),
+                400, "invalid_input", "download with GET");
+        assertError(post("/v1/tools/no_such_tool", "{}"), 404, "not_found", "no tool 'no_such_tool'");
+        pyro.core.PyroException wrong = org.junit.jupiter.api.Assertions.assertThrows(pyro.core.PyroException.class,
+                () -> new pyro.mcp.RemoteTools(base, "wrong-token-0123456789").call("workspace_list", Map.of()));
+        assertTrue(wrong.getMessage().contains("refused the token"), wrong.getMessage());
+    }
+
     @Test
     void theServedDocumentIsTheCheckedInOneAndNamesEveryRoute() throws Exception {
         String served = get("/openapi.json").body();

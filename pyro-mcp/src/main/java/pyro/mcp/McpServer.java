@@ -72,7 +72,7 @@ public final class McpServer {
         // loader: when the CLI loads this module into a child layer, that must be the layer's loader.
         thread.setContextClassLoader(McpServer.class.getClassLoader());
         try {
-            serve(System.in, stdout, Pyro::create, profile);
+            serve(System.in, stdout, Pyro::create, profile, RemoteTools.fromEnvironment());
         } finally {
             thread.setContextClassLoader(originalLoader);
             System.setOut(originalOut);
@@ -81,8 +81,16 @@ public final class McpServer {
 
     /** Serves on the given streams until {@code in} ends and every answered request has been written. */
     static void serve(InputStream in, OutputStream out, Supplier<Pyro> factory, Profile profile) {
+        serve(in, out, factory, profile, null);
+    }
+
+    /** As above; with {@code remote} set the tools are those of that pyro serve (PYRO_URL). */
+    static void serve(InputStream in, OutputStream out, Supplier<Pyro> factory, Profile profile, RemoteTools remote) {
         McpJsonMapper mapper = McpJsonDefaults.getMapper();
-        ToolRunner runner = new ToolRunner(factory, mapper);
+        ToolRunner runner = new ToolRunner(factory, mapper, remote);
+        if (remote != null) {
+            LoggerFactory.getLogger(McpServer.class).info("tools run on the pyro serve at {} (PYRO_URL)", remote.url());
+        }
         CountDownLatch ended = new CountDownLatch(1);
         Set<String> toolNames = profile.tools().stream().map(ToolDef::name).collect(Collectors.toUnmodifiableSet());
         StdioGuard guard = new StdioGuard(mapper, toolNames, runner::inFlight, ended::countDown);

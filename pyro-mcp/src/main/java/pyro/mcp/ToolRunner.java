@@ -26,9 +26,17 @@ final class ToolRunner {
     private final AtomicInteger inFlight = new AtomicInteger();
     private Pyro pyro;
 
+    private final RemoteTools remote;
+
     ToolRunner(Supplier<Pyro> factory, McpJsonMapper mapper) {
+        this(factory, mapper, null);
+    }
+
+    /** With {@code remote} set, every call goes to that pyro serve instead of this machine's SDK. */
+    ToolRunner(Supplier<Pyro> factory, McpJsonMapper mapper, RemoteTools remote) {
         this.factory = factory;
         this.mapper = mapper;
+        this.remote = remote;
     }
 
     private static Logger log() {
@@ -77,7 +85,8 @@ final class ToolRunner {
         try {
             Args args = new Args(tool, arguments);
             int budget = tool.cuts().isEmpty() ? Budget.DEFAULT_CHARS : Budget.of(tool.name(), args); // before the SDK runs
-            JsonRecord record = tool.call().apply(pyro(), args);
+            JsonRecord record = remote != null ? remote.call(tool.name(), arguments == null ? Map.of() : arguments)
+                    : tool.call().apply(pyro(), args);
             if (record == null) {
                 throw new IllegalStateException("the SDK returned no result");
             }

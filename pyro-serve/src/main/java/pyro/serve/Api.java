@@ -188,9 +188,73 @@ final class Api implements HttpHandler {
             case "openapi" -> Exchanges.sendText(ex, 200, "application/json", openApi.json());
             case "doctor" -> Exchanges.sendJson(ex, 200, pyro.get().doctor().toMap());
             case "export" -> uploads.export(ex, pyro.get(), pathArgs.get("workspace_id"), Exchanges.query(ex));
+            case "tool" -> namedTool(ex, pathArgs.get("tool"));
             default -> throw new IllegalStateException("no handler " + route.operation());
         }
         return 200;
+    }
+
+    /** Arguments naming a path on the server's own disk, which a client never gets to choose. */
+    static final Map<String, String> HOST_PATHS = Map.of("seed_path", "workspace_create", "source_path",
+            "workspace_sync_push", "output_path", "workspace_export", "secret_files", "workspace_create");
+
+    /**
+     * {@code POST /v1/tools/NAME}: any operation by its MCP name with its MCP arguments as the body
+     * (what {@code pyro mcp serve} sends with PYRO_URL). A tree for {@code seed_path} or
+     * {@code source_path} comes as a tar body with {@code ?upload=ARG&arguments=JSON}.
+     */
+    @SuppressWarnings("unchecked")
+    private void namedTool(HttpExchange ex, String name) throws IOException {
+        ToolDef tool = tools.get(name);
+        if (tool == null) {
+            throw PyroException.notFound("no tool '" + name + "': GET /openapi.json lists the routes, and each names its tool.");
+        }
+        Map<String, List<String>> query = Exchanges.query(ex);
+        Path upload = null;
+        try {
+            Map<String, Object> args;
+            String ct = Exchanges.contentType(ex);
+            String uploadArg = query.containsKey("upload") ? query.get("upload").getLast() : null;
+            if (uploadArg != null) {
+                if (!Uploads.isTar(ct) || !name.equals(HOST_PATHS.get(uploadArg)) || uploadArg.equals("output_path")
+                        || uploadArg.equals("secret_files")) {
+                    throw PyroException.invalid("upload=" + uploadArg + " is not an upload of " + name
+                            + ": send a tar body for workspace_create's seed_path or workspace_sync_push's source_path.");
+                }
+                Object parsed;
+                try {
+                    parsed = com.fasterxml.jackson.jr.ob.JSON.std.anyFrom(query.getOrDefault("arguments", List.of("{}")).getLast());
+                } catch (IOException e) {
+                    throw PyroException.invalid("query parameter 'arguments' is not a JSON object: " + e.getMessage());
+                }
+                if (!(parsed instanceof Map<?, ?> m)) {
+                    throw PyroException.invalid("query parameter 'arguments' must be a JSON object.");
+                }
+                args = new LinkedHashMap<>((Map<String, Object>) m);
+            } else {
+                args = Exchanges.jsonObject(ex);
+            }
+            for (String k : args.keySet()) {
+                if (HOST_PATHS.containsKey(k)) {
+                    throw PyroException.invalid("argument '" + k + "' would name a path on the server's host: "
+                            + (k.equals("output_path") ? "download with GET /v1/workspaces/{workspace_id}/export instead."
+                                    : k.equals("secret_files") ? "send the values in secrets instead."
+                                            : "upload the tree as a tar body with ?upload=" + k + " instead."));
+                }
+            }
+            if (uploadArg != null) {
+                upload = uploads.save(ex.getRequestBody(), ct);
+                args.put(uploadArg, upload.toString());
+            }
+            long t0 = System.nanoTime();
+            JsonRecord record = tool.invoke(pyro.get(), args);
+            metrics.operation(name, (System.nanoTime() - t0) / 1_000_000);
+            Exchanges.sendJson(ex, 200, record.toMap());
+        } finally {
+            if (upload != null) {
+                Files.deleteIfExists(upload);
+            }
+        }
     }
 
     private static void sendQuietly(HttpExchange ex, int status, Map<String, Object> body) {

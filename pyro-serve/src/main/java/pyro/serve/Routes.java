@@ -23,6 +23,9 @@ final class Routes {
         r.add(Route.handler("GET", "/metrics", "metrics", "Prometheus text: VMs by state, requests by route and status, latencies."));
         r.add(Route.handler("GET", "/openapi.json", "openapi", "This API's OpenAPI 3.1 document."));
         r.add(Route.handler("GET", "/v1/doctor", "doctor", "The host report of `pyro doctor --json`."));
+        r.add(Route.handler("POST", "/v1/tools/{tool}", "tool", "Any operation by its MCP tool name, its MCP "
+                + "arguments as the JSON body (host paths refused; a seed or sync tree as a tar body with "
+                + "?upload=seed_path|source_path&arguments=JSON): what pyro mcp serve sends with PYRO_URL."));
         // one-shot runs and environments
         r.add(Route.tool("POST", "/v1/run", "vm_run"));
         r.add(Route.tool("GET", "/v1/environments", "vm_list_environments"));
