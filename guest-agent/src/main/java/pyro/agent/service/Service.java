@@ -668,11 +668,15 @@ final class Service {
         int slowAttempts = 0;
         try (AutoCloseable armed = probe.arm(this::wakeUp)) {
             while (true) {
+                boolean over;
+                String probeError;
                 synchronized (this) {
-                    if (stopping || ended) {
-                        afterEarlyEnd(lastError);
-                        return;
-                    }
+                    over = stopping || ended;
+                    probeError = lastError;
+                }
+                if (over) {
+                    afterEarlyEnd(probeError); // not under the lock: the stop it may wait for needs it
+                    return;
                 }
                 wake.drainPermits();
                 long remaining = (deadline - System.nanoTime()) / 1_000_000;
