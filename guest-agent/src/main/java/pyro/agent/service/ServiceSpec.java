@@ -2,6 +2,7 @@ package pyro.agent.service;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -198,6 +199,27 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
             }
         }
         return null;
+    }
+
+    /**
+     * The part of a spec that a service's record shows and keeps: from {@link #recorded()}, or read back from
+     * a record an earlier agent process left, which has no spec behind it any more.
+     */
+    record Recorded(List<String> command, String cwd, Map<String, Object> readiness, String restart, int maxRestarts,
+            List<String> after) {
+        Recorded {
+            readiness = Collections.unmodifiableMap(new LinkedHashMap<>(readiness));
+        }
+
+        /** The names this service starts after. */
+        List<String> afterNames() {
+            return after.stream().map(a -> a.substring(0, a.indexOf(':') < 0 ? a.length() : a.indexOf(':'))).toList();
+        }
+    }
+
+    Recorded recorded() {
+        return new Recorded(argv, cwd.toString(), readinessRecord(), restart, maxRestarts,
+                after.stream().map(ServicePolicy.Dependency::wire).toList());
     }
 
     /** The record's {@code readiness} object (without attempts and last_error). */
