@@ -182,7 +182,8 @@ class Pyro:
 
     def url(self, path: str, query: Optional[Mapping[str, Any]] = None) -> str:
         """The full URL of a request (what the client would send)."""
-        return self.base_url + self._target(path, query)
+        scheme, netloc = urllib.parse.urlsplit(self.base_url)[:2]
+        return f"{scheme}://{netloc}" + self._target(path, query)
 
     def _target(self, path: str, query: Optional[Mapping[str, Any]]) -> str:
         qs = query_string(query) if query else ""
