@@ -10,7 +10,7 @@ import tarfile
 import tempfile
 import uuid
 from dataclasses import dataclass
-from typing import IO, BinaryIO, Optional
+from typing import IO, Optional, Union
 
 from .errors import PyroError, UnsafeArchiveError, invalid
 
@@ -22,7 +22,7 @@ GZIP = "application/gzip"
 class Upload:
     """An upload body: an open binary file positioned at 0, its size, and its Content-Type."""
 
-    body: BinaryIO
+    body: IO[bytes]
     size: int
     content_type: str
 
@@ -49,7 +49,7 @@ def _neutral(info: tarfile.TarInfo) -> Optional[tarfile.TarInfo]:
     return info
 
 
-def make_upload(path: str, what: str) -> Upload:
+def make_upload(path: Union[str, "os.PathLike[str]"], what: str) -> Upload:
     """A folder as an uncompressed tar of its contents (members relative to it), or a .tar/.tar.gz as is.
 
     The tar is written to an anonymous temporary file, so a large folder is not held in memory.
@@ -179,7 +179,7 @@ def extract_tar(source: IO[bytes], dest: str) -> int:
         raise PyroError("invalid_archive", f"the exported archive could not be read: {e}.", None) from None
 
 
-def _write_members(members: list[tarfile.TarInfo], spool: BinaryIO, offsets: dict[int, tuple[int, int]],
+def _write_members(members: list[tarfile.TarInfo], spool: IO[bytes], offsets: dict[int, tuple[int, int]],
                    dest: str) -> int:
     os.mkdir(dest, 0o755)
     root = os.path.realpath(dest)
@@ -238,7 +238,7 @@ def _clear_for(target: str, m: tarfile.TarInfo) -> None:
         os.unlink(target)
 
 
-def _copy_n(src: BinaryIO, dst: BinaryIO, n: int) -> None:
+def _copy_n(src: IO[bytes], dst: IO[bytes], n: int) -> None:
     while n > 0:
         chunk = src.read(min(n, 1 << 20))
         if not chunk:
@@ -253,7 +253,7 @@ def staging_path(output_path: str) -> str:
     return os.path.join(folder, f".{base}.pyro-{uuid.uuid4().hex[:12]}.part")
 
 
-def check_output_path(output_path: str) -> str:
+def check_output_path(output_path: Union[str, "os.PathLike[str]"]) -> str:
     """The absolute output path: its folder must exist; an existing folder there is refused (as the server does)."""
     if not isinstance(output_path, (str, os.PathLike)):
         raise invalid(f"output_path must be a path (str or os.PathLike), not {type(output_path).__name__}.")

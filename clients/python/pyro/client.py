@@ -11,7 +11,7 @@ import ssl
 import tempfile
 import time
 import urllib.parse
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from . import _archive
 from .errors import (ConnectionFailedError, InvalidInputError, PyroError, PyroTimeoutError, error_for, invalid)
@@ -399,9 +399,10 @@ class Pyro:
             if resp.status >= 400:
                 raise self._error(resp.status, self._read(resp, "GET", ws_path), "GET", ws_path)
             try:
-                record = json.loads(resp.getheader("Pyro-Result") or "{}")
+                parsed = json.loads(resp.getheader("Pyro-Result") or "{}")
             except json.JSONDecodeError:
-                record = {}
+                parsed = {}
+            record: Record = parsed if isinstance(parsed, dict) else {}
             artifact = resp.getheader("Pyro-Artifact-Type") or record.get("artifact_type") or ""
             ctype = (resp.getheader("Content-Type") or "").split(";")[0].strip().lower()
             staging = _archive.staging_path(out)
@@ -432,9 +433,9 @@ class Pyro:
         record.setdefault("artifact_type", artifact)
         return record
 
-    def _stream(self, action, method: str, path: str):  # type: ignore[no-untyped-def]
+    def _stream(self, action: Callable[[], object], method: str, path: str) -> None:
         try:
-            return action()
+            action()
         except (socket.timeout, TimeoutError):
             raise PyroTimeoutError("timeout", f"{method} {path}: the download stalled.", None) from None
         except http.client.HTTPException as e:

@@ -9,7 +9,7 @@ with ``status`` None; a server that cannot be reached is ``ConnectionFailedError
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 
 class PyroError(Exception):
@@ -32,7 +32,7 @@ class PyroError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, status={self.status!r})"
 
-    def __reduce__(self):  # keeps the three fields through pickling (multiprocessing, etc.)
+    def __reduce__(self) -> tuple[Any, tuple[str, str, Optional[int]]]:  # keeps the three fields through pickling (multiprocessing, etc.)
         return (type(self)._rebuild, (self.code, self.message, self.status))
 
     @classmethod
