@@ -190,9 +190,11 @@ class Pyro:
         return self._prefix + path + ("?" + qs if qs else "")
 
     def _connect(self, timeout: float) -> http.client.HTTPConnection:
+        # 1 MiB blocks: uploads of seeds and sync pushes go out in far fewer writes than the 8 KiB default
         if self._https:
-            return http.client.HTTPSConnection(self._host, self._port, timeout=timeout, context=self._ssl)
-        return http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+            return http.client.HTTPSConnection(self._host, self._port, timeout=timeout, context=self._ssl,
+                                               blocksize=1 << 20)
+        return http.client.HTTPConnection(self._host, self._port, timeout=timeout, blocksize=1 << 20)
 
     def _send(self, method: str, path: str, *, query: Optional[Mapping[str, Any]] = None,
               json_body: Optional[Mapping[str, Any]] = None, upload: Optional[_archive.Upload] = None,
