@@ -198,12 +198,16 @@ class Pyro:
 
     def _send(self, method: str, path: str, *, query: Optional[Mapping[str, Any]] = None,
               json_body: Optional[Mapping[str, Any]] = None, upload: Optional[_archive.Upload] = None,
-              extra_seconds: float = 0) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+              extra_seconds: float = 0, upload_args: Optional[Mapping[str, Any]] = None
+              ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         """Sends one request; returns the open connection and its response (status not yet checked)."""
         timeout = self.timeout + max(0.0, extra_seconds)
         headers = {"Authorization": "Bearer " + self._token, "Accept": "application/json", "User-Agent": USER_AGENT}
         body: Any = None
         if upload is not None:
+            if upload_args:
+                # an upload's other arguments (secrets among them) travel in a header, never in the URL
+                headers["Pyro-Arguments"] = json.dumps(_compact(upload_args))
             headers["Content-Type"] = upload.content_type
             headers["Content-Length"] = str(upload.size)
             body = upload.body
@@ -234,9 +238,9 @@ class Pyro:
 
     def _call(self, method: str, path: str, *, query: Optional[Mapping[str, Any]] = None,
               json_body: Optional[Mapping[str, Any]] = None, upload: Optional[_archive.Upload] = None,
-              extra_seconds: float = 0) -> Record:
+              extra_seconds: float = 0, upload_args: Optional[Mapping[str, Any]] = None) -> Record:
         conn, resp = self._send(method, path, query=query, json_body=json_body, upload=upload,
-                                extra_seconds=extra_seconds)
+                                extra_seconds=extra_seconds, upload_args=upload_args)
         try:
             data = self._read(resp, method, path)
             if resp.status >= 400:
@@ -327,14 +331,9 @@ class Pyro:
         secret_map = _str_map("secrets", secrets)
         if seed_path is None:
             return self._call("POST", "/v1/workspaces", json_body={**args, "secrets": secret_map})
-        if secret_map:
-            # the tar upload's other arguments travel in the query string, where the server takes no objects
-            raise invalid("secrets cannot be given together with seed_path: pyro serve takes a seed upload's "
-                          "other arguments in the query string, which carries no objects. Create the workspace "
-                          "with secrets and push the files with push_workspace_sync, or leave secrets out.")
         upload = _archive.make_upload(seed_path, "seed_path")
         try:
-            return self._call("POST", "/v1/workspaces", query=args, upload=upload)
+            return self._call("POST", "/v1/workspaces", upload=upload, upload_args={**args, "secrets": secret_map})
         finally:
             upload.close()
 

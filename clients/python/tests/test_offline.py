@@ -147,8 +147,6 @@ class ArgumentCheckTest(unittest.TestCase):
             plain = os.path.join(d, "notes.txt")
             open(plain, "w").close()
             self.refused(lambda: p.push_workspace_sync("ws-1", plain), "not a .tar, .tar.gz or .tgz")
-            self.refused(lambda: p.create_workspace("debian:12", seed_path=d, secrets={"A": "b"}),
-                         "secrets cannot be given together with seed_path")
             self.refused(lambda: p.export_workspace("ws-1", "out", d), "is an existing folder")
             self.refused(lambda: p.export_workspace("ws-1", "out", os.path.join(d, "no", "such")), "does not exist")
 
@@ -392,18 +390,20 @@ class WireTest(unittest.TestCase):
         self.assertEqual({"service_name": "web", "command": "serve", "ready_tcp": 8000, "publish": ["8000"]},
                          json.loads(self.last()["body"]))
 
-    def test_seed_folders_upload_as_a_tar_with_the_arguments_in_the_query(self) -> None:
+    def test_seed_folders_upload_as_a_tar_with_the_arguments_in_a_header(self) -> None:
         with tempfile.TemporaryDirectory() as d:
             with open(os.path.join(d, "README.md"), "w") as f:
                 f.write("# seeded\n")
             Fake.replies.append(reply(201, {"workspace_id": "ws-1"}))
-            r = self.p.create_workspace("debian:12", seed_path=d, name="w", network_policy="egress")
+            r = self.p.create_workspace("debian:12", seed_path=d, name="w", network_policy="egress",
+                                        secrets={"API_TOKEN": "s3cret-value"})
         self.assertEqual("ws-1", r["workspace_id"])
         req = self.last()
         url = urllib.parse.urlsplit(req["path"])
-        self.assertEqual("/v1/workspaces", url.path)
-        self.assertEqual({"environment": ["debian:12"], "name": ["w"], "vcpu_count": ["1"], "mem_mib": ["1024"],
-                          "ttl_seconds": ["600"], "network_policy": ["egress"]}, urllib.parse.parse_qs(url.query))
+        self.assertEqual(("/v1/workspaces", ""), (url.path, url.query), "nothing, secrets least of all, in the URL")
+        self.assertEqual({"environment": "debian:12", "name": "w", "vcpu_count": 1, "mem_mib": 1024,
+                          "ttl_seconds": 600, "network_policy": "egress", "secrets": {"API_TOKEN": "s3cret-value"}},
+                         json.loads(req["headers"]["Pyro-Arguments"]))
         self.assertEqual("application/x-tar", req["headers"]["Content-Type"])
         with tarfile.open(fileobj=io.BytesIO(req["body"])) as t:
             self.assertEqual(["README.md"], t.getnames())

@@ -60,6 +60,7 @@ class ServeHostProcessTest {
         Map<String, Object> created = json(r);
         ws = (String) created.get("workspace_id");
         assertEquals("started", created.get("state"), r.body());
+        assertTrue(r.body().contains("\"upload\"") && !r.body().contains("/scratch/"), "no scratch path leaks: " + r.body());
     }
 
     @AfterAll
@@ -121,7 +122,7 @@ class ServeHostProcessTest {
 
     @Test
     void unknownRoutesAndMethodsGetTheErrorRecord() {
-        assertError(get("/v1/nothing"), 404, "not_found", "no route GET /v1/nothing");
+        assertError(get("/v1/nothing"), 404, "no_route", "no route GET /v1/nothing");
         HttpResponse<String> r = send("PUT", "/v1/workspaces", null, null, TOKEN);
         assertError(r, 405, "method_not_allowed", "PUT");
         assertEquals("POST, GET", r.headers().firstValue("Allow").orElse(""));
@@ -144,6 +145,8 @@ class ServeHostProcessTest {
         assertError(send("POST", "/v1/workspaces/" + ws + "/exec", "application/json", big, TOKEN), 413, "too_large", "over");
         assertError(send("POST", "/v1/workspaces/" + ws + "/sync", "application/x-tar", new byte[(1 << 20) + 10], TOKEN), 413,
                 "too_large", "--max-upload-bytes");
+        assertError(send("POST", "/v1/workspaces/ws-000000000000/sync", "application/x-tar", new byte[(1 << 20) + 10], TOKEN),
+                404, "not_found", "ws-000000000000");
         assertEquals(before, ((List<?>) json(get("/v1/workspaces")).get("workspaces")).size());
     }
 

@@ -70,8 +70,10 @@ final class Api implements HttpHandler {
             Routes.Match m = Routes.find(routes, method, ex.getRequestURI().getRawPath());
             if (m.route() == null) {
                 if (m.allowed().isEmpty()) {
-                    throw PyroException.notFound("no route " + method + " " + ex.getRequestURI().getRawPath()
-                            + ": GET /openapi.json lists every route.");
+                    status = 404; // its own code: a wrong base URL is not a missing workspace
+                    Exchanges.sendJson(ex, 404, Exchanges.error("no_route", "no route " + method + " "
+                            + ex.getRequestURI().getRawPath() + ": GET /openapi.json lists every route."));
+                    return;
                 }
                 ex.getResponseHeaders().set("Allow", String.join(", ", m.allowed()));
                 status = 405;
@@ -131,8 +133,11 @@ final class Api implements HttpHandler {
             Map<String, Object> body;
             String ct = Exchanges.contentType(ex);
             if (hasBody && route.upload() != null && Uploads.isTar(ct)) {
+                body = Exchanges.headerArguments(ex); // secrets and other objects: never in a URL
+                if (pathArgs.containsKey("workspace_id")) {
+                    pyro.get().statusWorkspace(pathArgs.get("workspace_id")); // a 404 before the body is read
+                }
                 upload = uploads.save(ex.getRequestBody(), ct);
-                body = new LinkedHashMap<>();
             } else {
                 body = hasBody ? Exchanges.jsonObject(ex) : Map.of();
             }
@@ -151,7 +156,8 @@ final class Api implements HttpHandler {
             JsonRecord record = tool.invoke(pyro.get(), args);
             metrics.operation(route.operation(), (System.nanoTime() - t0) / 1_000_000);
             int status = route.method().equals("POST") && OpenApi.created(route) ? 201 : 200;
-            Exchanges.sendJson(ex, status, record.toMap());
+            Map<String, Object> body2 = record.toMap();
+            Exchanges.sendJson(ex, status, upload == null ? body2 : Uploads.named(body2, upload));
             return status;
         } finally {
             if (upload != null) {
@@ -249,7 +255,7 @@ final class Api implements HttpHandler {
             long t0 = System.nanoTime();
             JsonRecord record = tool.invoke(pyro.get(), args);
             metrics.operation(name, (System.nanoTime() - t0) / 1_000_000);
-            Exchanges.sendJson(ex, 200, record.toMap());
+            Exchanges.sendJson(ex, 200, upload == null ? record.toMap() : Uploads.named(record.toMap(), upload));
         } finally {
             if (upload != null) {
                 Files.deleteIfExists(upload);

@@ -61,7 +61,8 @@ final class Arguments {
                 case "false", "0" -> false;
                 default -> throw PyroException.invalid("query parameter '" + name + "' must be true or false, got '" + v + "'.");
             };
-            case OBJECT -> throw PyroException.invalid("argument '" + name + "' is an object: send it in a JSON body.");
+            case OBJECT -> throw PyroException.invalid("argument '" + name + "' is an object: send it in a JSON body "
+                    + "(with a tar upload, in the Pyro-Arguments header as a JSON object).");
             default -> v;
         };
     }

@@ -113,6 +113,30 @@ final class Exchanges {
         return out;
     }
 
+    /**
+     * An upload's other arguments: the {@code Pyro-Arguments} header as a JSON object (so secrets never
+     * travel in a URL, where logs and proxies keep them), or none.
+     */
+    static Map<String, Object> headerArguments(HttpExchange ex) {
+        String h = ex.getRequestHeaders().getFirst("Pyro-Arguments");
+        if (h == null || h.isBlank()) {
+            return new LinkedHashMap<>();
+        }
+        Object parsed;
+        try {
+            parsed = JSON.std.anyFrom(h);
+        } catch (IOException e) {
+            throw PyroException.invalid("the Pyro-Arguments header is not valid JSON: "
+                    + (e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("")));
+        }
+        if (!(parsed instanceof Map<?, ?> m)) {
+            throw PyroException.invalid("the Pyro-Arguments header must be a JSON object.");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(String.valueOf(k), v));
+        return out;
+    }
+
     static byte[] readBounded(InputStream in, int limit) throws IOException {
         byte[] b = in.readNBytes(limit + 1);
         if (b.length > limit) {

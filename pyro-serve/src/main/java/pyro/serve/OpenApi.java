@@ -32,7 +32,7 @@ final class OpenApi {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("400", "Invalid input: a malformed body, a wrong type, an unknown argument (code invalid_input).");
         m.put("401", "No token, or a wrong one (code unauthorized).");
-        m.put("404", "No such workspace, VM, shell, service, snapshot or route (code not_found).");
+        m.put("404", "No such workspace, VM, shell, service or snapshot (code not_found), or no such route (code no_route).");
         m.put("405", "The path exists but not with this method (code method_not_allowed; see Allow).");
         m.put("409", "A conflicting state, such as a name in use or too many active VMs (code conflict).");
         m.put("410", "The workspace outlived its TTL (code expired).");
@@ -111,7 +111,9 @@ final class OpenApi {
                 content.put("application/json", Map.of("schema", schema));
                 if (r.upload() != null) {
                     content.put("application/x-tar", Map.of("schema", Map.of("type", "string", "format", "binary"),
-                            "description", "The tree for " + r.upload() + "; the other arguments go in the query string."));
+                            "description", "The tree for " + r.upload() + " (a tar, or gzip for a .tar.gz); the other "
+                                    + "arguments (the JSON body's properties) go in the Pyro-Arguments header as one JSON "
+                                    + "object, or scalar ones in the query string."));
                 }
                 op.put("requestBody", Map.of("required", false, "content", content));
             } else {

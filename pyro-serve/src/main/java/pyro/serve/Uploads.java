@@ -54,6 +54,28 @@ final class Uploads {
         return file;
     }
 
+    /**
+     * The record with the scratch file's path (a seed's or sync's {@code source}) said as {@code "upload"}:
+     * the file is gone when the answer leaves, and its name means nothing to the client.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> named(Map<String, Object> record, Path upload) {
+        return (Map<String, Object>) replace(record, upload.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object replace(Object v, String path) {
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            ((Map<String, Object>) m).forEach((k, x) -> out.put(k, replace(x, path)));
+            return out;
+        }
+        if (v instanceof List<?> l) {
+            return l.stream().map(x -> replace(x, path)).toList();
+        }
+        return path.equals(v) ? "upload" : v;
+    }
+
     void export(HttpExchange ex, Pyro pyro, String workspaceId, Map<String, List<String>> query) throws IOException {
         String path = single(query, "path");
         if (path == null || path.isBlank()) {
@@ -75,7 +97,9 @@ final class Uploads {
         try {
             Path out = dir.resolve("out");
             ExportResult r = pyro.exportWorkspace(workspaceId, path, out, maxBytes);
-            ex.getResponseHeaders().set("Pyro-Result", Exchanges.COMPACT.asString(r.toMap()));
+            Map<String, Object> result = new java.util.LinkedHashMap<>(r.toMap());
+            result.put("output_path", null); // the scratch copy is gone; the client writes where it wants
+            ex.getResponseHeaders().set("Pyro-Result", Exchanges.COMPACT.asString(result));
             ex.getResponseHeaders().set("Pyro-Artifact-Type", r.artifactType());
             if (Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS)) {
                 ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
