@@ -1,17 +1,16 @@
 /**
  * pyro's core: the public SDK ({@link pyro.core.Pyro}), the records every face prints, the backend
- * SPI the VM backends implement, and the framed host-agent protocol shared with the guest agent.
+ * SPI the VM backends implement, the managers and the per-VM supervisor. The host-agent protocol, the
+ * tar rules and the error codes are {@code pyro.protocol}'s, required transitively.
  */
 module pyro.core {
-    requires transitive com.fasterxml.jackson.jr.ob;
+    requires transitive pyro.protocol;
     // java-diff-utils (made a named module by difflib/): Myers' diff for workspace patches
     requires io.github.javadiffutils;
 
     exports pyro.core;
     exports pyro.core.model;
     exports pyro.core.spi;
-    exports pyro.core.protocol;
-    exports pyro.core.archive;
     exports pyro.core.internal to pyro.kvm;
 
     uses pyro.core.spi.BackendProvider;

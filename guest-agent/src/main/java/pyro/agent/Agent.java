@@ -12,14 +12,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import pyro.core.ErrorCode;
-import pyro.core.archive.ArchiveException;
-import pyro.core.protocol.Frame;
-import pyro.core.protocol.FrameCodec;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.ProtocolException;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.ErrorCode;
+import pyro.protocol.archive.ArchiveException;
+import pyro.protocol.Frame;
+import pyro.protocol.FrameCodec;
+import pyro.protocol.Messages;
+import pyro.protocol.ProtocolException;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 
 /**
  * The request loop. One reader (this thread) parses frames; each request runs on its own virtual thread;
@@ -27,7 +27,7 @@ import pyro.core.protocol.Request;
  * frames of an upload are routed to the request with the same id.
  */
 final class Agent {
-    static final String VERSION = pyro.core.protocol.Version.PYRO;
+    static final String VERSION = pyro.protocol.Version.PYRO;
 
     private volatile DataInputStream in;
     private volatile OutputStream out;
@@ -39,7 +39,7 @@ final class Agent {
     private final Workspace workspace;
     private final pyro.agent.shell.Shells shells;
     private final Map<Long, Upload> uploads = new ConcurrentHashMap<>();
-    private final Map<Long, pyro.core.protocol.ForwardWindow> windows = new ConcurrentHashMap<>();
+    private final Map<Long, pyro.protocol.ForwardWindow> windows = new ConcurrentHashMap<>();
 
     /**
      * @param guest true when running inside a guest ({@code --channel virtio:...}): shutdown powers off
@@ -209,7 +209,7 @@ final class Agent {
         } else if (request instanceof Request.PortConnect) {
             upload = Upload.windowed();
             uploads.put(id, upload);
-            windows.put(id, new pyro.core.protocol.ForwardWindow());
+            windows.put(id, new pyro.protocol.ForwardWindow());
         }
         Upload finalUpload = upload;
         Thread.ofVirtual().name("request-" + id + "-" + f.type()).start(() -> handle(id, request, finalUpload));

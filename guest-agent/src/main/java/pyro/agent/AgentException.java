@@ -1,6 +1,6 @@
 package pyro.agent;
 
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 
 /** A request failed in a documented way; becomes an {@code error} reply with this code and message. */
 final class AgentException extends Exception {

@@ -3,7 +3,7 @@ package pyro.agent;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Arrays;
-import pyro.core.protocol.Messages;
+import pyro.protocol.Messages;
 
 /** An output stream that sends what is written as {@code data} frames of at most {@link #CHUNK} bytes. */
 final class ChunkedOutput extends OutputStream {

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import pyro.agent.cgroup.Cgroup;
 import pyro.agent.cgroup.Cgroups;
-import pyro.core.protocol.Reply;
+import pyro.protocol.Reply;
 
 /**
  * Runs one command: its own session and process group (via {@code setsid} when present), stdin from

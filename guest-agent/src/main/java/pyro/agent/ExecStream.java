@@ -3,8 +3,8 @@ package pyro.agent;
 import java.io.IOException;
 import pyro.agent.secret.SecretFilter;
 import pyro.agent.secret.Secrets;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Request;
+import pyro.protocol.Messages;
+import pyro.protocol.Request;
 
 /**
  * A streamed exec's output on its way to the host: each read of stdout or stderr goes out as a

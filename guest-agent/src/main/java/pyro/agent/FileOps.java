@@ -24,9 +24,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import pyro.core.archive.TarWriter;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.archive.TarWriter;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 
 /**
  * The file tools' guest side: list, read and write files of /workspace by path, confined the way

@@ -24,14 +24,14 @@ import java.util.List;
 import java.util.Map;
 import pyro.agent.cgroup.Cgroups;
 import pyro.agent.service.Services;
-import pyro.core.archive.ArchivePaths;
-import pyro.core.archive.TarEntry;
-import pyro.core.archive.TarReader;
-import pyro.core.archive.TarWriter;
-import pyro.core.protocol.FrameCodec;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.archive.ArchivePaths;
+import pyro.protocol.archive.TarEntry;
+import pyro.protocol.archive.TarReader;
+import pyro.protocol.archive.TarWriter;
+import pyro.protocol.FrameCodec;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 
 /**
  * The guest agent's entry point.

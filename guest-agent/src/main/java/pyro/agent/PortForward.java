@@ -9,10 +9,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
-import pyro.core.protocol.ForwardWindow;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.ForwardWindow;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 
 /**
  * The guest end of a published port: one connection to a port on the guest's loopback per

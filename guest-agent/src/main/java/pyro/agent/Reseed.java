@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 
 /**
  * Makes a guest restored from a memory snapshot its own machine: every restore starts with the same

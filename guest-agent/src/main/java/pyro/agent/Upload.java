@@ -5,8 +5,8 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import pyro.core.protocol.Frame;
-import pyro.core.protocol.Messages;
+import pyro.protocol.Frame;
+import pyro.protocol.Messages;
 
 /**
  * The {@code data} frames of one in-progress upload, routed here by request id and read as a stream that

@@ -15,11 +15,11 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import pyro.core.archive.SafeExtractor;
-import pyro.core.archive.TarWriter;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.archive.SafeExtractor;
+import pyro.protocol.archive.TarWriter;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 
 /**
  * File operations on the workspace root: import (safe, all-or-nothing tar extraction), export (tar of a
@@ -30,7 +30,7 @@ import pyro.core.protocol.Request;
  * inside the root, or paths relative to the root.
  */
 final class Workspace {
-    static final String GUEST_ROOT = pyro.core.protocol.Guest.WORKSPACE;
+    static final String GUEST_ROOT = pyro.protocol.Guest.WORKSPACE;
     static final String STAGING_NAME = ".pyro-staging";
 
     private final Path root;

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import pyro.core.archive.TarEntry;
-import pyro.core.archive.TarReader;
-import pyro.core.archive.TarWriter;
+import pyro.protocol.archive.TarEntry;
+import pyro.protocol.archive.TarReader;
+import pyro.protocol.archive.TarWriter;
 
 /** The real agent as a separate JVM on a temp workspace root, driven over the framed protocol on stdio. */
 class AgentHostProcessTest {

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 /**
  * The module path for the agent's own JVM in tests: the jars (or class folders) of pyro.agent and of
  * every module it reads, transitively, as this JVM resolved them. Derived from the module graph, so
- * a library that pyro.core starts to require is on it without anyone listing it (a fixed list of
+ * a library that pyro.protocol starts to require is on it without anyone listing it (a fixed list of
  * classes once missed java-diff-utils, and the agent died before its hello).
  */
 public final class AgentModulePath {

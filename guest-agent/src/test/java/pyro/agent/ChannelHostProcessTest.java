@@ -18,8 +18,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import pyro.core.protocol.Frame;
-import pyro.core.protocol.FrameCodec;
+import pyro.protocol.Frame;
+import pyro.protocol.FrameCodec;
 
 /** The unix-socket channel and shutdown in host-process mode. */
 class ChannelHostProcessTest {

@@ -1,5 +1,6 @@
 package pyro.host;
 
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -19,15 +20,15 @@ class ArchitectureTest {
     @BeforeAll
     static void importAll() {
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .importPackages("pyro.core", "pyro.kvm", "pyro.cli", "pyro.mcp", "pyro.agent");
+                .importPackages("pyro.protocol", "pyro.core", "pyro.kvm", "pyro.cli", "pyro.mcp", "pyro.serve", "pyro.agent");
     }
 
     @Test
     void facesNeverTouchABackendOrCoreInternals() {
-        noClasses().that().resideInAnyPackage("pyro.cli..", "pyro.mcp..")
+        noClasses().that().resideInAnyPackage("pyro.cli..", "pyro.mcp..", "pyro.serve..")
                 .should().dependOnClassesThat().resideInAnyPackage("pyro.kvm..", "pyro.core.internal..",
                         "pyro.core.supervisor..")
-                .because("the CLI and MCP server are thin adapters over the Pyro SDK")
+                .because("the CLI, the MCP server and the HTTP server are thin adapters over the Pyro SDK")
                 .check(classes);
     }
 
@@ -35,21 +36,36 @@ class ArchitectureTest {
     void coreNeverDependsOnABackendOrAFace() {
         noClasses().that().resideInAnyPackage("pyro.core..")
                 .should().dependOnClassesThat().resideInAnyPackage("pyro.kvm..", "pyro.cli..", "pyro.mcp..",
-                        "pyro.agent..")
+                        "pyro.serve..", "pyro.agent..")
                 .because("backends plug in through pyro.core.spi")
                 .check(classes);
     }
 
     @Test
-    void theAgentDependsOnlyOnCoresProtocolAndArchivePackages() {
+    void theAgentDependsOnlyOnTheProtocolModule() {
         noClasses().that().resideInAPackage("pyro.agent..")
-                .should().dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
-                        "pyro.core classes other than the protocol, the archive code and ErrorCode",
-                        c -> c.getPackageName().startsWith("pyro.core")
-                                && !c.getPackageName().equals("pyro.core.protocol")
-                                && !c.getPackageName().equals("pyro.core.archive")
-                                && !c.getName().equals("pyro.core.ErrorCode")))
-                .because("the guest image carries only what the agent needs, and it never knows which face asked")
+                .should().dependOnClassesThat().resideInAnyPackage("pyro.core..", "pyro.kvm..", "pyro.cli..",
+                        "pyro.mcp..", "pyro.serve..")
+                .because("the guest image carries pyro.protocol alone, and the agent never knows which face asked")
+                .check(classes);
+    }
+
+    @Test
+    void theProtocolDependsOnNothingOfPyros() {
+        noClasses().that().resideInAPackage("pyro.protocol..")
+                .should().dependOnClassesThat().resideInAnyPackage("pyro.core..", "pyro.kvm..", "pyro.cli..",
+                        "pyro.mcp..", "pyro.serve..", "pyro.agent..")
+                .because("both sides of the channel build on it; it builds on neither")
+                .check(classes);
+    }
+
+    @Test
+    void noCyclesBetweenModulesNorInsideTheProtocol() {
+        slices().matching("pyro.(*)..").should().beFreeOfCycles()
+                .because("each module builds on the ones below it (protocol, core, kvm, then the faces)")
+                .check(classes);
+        slices().matching("pyro.protocol.(**)").should().beFreeOfCycles()
+                .because("the protocol's packages start without cycles (pyro.core's still have one: issue 20)")
                 .check(classes);
     }
 

@@ -7,11 +7,11 @@ import java.io.OutputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
-import pyro.core.protocol.Frame;
-import pyro.core.protocol.FrameCodec;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.Frame;
+import pyro.protocol.FrameCodec;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 
 /**
  * Stands in for a guest agent that a guest command replaced (guest commands run as root): says a

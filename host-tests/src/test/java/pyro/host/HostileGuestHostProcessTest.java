@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
 import pyro.core.WorkspaceOptions;

@@ -23,7 +23,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.NetworkPolicy;
 import pyro.core.Pyro;
 import pyro.core.PyroException;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import pyro.core.Pyro;
 import pyro.core.WorkspaceOptions;
-import pyro.core.archive.TarWriter;
+import pyro.protocol.archive.TarWriter;
 
 /**
  * A seeded workspace's baseline is made without hashing in the guest: the host hashes the seed it

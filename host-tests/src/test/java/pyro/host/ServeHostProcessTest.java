@@ -22,7 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import pyro.core.Pyro;
-import pyro.core.archive.TarWriter;
+import pyro.protocol.archive.TarWriter;
 import pyro.serve.Server;
 
 /**
@@ -284,7 +284,7 @@ class ServeHostProcessTest {
             assertEquals("x\n", Files.readString(out.resolve("y.txt")));
             pyro.core.PyroException e = org.junit.jupiter.api.Assertions.assertThrows(pyro.core.PyroException.class,
                     () -> remote.call("workspace_status", Map.of("workspace_id", "ws-000000000000")));
-            assertEquals(pyro.core.ErrorCode.NOT_FOUND, e.code());
+            assertEquals(pyro.protocol.ErrorCode.NOT_FOUND, e.code());
         } finally {
             remote.call("workspace_delete", Map.of("workspace_id", id));
         }

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.LogQuery;
 import pyro.core.Pyro;
 import pyro.core.PyroException;

@@ -15,9 +15,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import pyro.core.Pyro;
 import pyro.core.WorkspaceOptions;
-import pyro.core.protocol.FrameCodec;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Request;
+import pyro.protocol.FrameCodec;
+import pyro.protocol.Messages;
+import pyro.protocol.Request;
 
 /**
  * A client of a VM's supervisor that asks for megabytes of replies and never reads them (a stuck

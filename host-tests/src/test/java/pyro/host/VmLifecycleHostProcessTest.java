@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
 import pyro.core.internal.StateStore;

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.LogQuery;
 import pyro.core.WorkspaceOptions;
 import pyro.core.Pyro;

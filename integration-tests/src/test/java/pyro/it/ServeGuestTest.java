@@ -23,7 +23,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import pyro.core.archive.TarWriter;
+import pyro.protocol.archive.TarWriter;
 
 /**
  * The packaged {@code pyro serve}, as a process of its own, driven over plain HTTP as curl would:

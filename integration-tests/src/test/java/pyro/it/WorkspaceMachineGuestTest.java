@@ -12,7 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
 import pyro.core.WorkspaceOptions;

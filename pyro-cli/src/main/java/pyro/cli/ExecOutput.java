@@ -1,6 +1,6 @@
 package pyro.cli;
 
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.model.ExecResult;
 import pyro.core.model.JsonRecord;
 

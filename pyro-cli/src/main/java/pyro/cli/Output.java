@@ -2,7 +2,7 @@ package pyro.cli;
 
 import java.io.PrintStream;
 import picocli.CommandLine;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.PyroException;
 import pyro.core.model.JsonRecord;
 

@@ -1,5 +1,6 @@
 package pyro.core;
 
+import pyro.protocol.ErrorCode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,7 @@ import pyro.core.spi.ProgressSink;
  * }</pre>
  */
 public final class Pyro {
-    public static final String VERSION = pyro.core.protocol.Version.PYRO;
+    public static final String VERSION = pyro.protocol.Version.PYRO;
     public static final int DEFAULT_VCPUS = 1;
     public static final int DEFAULT_MEM_MIB = 1024;
     public static final long DEFAULT_TIMEOUT_SECONDS = 30;

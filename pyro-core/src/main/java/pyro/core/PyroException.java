@@ -1,5 +1,6 @@
 package pyro.core;
 
+import pyro.protocol.ErrorCode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

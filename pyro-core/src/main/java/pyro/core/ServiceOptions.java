@@ -3,7 +3,7 @@ package pyro.core;
 import java.util.List;
 import java.util.Map;
 import pyro.core.model.Readiness;
-import pyro.core.protocol.ServicePolicy;
+import pyro.protocol.ServicePolicy;
 
 /**
  * How to start a service, for {@link Pyro#startService(String, String, List, ServiceOptions)}: start from

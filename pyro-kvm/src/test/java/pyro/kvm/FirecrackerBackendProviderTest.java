@@ -10,7 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.Pyro;
 import pyro.core.PyroConfig;
 import pyro.core.PyroException;

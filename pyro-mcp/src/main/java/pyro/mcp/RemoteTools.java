@@ -19,10 +19,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.PyroException;
-import pyro.core.archive.SafeExtractor;
-import pyro.core.archive.TarWriter;
+import pyro.protocol.archive.SafeExtractor;
+import pyro.protocol.archive.TarWriter;
 import pyro.core.model.JsonRecord;
 
 /**

@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.PyroException;
 
 /** Reading requests and writing responses, with the bounds and the one error shape the API promises. */

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.UUID;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
-import pyro.core.archive.TarWriter;
+import pyro.protocol.archive.TarWriter;
 import pyro.core.model.ExportResult;
 
 /**

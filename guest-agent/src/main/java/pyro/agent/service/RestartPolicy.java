@@ -1,8 +1,8 @@
 package pyro.agent.service;
 
 import java.util.Map;
-import pyro.core.protocol.ServicePolicy;
-import pyro.core.protocol.ServiceState;
+import pyro.protocol.ServicePolicy;
+import pyro.protocol.ServiceState;
 
 /**
  * The restart policy of one service as its runs end: whether a run that ended is run again

@@ -1,6 +1,6 @@
 package pyro.agent.service;
 
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 
 /** A service request failed in a documented way; becomes an {@code error} reply with this code. */
 final class ServiceException extends Exception {

@@ -6,7 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
-import pyro.core.protocol.ServiceState;
+import pyro.protocol.ServiceState;
 
 /**
  * The lock of one service and what it guards: the record's {@link ServiceStatus}, the flags of the run in

@@ -1,7 +1,7 @@
 package pyro.agent.service;
 
 import java.util.function.Function;
-import pyro.core.protocol.ServicePolicy;
+import pyro.protocol.ServicePolicy;
 
 /**
  * The life of one started service, on its own virtual thread: it waits for the services named in

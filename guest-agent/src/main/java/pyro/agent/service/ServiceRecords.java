@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import pyro.agent.cgroup.Cgroups;
-import pyro.core.protocol.ServicePolicy;
-import pyro.core.protocol.ServiceState;
+import pyro.protocol.ServicePolicy;
+import pyro.protocol.ServiceState;
 
 /**
  * One service's {@code service.json}: written atomically on every change, and read back by a later agent

@@ -7,9 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import pyro.core.protocol.Probes;
-import pyro.core.protocol.Request;
-import pyro.core.protocol.ServicePolicy;
+import pyro.protocol.Probes;
+import pyro.protocol.Request;
+import pyro.protocol.ServicePolicy;
 
 /**
  * A validated {@code service_start} request. Everything is checked here, before anything is spawned, so
@@ -17,7 +17,7 @@ import pyro.core.protocol.ServicePolicy;
  */
 record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String> env, Probe probe,
         long timeoutMs, long intervalMs, String restart, int maxRestarts, List<ServicePolicy.Dependency> after) {
-    static final String GUEST_ROOT = pyro.core.protocol.Guest.WORKSPACE;
+    static final String GUEST_ROOT = pyro.protocol.Guest.WORKSPACE;
     static final long DEFAULT_TIMEOUT_MS = 30_000;
     static final long DEFAULT_INTERVAL_MS = 500;
     static final long MAX_TIMEOUT_MS = 3_600_000;

@@ -9,8 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import pyro.core.protocol.ServicePolicy;
-import pyro.core.protocol.ServiceState;
+import pyro.protocol.ServicePolicy;
+import pyro.protocol.ServiceState;
 
 /**
  * The state machine of one service's record: its {@link ServiceState} and every field the record shows

@@ -11,11 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import pyro.agent.cgroup.Cgroups;
-import pyro.core.ErrorCode;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
-import pyro.core.protocol.ServicePolicy;
+import pyro.protocol.ErrorCode;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
+import pyro.protocol.ServicePolicy;
 
 /**
  * Workspace services: long-lived processes with readiness probes, started, listed, read and stopped by
@@ -25,7 +25,7 @@ import pyro.core.protocol.ServicePolicy;
  * is gone are marked failed.
  */
 public final class Services {
-    public static final Path DEFAULT_ROOT = Path.of(pyro.core.protocol.Guest.SERVICE_ROOT);
+    public static final Path DEFAULT_ROOT = Path.of(pyro.protocol.Guest.SERVICE_ROOT);
     private static volatile Services instance;
 
     private final Path root;

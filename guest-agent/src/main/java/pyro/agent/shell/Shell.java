@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import pyro.agent.cgroup.Cgroup;
 import pyro.agent.cgroup.Cgroups;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 
 /**
  * One interactive shell on a PTY. The agent holds the master (non-blocking); a platform thread pumps

@@ -1,6 +1,6 @@
 package pyro.agent.shell;
 
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 
 /** A shell request failed in a documented way: becomes an {@code error} reply with this code. */
 final class ShellException extends Exception {

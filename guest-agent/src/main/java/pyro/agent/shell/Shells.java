@@ -14,10 +14,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import pyro.agent.cgroup.Cgroups;
-import pyro.core.ErrorCode;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.ErrorCode;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 
 /**
  * The agent's interactive PTY shells: {@code shell_open, shell_read, shell_write, shell_signal,
@@ -25,7 +25,7 @@ import pyro.core.protocol.Request;
  * answers with a reply header, an {@code error} one included, so the agent's dispatcher only routes.
  */
 public final class Shells {
-    static final String GUEST_ROOT = pyro.core.protocol.Guest.WORKSPACE;
+    static final String GUEST_ROOT = pyro.protocol.Guest.WORKSPACE;
     static final int MAX_ACTIVE = 64;
     static final int MAX_CLOSED_KEPT = 256;
     static final int MAX_INPUT_BYTES = 1024 * 1024;

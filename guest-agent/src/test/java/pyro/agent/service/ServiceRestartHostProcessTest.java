@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import pyro.core.protocol.Frame;
+import pyro.protocol.Frame;
 
 /** Service records and logs outlive the agent process: a second agent on the same service root sees them. */
 class ServiceRestartHostProcessTest {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import pyro.core.protocol.Frame;
+import pyro.protocol.Frame;
 
 /**
  * Restart policies and start order against the real agent in its own JVM: on-failure with growing

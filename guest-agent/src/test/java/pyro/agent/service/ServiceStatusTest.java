@@ -11,7 +11,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import pyro.core.protocol.ServiceState;
+import pyro.protocol.ServiceState;
 
 /** The record's state machine on its own: which moves are legal, and that every event keeps to them. */
 class ServiceStatusTest {

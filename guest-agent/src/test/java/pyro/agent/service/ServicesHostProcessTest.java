@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import pyro.core.protocol.Frame;
+import pyro.protocol.Frame;
 
 /**
  * Workspace services against the real agent in its own JVM (workspace and service roots in a temp dir):

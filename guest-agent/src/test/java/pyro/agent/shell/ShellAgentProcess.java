@@ -17,8 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import pyro.core.protocol.Frame;
-import pyro.core.protocol.FrameCodec;
+import pyro.protocol.Frame;
+import pyro.protocol.FrameCodec;
 
 /**
  * Test harness: the real agent in its own JVM ({@code --channel stdio}) with native access enabled for

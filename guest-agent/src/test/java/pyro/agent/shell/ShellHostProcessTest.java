@@ -27,7 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import pyro.core.protocol.Frame;
+import pyro.protocol.Frame;
 
 /** Interactive PTY shells through the real agent, run as a separate JVM on a temp workspace root. */
 class ShellHostProcessTest {

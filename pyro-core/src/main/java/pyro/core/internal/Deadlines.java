@@ -1,8 +1,8 @@
 package pyro.core.internal;
 
 import java.time.Duration;
-import pyro.core.protocol.Request;
-import pyro.core.protocol.ServicePolicy;
+import pyro.protocol.Request;
+import pyro.protocol.ServicePolicy;
 
 /**
  * How long the host waits for each request before it gives up on the guest. A call's own limit

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.PyroException;
 import pyro.core.ServiceOptions;
 import pyro.core.model.Readiness;
@@ -13,11 +13,11 @@ import pyro.core.model.ServiceCounts;
 import pyro.core.model.ServiceInfo;
 import pyro.core.model.ServiceList;
 import pyro.core.model.ServiceLogs;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
-import pyro.core.protocol.ServicePolicy;
-import pyro.core.protocol.ServiceState;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
+import pyro.protocol.ServicePolicy;
+import pyro.protocol.ServiceState;
 
 /**
  * Workspace services. The agent runs them, probes their readiness and keeps their records and logs
@@ -160,7 +160,7 @@ public final class ServiceManager {
         if (p.intervalMs() < 10 || p.intervalMs() > 60_000) {
             throw PyroException.invalid("readiness interval " + p.intervalMs() + " ms is out of range: use 10 to 60000.");
         }
-        String problem = pyro.core.protocol.Probes.problem(p.toRequest());
+        String problem = pyro.protocol.Probes.problem(p.toRequest());
         if (problem != null) {
             throw PyroException.invalid(problem);
         }

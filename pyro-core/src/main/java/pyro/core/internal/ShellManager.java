@@ -7,9 +7,9 @@ import pyro.core.PyroException;
 import pyro.core.model.ShellAck;
 import pyro.core.model.ShellInfo;
 import pyro.core.model.ShellRead;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 
 /** Interactive PTY shells: the agent owns the PTY and an append-only output buffer per shell. */
 public final class ShellManager {

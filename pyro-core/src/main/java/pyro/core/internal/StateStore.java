@@ -101,7 +101,7 @@ public final class StateStore {
         private final Path file;
 
         CorruptRecord(String id, Path file, String what) {
-            super(pyro.core.ErrorCode.GUEST_FAILURE, "the record " + file + " " + what + ": '" + id
+            super(pyro.protocol.ErrorCode.GUEST_FAILURE, "the record " + file + " " + what + ": '" + id
                     + "' cannot be used; 'pyro workspace delete " + id + "' (or 'pyro vm delete') stops its VM and "
                     + "removes it.");
             this.id = id;

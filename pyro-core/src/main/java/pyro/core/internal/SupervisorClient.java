@@ -12,14 +12,14 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.PyroException;
-import pyro.core.protocol.Frame;
-import pyro.core.protocol.FrameCodec;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.ProtocolException;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.Frame;
+import pyro.protocol.FrameCodec;
+import pyro.protocol.Messages;
+import pyro.protocol.ProtocolException;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 
 /**
  * A client connection to a VM's supervisor socket. Requests other than the supervisor's own

@@ -227,7 +227,7 @@ public final class UnifiedPatch {
     public static String apply(FilePatch fp, String text) {
         String name = fp.path();
         if (fp.oldPath() == null && text != null) {
-            throw new PyroException(pyro.core.ErrorCode.CONFLICT, "the patch creates " + name + ", which already exists.");
+            throw new PyroException(pyro.protocol.ErrorCode.CONFLICT, "the patch creates " + name + ", which already exists.");
         }
         if (fp.oldPath() != null && text == null) {
             throw PyroException.notFound("the patch changes " + fp.oldPath() + ", which does not exist in the workspace.");
@@ -254,7 +254,7 @@ public final class UnifiedPatch {
             }
             int at = find(lines, h.oldLines(), want, floor);
             if (at < 0) {
-                throw new PyroException(pyro.core.ErrorCode.CONFLICT, "hunk " + hunkNo + " of " + name + " ('" + h.header()
+                throw new PyroException(pyro.protocol.ErrorCode.CONFLICT, "hunk " + hunkNo + " of " + name + " ('" + h.header()
                         + "') does not apply: " + mismatch(lines, h.oldLines(), want) + "; nothing was changed.");
             }
             for (int k = 0; k < h.oldLines().size(); k++) {
@@ -273,7 +273,7 @@ public final class UnifiedPatch {
         }
         if (fp.newPath() == null) {
             if (!lines.isEmpty()) {
-                throw new PyroException(pyro.core.ErrorCode.CONFLICT, "the patch deletes " + name
+                throw new PyroException(pyro.protocol.ErrorCode.CONFLICT, "the patch deletes " + name
                         + " but it has lines the patch does not remove; nothing was changed.");
             }
             return null;

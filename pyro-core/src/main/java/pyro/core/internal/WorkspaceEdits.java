@@ -6,13 +6,13 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.PyroException;
 import pyro.core.model.FileContent;
 import pyro.core.model.FileListing;
 import pyro.core.model.FileWriteResult;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 
 /**
  * The file tools: list, read and write /workspace files by path, and apply a unified diff, all or
@@ -177,7 +177,7 @@ public final class WorkspaceEdits {
             throw PyroException.invalid("a " + what + " is required.");
         }
         String guest = WorkspacePaths.guestPath(path, what);
-        if (guest.equals(pyro.core.protocol.Guest.WORKSPACE)) {
+        if (guest.equals(pyro.protocol.Guest.WORKSPACE)) {
             throw PyroException.invalid(what + " '" + path + "' is the workspace folder itself, not a file.");
         }
         return guest;

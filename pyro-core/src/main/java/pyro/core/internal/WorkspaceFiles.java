@@ -21,19 +21,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import pyro.core.PyroException;
-import pyro.core.archive.SafeExtractor;
-import pyro.core.archive.TarEntry;
-import pyro.core.archive.TarReader;
-import pyro.core.archive.TarWriter;
+import pyro.protocol.archive.SafeExtractor;
+import pyro.protocol.archive.TarEntry;
+import pyro.protocol.archive.TarReader;
+import pyro.protocol.archive.TarWriter;
 import pyro.core.model.DiffEntry;
 import pyro.core.model.DiffResult;
 import pyro.core.model.ExportResult;
 import pyro.core.model.SeedInfo;
 import pyro.core.model.SyncResult;
 import pyro.core.model.WorkspaceInfo;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 import pyro.core.spi.ProgressSink;
 
 /**
@@ -239,7 +239,7 @@ final class WorkspaceFiles {
         try (TarReader r = TarReader.open(Files.newInputStream(tar))) {
             TarEntry e;
             while ((e = r.next()) != null) {
-                String path = pyro.core.archive.ArchivePaths.normalize(e.name());
+                String path = pyro.protocol.archive.ArchivePaths.normalize(e.name());
                 switch (e.type()) {
                     case FILE -> {
                         InputStream in = r.content();
@@ -252,7 +252,7 @@ final class WorkspaceFiles {
                         files.put(path, new SeedFile(size, java.util.HexFormat.of().formatHex(md.digest())));
                     }
                     case HARDLINK -> {
-                        SeedFile target = files.get(pyro.core.archive.ArchivePaths.normalize(e.linkName()));
+                        SeedFile target = files.get(pyro.protocol.archive.ArchivePaths.normalize(e.linkName()));
                         if (target != null) {
                             files.put(path, target);
                         } else {
@@ -435,7 +435,7 @@ final class WorkspaceFiles {
             } catch (IOException e) {
                 // the stream is closed now, so the extractor ends; an entry it refused is the real reason
                 IOException refused = extracting.join();
-                if (!(e instanceof CappedOutputStream.Exceeded) && refused instanceof pyro.core.archive.ArchiveException) {
+                if (!(e instanceof CappedOutputStream.Exceeded) && refused instanceof pyro.protocol.archive.ArchiveException) {
                     throw refused;
                 }
                 throw e;
@@ -463,7 +463,7 @@ final class WorkspaceFiles {
             Files.move(produced, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
             return new ExportResult(id, guestPath, out.toString(), type, bytes);
-        } catch (pyro.core.archive.ArchiveException e) {
+        } catch (pyro.protocol.archive.ArchiveException e) {
             // the host never writes what would point or lead outside --output
             throw PyroException.invalid("export of " + guestPath + " refused: " + e.getMessage());
         } catch (CappedOutputStream.Exceeded e) {

@@ -9,14 +9,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.PyroException;
 import pyro.core.model.SnapshotInfo;
 import pyro.core.model.SnapshotList;
 import pyro.core.model.VmState;
 import pyro.core.model.WorkspaceInfo;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 import pyro.core.spi.InstancePaths;
 import pyro.core.spi.ProgressSink;
 

@@ -15,8 +15,8 @@ import pyro.core.model.SyncResult;
 import pyro.core.model.WorkspaceInfo;
 import pyro.core.model.WorkspaceList;
 import pyro.core.model.WorkspaceLogs;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 import pyro.core.spi.InstancePaths;
 import pyro.core.spi.ProgressSink;
 

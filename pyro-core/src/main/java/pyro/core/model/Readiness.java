@@ -1,6 +1,6 @@
 package pyro.core.model;
 
-import pyro.core.protocol.Request;
+import pyro.protocol.Request;
 
 /**
  * A service's readiness probe, run inside the guest: a file appears (path relative to the service's

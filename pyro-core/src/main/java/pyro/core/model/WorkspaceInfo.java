@@ -84,7 +84,7 @@ public record WorkspaceInfo(
                 stateReason, null, 0, 0);
     }
 
-    public static final String WORKSPACE_PATH = pyro.core.protocol.Guest.WORKSPACE;
+    public static final String WORKSPACE_PATH = pyro.protocol.Guest.WORKSPACE;
     /** A workspace expires {@code ttl_seconds} after its last use (exec, files, services...), not after its creation. */
     public static final String TTL_POLICY = "idle";
 

@@ -22,13 +22,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import pyro.core.ErrorCode;
-import pyro.core.protocol.ForwardWindow;
-import pyro.core.protocol.Frame;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
-import pyro.core.protocol.ServiceState;
+import pyro.protocol.ErrorCode;
+import pyro.protocol.ForwardWindow;
+import pyro.protocol.Frame;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
+import pyro.protocol.ServiceState;
 
 /**
  * Published ports: the supervisor listens on the host's 127.0.0.1 (never any other interface) and
@@ -302,7 +302,7 @@ final class Forwards {
             Object s = Messages.reply(f, Reply.ServiceResult.class).service().get("state");
             return s == null ? null : s.toString();
         } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException
-                | pyro.core.protocol.ProtocolException
+                | pyro.protocol.ProtocolException
                 | RuntimeException e) {
             return null;
         } catch (InterruptedException e) {

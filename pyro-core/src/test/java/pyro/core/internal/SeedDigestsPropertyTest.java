@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import pyro.core.archive.ArchiveException;
-import pyro.core.archive.SafeExtractor;
-import pyro.core.archive.TarEntry;
-import pyro.core.archive.TarWriter;
+import pyro.protocol.archive.ArchiveException;
+import pyro.protocol.archive.SafeExtractor;
+import pyro.protocol.archive.TarEntry;
+import pyro.protocol.archive.TarWriter;
 
 /**
  * The host's digests of a seed (read from its tar) are what the guest would hash after extracting it:

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import pyro.core.protocol.Request;
+import pyro.protocol.Request;
 
 /** The host waits for a service start as long as its dependencies, runs, restarts and backoff may take. */
 class ServiceStartDeadlineTest {

@@ -16,7 +16,7 @@ import pyro.core.internal.Files2;
 import pyro.core.internal.UnixHttp;
 import pyro.core.model.EnvironmentInfo;
 import pyro.core.model.PruneResult;
-import pyro.core.protocol.Guest;
+import pyro.protocol.Guest;
 import pyro.core.spi.Backend;
 import pyro.core.spi.InstancePaths;
 import pyro.core.spi.LaunchPlan;

@@ -363,7 +363,7 @@ public final class QemuBackend implements Backend {
                 "--socket", paths.vhostUserVsockSocket().toString(),
                 "--uds-path", paths.vsockSocket().toString()), paths.vhostUserVsockSocket(), 5_000);
         return LaunchPlan.of(argv)
-                .withChannel(LaunchPlan.AgentChannel.hybridVsock(paths.vsockSocket(), pyro.core.protocol.Guest.AGENT_VSOCK_PORT))
+                .withChannel(LaunchPlan.AgentChannel.hybridVsock(paths.vsockSocket(), pyro.protocol.Guest.AGENT_VSOCK_PORT))
                 .withChannelConnectTimeout(VSOCK_CONNECT_TIMEOUT_MS)
                 .withSidecar(device);
     }
@@ -570,7 +570,7 @@ public final class QemuBackend implements Backend {
     }
 
     private String kernelArgs(LaunchSpec spec, boolean vsock) {
-        return kernelArgs(spec) + (vsock ? " pyro.channel=vsock:" + pyro.core.protocol.Guest.AGENT_VSOCK_PORT : "");
+        return kernelArgs(spec) + (vsock ? " pyro.channel=vsock:" + pyro.protocol.Guest.AGENT_VSOCK_PORT : "");
     }
 
     /** A qcow2 overlay over the environment's read-only ext4 image: copy-on-write, never a copy. */

@@ -24,11 +24,11 @@ import pyro.core.PyroException;
 import pyro.core.internal.Channels2;
 import pyro.core.internal.Files2;
 import pyro.core.internal.Json;
-import pyro.core.protocol.Frame;
-import pyro.core.protocol.FrameCodec;
-import pyro.core.protocol.Messages;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
+import pyro.protocol.Frame;
+import pyro.protocol.FrameCodec;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 import pyro.core.spi.LaunchSpec;
 import pyro.core.spi.ProgressSink;
 

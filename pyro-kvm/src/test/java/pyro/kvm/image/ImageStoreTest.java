@@ -23,7 +23,7 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.PyroException;
 import pyro.core.internal.Json;
 import pyro.core.model.EnvironmentInfo;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import pyro.core.ErrorCode;
+import pyro.protocol.ErrorCode;
 import pyro.core.PyroConfig;
 import pyro.core.PyroException;
 import pyro.core.internal.Json;

@@ -1,2 +1,0 @@
-/** Tar archives: streaming writer, reader, and the safety rules for importing into /workspace. */
-package pyro.core.archive;

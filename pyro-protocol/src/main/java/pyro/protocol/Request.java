@@ -1,0 +1,191 @@
+package pyro.protocol;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every request a host sends down an agent channel, one record each. The agent dispatches on this
+ * sealed type with a {@code switch}; the host managers build these records instead of maps. Field
+ * names on the wire are the components' names in snake_case ({@link Messages}); a {@code null}
+ * component is a field the sender left out (the receiver applies its default).
+ *
+ * <p>{@link VmStatus} and {@link VmStop} are answered by the VM's supervisor itself; every other
+ * request is relayed to the guest agent.
+ */
+public sealed interface Request {
+    /** Liveness check; answered by {@link Reply.Pong}. */
+    record Ping() implements Request {}
+
+    /** Sync the guest's disks and power it off. */
+    record Shutdown() implements Request {}
+
+    /**
+     * Run argv in the guest (cwd defaults to /workspace); answered by {@link Reply.ExecResult}.
+     * {@code secretEnv} maps environment variables to the names of workspace secrets the agent fills in.
+     * With {@code stream} true the output also travels as it is produced, in {@code data} frames whose
+     * first byte is {@link #STDOUT} or {@link #STDERR} (secrets redacted, at most the output limit each),
+     * before the result, which carries the whole (capped) output as always.
+     */
+    record Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes,
+            Map<String, String> secretEnv, Boolean stream) implements Request {
+        public Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes) {
+            this(argv, cwd, env, timeoutMs, outputLimitBytes, null, null);
+        }
+
+        /** The first byte of each {@code data} frame of a streamed exec: which stream the rest came from. */
+        public static final byte STDOUT = 'o';
+
+        public static final byte STDERR = 'e';
+    }
+
+    /**
+     * Keep these secrets in the guest (names to values), for later {@code secret_env} mappings, and
+     * redact their values from everything the agent sends; answered by {@link Reply.SecretsResult}.
+     */
+    record SecretsPut(Map<String, String> secrets) implements Request {}
+
+    /**
+     * The secrets' values, base64 (so no redaction touches them), for a reset that boots a fresh guest
+     * and must carry them over; answered by {@link Reply.SecretValues}.
+     */
+    record SecretsGet() implements Request {}
+
+    /** Extract the tar stream that follows in {@code data} frames under {@code dest}. */
+    record Import(String dest) implements Request {}
+
+    /**
+     * Stream {@code path} back as a tar in {@code data} frames, then {@link Reply.ExportResult};
+     * refused before anything is sent when the files' apparent sizes add up to more than
+     * {@code maxBytes} (null: no limit).
+     */
+    record Export(String path, Long maxBytes) implements Request {}
+
+    /**
+     * List every entry under {@code path} with its digest (the diff's input). With {@code digests} false
+     * files up to the hashing limit come without {@code sha256}: the host fills in the digests of a
+     * seed it streamed itself (null: true, as before the field existed).
+     */
+    record Snapshot(String path, Boolean digests) implements Request {
+        public Snapshot(String path) {
+            this(path, null);
+        }
+    }
+
+    /**
+     * List a folder of /workspace without digests: its children, or with {@code recursive} everything
+     * under it, at most {@code maxEntries}; answered by {@link Reply.FileListResult}.
+     */
+    record FileList(String path, Boolean recursive, Long maxEntries) implements Request {}
+
+    /**
+     * Read part of one file: {@code limit} bytes from {@code offset}, or {@code lineCount} lines from
+     * line {@code lineStart} (1-based), as {@code text} (refused for a binary file) or {@code base64};
+     * answered by {@link Reply.FileReadResult}.
+     */
+    record FileRead(String path, Long offset, Long limit, Long lineStart, Long lineCount, String encoding)
+            implements Request {}
+
+    /**
+     * Write, create or delete files, all or nothing: each change is {@code path} plus
+     * {@code content_base64} or {@code delete: true}, and optionally {@code expected_sha256} (the
+     * file's digest now, or {@code new}: it must not exist). Every precondition is checked and every
+     * new file staged before the first one is replaced; answered by {@link Reply.FileWriteResult}.
+     */
+    record FileWrite(List<Map<String, Object>> changes) implements Request {}
+
+    /** Read the upload that follows and throw it away (the bench's raw channel speed). */
+    record Discard() implements Request {}
+
+    /**
+     * Start a named service with an optional readiness probe, a restart policy ({@code restart}: no,
+     * on-failure or always; at most {@code maxRestarts} in a row) and a start order ({@code after}:
+     * {@code NAME[:started|ready|exited-ok]} entries); null fields take {@link ServicePolicy}'s defaults.
+     */
+    record ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness,
+            String restart, Integer maxRestarts, List<String> after, Map<String, String> secretEnv)
+            implements Request {
+        /** A start without a restart policy or start order (the defaults). */
+        public ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness) {
+            this(name, argv, cwd, env, readiness, null, null, null, null);
+        }
+
+        public ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness,
+                String restart, Integer maxRestarts, List<String> after) {
+            this(name, argv, cwd, env, readiness, restart, maxRestarts, after, null);
+        }
+    }
+
+    record ServiceList() implements Request {}
+
+    record ServiceStatus(String name) implements Request {}
+
+    /** A service's logs after byte cursors, or the last {@code tailLines}; stream stdout, stderr or both. */
+    record ServiceLogs(String name, Integer tailLines, String stream, Long afterStdout, Long afterStderr)
+            implements Request {}
+
+    /** TERM the service's process group, wait {@code graceMs}, then KILL. */
+    record ServiceStop(String name, Long graceMs) implements Request {}
+
+    record ShellOpen(String cwd, Long cols, Long rows, Map<String, String> secretEnv) implements Request {
+        public ShellOpen(String cwd, Long cols, Long rows) {
+            this(cwd, cols, rows, null);
+        }
+    }
+
+    record ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs, Long idleMs) implements Request {
+        public ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs) {
+            this(shellId, cursor, maxChars, waitMs, null);
+        }
+    }
+
+    record ShellWrite(String shellId, String input, Boolean newline) implements Request {}
+
+    record ShellSignal(String shellId, String signal) implements Request {}
+
+    record ShellClose(String shellId) implements Request {}
+
+    record ShellList() implements Request {}
+
+    /**
+     * Make a guest restored from a memory snapshot its own machine before anything runs: mix
+     * {@code entropy} (base64 of fresh host random bytes) into the kernel RNG, set the clock to
+     * {@code epochMs}, and set the hostname and machine id.
+     */
+    record Reseed(String entropy, Long epochMs, String hostname, String machineId) implements Request {}
+
+    /**
+     * Connect to {@code port} on the guest's loopback and pipe bytes both ways: the host's {@code data}
+     * frames are written to the connection and the connection's bytes come back as {@code data}
+     * frames; {@code data_end} half-closes either way. Each side sends {@code data_ack} frames for what
+     * it consumed, and neither has more than {@link Messages#FORWARD_WINDOW} bytes unacknowledged, so
+     * a slow peer never stalls the channel; an ack of -1 aborts. Ends with {@link Reply.PortConnectResult}.
+     */
+    record PortConnect(Integer port) implements Request {}
+
+    /**
+     * Supervisor: listen on the host's 127.0.0.1 at {@code hostPort} (0: any free port) and forward each
+     * connection to {@code guestPort} in the guest, for {@code service}; answered by {@link Reply.PortsResult}
+     * with the one forward. The supervisor ends a service's forwards when the service is no longer
+     * running (it looks every second) and with the VM.
+     */
+    record PortPublish(String service, Integer guestPort, Integer hostPort) implements Request {}
+
+    /** Supervisor: end {@code service}'s forwards (only the one on {@code hostPort} when given). */
+    record PortUnpublish(String service, Integer hostPort) implements Request {}
+
+    /** Supervisor: every forward it has; answered by {@link Reply.PortsResult}. */
+    record PortList() implements Request {}
+
+    /** Supervisor: is the VM alive, and why not. Answered by {@link Reply.VmStatusResult}. */
+    record VmStatus() implements Request {}
+
+    /** Supervisor: end the VM ({@code graceful}: ask the agent to sync and power off first). */
+    record VmStop(Boolean graceful) implements Request {}
+
+    /**
+     * A readiness probe as the agent runs it: {@code type} is none, file, tcp, http or command; the
+     * field for that type is set; timeout and interval in milliseconds.
+     */
+    record Probe(String type, String path, String host, Integer port, String url, String command, Long timeoutMs,
+            Long intervalMs) {}
+}
