@@ -366,6 +366,14 @@ public final class Pyro {
                 progress);
     }
 
+    /**
+     * A handle on one workspace (by id or name) that groups what can be done to it: exec, files,
+     * services, shells, snapshots. Nothing is checked until a call is made through it.
+     */
+    public Workspace workspace(String workspaceIdOrName) {
+        return new Workspace(this, workspaceIdOrName);
+    }
+
     public WorkspaceList listWorkspaces() {
         return workspaces.list();
     }
