@@ -320,10 +320,22 @@ public final class QemuBackend implements Backend {
             progress.line("restoring a booted " + spec.environment() + " (" + decision().accel() + ", warm)");
             return incoming(spec, envDir, saved.memory(), net);
         }
-        progress.line("booting " + spec.environment() + " (" + decision().accel() + ")");
+        progress.line("booting " + spec.environment() + " (" + decision().accel() + ", " + coldBecause(spec) + ")");
         LaunchPlan plan = LaunchPlan.of(argv(spec, envDir, paths.overlay(), paths.agentSocket()))
                 .withChannel(LaunchPlan.AgentChannel.listening(VIRTIO_SERIAL));
         return net == null ? plan : plan.withSidecar(net);
+    }
+
+    /** Why a boot is cold, in the words a user acts on: asked for, a network device, or no save of this size. */
+    static String coldBecause(LaunchSpec spec) {
+        if (spec.cold()) {
+            return "cold: asked for";
+        }
+        if (spec.network()) {
+            return "cold: a guest with a network device is never restored from a save";
+        }
+        return "cold: no saved guest for " + spec.vcpuCount() + " vCPU/" + spec.memMib() + " MiB: pyro env warm "
+                + spec.environment() + " --vcpu-count " + spec.vcpuCount() + " --mem-mib " + spec.memMib();
     }
 
     static final String VSOCK = LaunchPlan.AgentChannel.VSOCK;
