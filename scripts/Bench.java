@@ -60,15 +60,7 @@ public class Bench {
             Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
             String id = pyro.createWorkspace(WorkspaceOptions.of(ENV)).workspaceId();
             try {
-                List<Long> sdk = new ArrayList<>();
-                for (int i = 0; i < 20; i++) {
-                    long s = System.nanoTime();
-                    pyro.execWorkspace(id, List.of("true"), null, 30);
-                    sdk.add((System.nanoTime() - s) / 1_000_000);
-                }
-                System.out.printf("workspace exec -- true, SDK in-process: median %5d ms  (min %d, n=20)%n", median(sdk),
-                        Collections.min(sdk));
-                httpRows(pyro, id, median(sdk));
+                httpRows(pyro, id, sdkExecRow(pyro, id));
             } finally {
                 pyro.deleteWorkspace(id);
             }
@@ -130,15 +122,7 @@ public class Bench {
         String id = importRows(pyro, floorMs);
         try {
             pyro.execWorkspace(id, List.of("mkdir", "-p", "svcbench"), null, 30);
-            List<Long> sdk = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                long s = System.nanoTime();
-                pyro.execWorkspace(id, List.of("true"), null, 30);
-                sdk.add((System.nanoTime() - s) / 1_000_000);
-            }
-            System.out.printf("workspace exec -- true, SDK in-process: median %5d ms  (min %d, n=20)%n", median(sdk),
-                    Collections.min(sdk));
-            httpRows(pyro, id, median(sdk));
+            httpRows(pyro, id, sdkExecRow(pyro, id));
             List<Long> fresh = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 fresh.add(cli("workspace", "exec", id, "--", "true"));
@@ -419,6 +403,19 @@ public class Bench {
         System.out.printf("create with seed / (floor boot + raw copy): %.2f (target <= 1.5)%n",
                 (double) createMs / (floorMs + rawSmallMs));
         return id;
+    }
+
+    /** {@code workspace exec -- true} through the SDK in this process, 20 times: prints the row, returns the median. */
+    static long sdkExecRow(Pyro pyro, String id) {
+        List<Long> sdk = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            long s = System.nanoTime();
+            pyro.execWorkspace(id, List.of("true"), null, 30);
+            sdk.add((System.nanoTime() - s) / 1_000_000);
+        }
+        System.out.printf("workspace exec -- true, SDK in-process: median %5d ms  (min %d, n=20)%n", median(sdk),
+                Collections.min(sdk));
+        return median(sdk);
     }
 
     /**

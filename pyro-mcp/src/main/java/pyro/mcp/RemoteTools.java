@@ -10,14 +10,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import pyro.protocol.ErrorCode;
 import pyro.core.PyroException;
@@ -146,14 +143,7 @@ public final class RemoteTools {
         Path tar = Files.createTempFile("pyro-upload-", ".tar");
         try {
             try (var out = Files.newOutputStream(tar); TarWriter w = new TarWriter(out)) {
-                List<Path> children = new ArrayList<>();
-                try (DirectoryStream<Path> s = Files.newDirectoryStream(source)) {
-                    s.forEach(children::add);
-                }
-                children.sort(null);
-                for (Path c : children) {
-                    w.writeTree(c, c.getFileName().toString());
-                }
+                w.writeContents(source);
                 w.finish();
             }
             return json(send(post(tool, args, pathArg, tar)));

@@ -112,14 +112,7 @@ final class Uploads {
                 ex.sendResponseHeaders(200, 0);
                 try (OutputStream body = ex.getResponseBody(); TarWriter tar = new TarWriter(body)) {
                     if (Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) {
-                        List<Path> children = new ArrayList<>();
-                        try (DirectoryStream<Path> s = Files.newDirectoryStream(out)) {
-                            s.forEach(children::add);
-                        }
-                        children.sort(null);
-                        for (Path c : children) {
-                            tar.writeTree(c, c.getFileName().toString());
-                        }
+                        tar.writeContents(out);
                     } else {
                         tar.writeTree(out, Path.of(path).getFileName().toString());
                     }

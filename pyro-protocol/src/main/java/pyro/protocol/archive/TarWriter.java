@@ -109,6 +109,21 @@ public final class TarWriter implements AutoCloseable {
         return writeTree(source, name, p -> false);
     }
 
+    /**
+     * Adds what is inside the folder {@code dir} (not the folder itself), each entry under its own name,
+     * in name order: the tar a folder's contents make, as a seed upload or a folder export sends it.
+     */
+    public void writeContents(Path dir) throws IOException {
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            stream.forEach(children::add);
+        }
+        children.sort(null);
+        for (Path c : children) {
+            writeTree(c, c.getFileName().toString());
+        }
+    }
+
     /** Like {@link #writeTree(Path, String)}, leaving out paths for which {@code exclude} is true. */
     public String writeTree(Path source, String name, Predicate<Path> exclude) throws IOException {
         PosixFileAttributes attrs = Files.readAttributes(source, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
