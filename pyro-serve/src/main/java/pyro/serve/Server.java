@@ -64,6 +64,8 @@ public final class Server implements AutoCloseable {
         // a client that stops sending its request is dropped after this long; responses may stream for as long as they need
         System.setProperty("sun.net.httpserver.maxReqTime", "120");
         System.setProperty("sun.net.httpserver.idleInterval", "30");
+        // small answers go out at once instead of waiting on Nagle for the client's delayed ACK
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         HttpServer http;
         try {
             if (o.keystore() != null) {
