@@ -303,7 +303,7 @@ public final class Pyro {
     }
 
     public VmInfo startVm(String vmId) {
-        return vms.start(vms.require(vmId, Instance.KIND_VM).id(), progress).toVmInfo();
+        return vms.startWithinLimit(vms.require(vmId, Instance.KIND_VM).id(), progress).toVmInfo();
     }
 
     public ExecResult execVm(String vmId, List<String> command, long timeoutSeconds) {

@@ -235,7 +235,7 @@ public final class WorkspaceMachines {
                         + " and has no stopped machine to resume: only a workspace stopped with 'pyro workspace stop'"
                         + " can be started.");
             }
-            vms.start(id, progress);
+            vms.startWithinLimit(id, progress); // a stopped workspace holds no slot: starting takes one
             try {
                 Files2.deleteTree(paths(id).suspended());
             } catch (IOException ignored) {
