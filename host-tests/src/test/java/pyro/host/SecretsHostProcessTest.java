@@ -178,4 +178,23 @@ class SecretsHostProcessTest {
         assertEquals(ErrorCode.INVALID_INPUT, var.code());
         assertThrows(PyroException.class, () -> pyro.statusService(ws, "x"), "nothing started");
     }
+
+    /**
+     * Issue 23, row 6: a secret "e" made every create fail, because its redaction rewrote the replies'
+     * own words. A value under 8 characters is refused by the SDK (so by every face) naming the
+     * secret, never its value, before any VM.
+     */
+    @Test
+    void aShortSecretIsRefusedBeforeItCanBreakTheProtocol() {
+        int before = pyro.listWorkspaces().workspaces().size();
+        for (String shortValue : List.of("e", "1234567", "\u00e9t\u00e9-\u00e9t\u00e9")) {
+            PyroException e = assertThrows(PyroException.class, () -> pyro.createWorkspace(
+                    WorkspaceOptions.of(HostProcessBackend.ENV).memMib(256).secret("API_TOKEN", TOKEN)
+                            .secret("PIN", shortValue)));
+            assertEquals(ErrorCode.INVALID_INPUT, e.code(), shortValue);
+            assertEquals("secret 'PIN' is shorter than 8 characters, too short to redact from output without"
+                    + " rewriting unrelated text.", e.getMessage());
+        }
+        assertEquals(before, pyro.listWorkspaces().workspaces().size(), "no workspace was made");
+    }
 }

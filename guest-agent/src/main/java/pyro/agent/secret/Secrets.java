@@ -140,7 +140,23 @@ public final class Secrets {
         return out;
     }
 
-    /** Every string in a reply's fields redacted (maps and lists walked). */
+    /**
+     * A frame's header with every string value of its fields redacted, but never a map key, nor the
+     * frame's own words: its {@code id}, its {@code type} and an error's {@code code}. Redacting those
+     * would make the reply unreadable to the host instead of hiding anything.
+     */
+    public Map<String, Object> redactHeader(Map<String, Object> header) {
+        if (values.isEmpty()) {
+            return header;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        header.forEach((k, v) -> out.put(k, FRAME_WORDS.contains(k) ? v : redactAll(v)));
+        return out;
+    }
+
+    private static final java.util.Set<String> FRAME_WORDS = java.util.Set.of("id", "type", "code");
+
+    /** Every string in a reply's fields redacted (maps and lists walked; keys kept). */
     public Object redactAll(Object value) {
         if (values.isEmpty()) {
             return value;
