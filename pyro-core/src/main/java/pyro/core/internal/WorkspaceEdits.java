@@ -108,8 +108,7 @@ public final class WorkspaceEdits {
         int total = 0;
         for (UnifiedPatch.FilePatch fp : files) {
             if (fp.oldPath() != null && fp.newPath() != null && !fp.oldPath().equals(fp.newPath())) {
-                throw PyroException.invalid("the patch renames " + fp.oldPath() + " to " + fp.newPath()
-                        + ": renames are not applied (write the new file and delete the old one).");
+                throw UnifiedPatch.renameRefused(fp.oldPath(), fp.newPath(), "rename");
             }
             String guest = requireFilePath(fp.path(), "patch path");
             if (!seen.add(guest)) {
