@@ -300,10 +300,7 @@ public final class WorkspaceMachines {
             return Map.of();
         }
         try {
-            Map<String, String> out = new java.util.LinkedHashMap<>();
-            vms.call(inst, new Request.SecretsGet(), Reply.SecretValues.class).values().forEach((k, v) ->
-                    out.put(k, new String(java.util.Base64.getDecoder().decode(v), java.nio.charset.StandardCharsets.UTF_8)));
-            return out;
+            return WorkspaceSecrets.values(vms, inst);
         } catch (RuntimeException e) {
             progress.line("the guest did not give its secrets back (" + e.getMessage() + "): the reset guest has none");
             vms.store().update(inst.id(), i -> i.remove(WorkspaceSecrets.FIELD));

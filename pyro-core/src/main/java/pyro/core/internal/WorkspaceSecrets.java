@@ -78,6 +78,35 @@ public final class WorkspaceSecrets {
         return out;
     }
 
+    /**
+     * The values, from the guest, of a workspace that has secrets (none otherwise): held in memory
+     * only, for a reset that carries them into a fresh guest and to redact what the host itself
+     * computes from guest files (a diff), which the agent's redaction never sees.
+     */
+    static Map<String, String> values(VmManager vms, Instance inst) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (names(inst).isEmpty()) {
+            return out;
+        }
+        vms.call(inst, new pyro.core.protocol.Request.SecretsGet(), pyro.core.protocol.Reply.SecretValues.class).values()
+                .forEach((k, v) -> out.put(k, new String(java.util.Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    /** The text with every value replaced by {@code [redacted:NAME]}, the longest first, as the agent does. */
+    static String redact(String text, Map<String, String> values) {
+        if (text == null || values.isEmpty()) {
+            return text;
+        }
+        String out = text;
+        List<Map.Entry<String, String>> longestFirst = new ArrayList<>(values.entrySet());
+        longestFirst.sort((a, b) -> Integer.compare(b.getValue().length(), a.getValue().length()));
+        for (var e : longestFirst) {
+            out = out.replace(e.getValue(), "[redacted:" + e.getKey() + "]");
+        }
+        return out;
+    }
+
     /** The secret names a record has. */
     public static List<String> names(Instance inst) {
         List<String> names = new ArrayList<>();
