@@ -15,8 +15,6 @@ import pyro.core.model.SnapshotInfo;
 import pyro.core.model.SnapshotList;
 import pyro.core.model.VmState;
 import pyro.core.model.WorkspaceInfo;
-import pyro.core.protocol.Reply;
-import pyro.core.protocol.Request;
 import pyro.core.spi.InstancePaths;
 import pyro.core.spi.ProgressSink;
 
