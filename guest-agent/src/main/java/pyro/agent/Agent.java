@@ -86,9 +86,7 @@ final class Agent {
     void send(Frame frame) throws IOException {
         if (!Messages.isData(frame) && !pyro.agent.secret.Secrets.get().isEmpty()) {
             // every reply, error and record passes here: no secret's value leaves the guest in one
-            @SuppressWarnings("unchecked")
-            Map<String, Object> header = (Map<String, Object>) pyro.agent.secret.Secrets.get().redactAll(frame.header());
-            frame = new Frame(header, frame.payload());
+            frame = new Frame(pyro.agent.secret.Secrets.get().redactHeader(frame.header()), frame.payload());
         }
         synchronized (writeLock) {
             FrameCodec.write(out, frame);

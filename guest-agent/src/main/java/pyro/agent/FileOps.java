@@ -168,7 +168,7 @@ final class FileOps {
             n = utf8Boundary(buf, n); // never cut a character in two: the next read starts where this ended
         }
         String content = encoding.equals("text") ? new String(buf, 0, n, StandardCharsets.UTF_8)
-                : Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buf, n));
+                : base64(java.util.Arrays.copyOf(buf, n));
         return new Reply.FileReadResult(rel(p), size, sha, offset, (long) n, offset + n >= size, binary, encoding,
                 content, null, null, null);
     }
@@ -221,10 +221,15 @@ final class FileOps {
         }
         byte[] part = java.util.Arrays.copyOfRange(all, from, Math.max(from, to));
         String content = encoding.equals("text") ? new String(part, StandardCharsets.UTF_8)
-                : Base64.getEncoder().encodeToString(part);
+                : base64(part);
         long sent = part.length == 0 ? 0 : countLines(part);
         return new Reply.FileReadResult(rel(p), size, sha, (long) from, (long) part.length, from + part.length >= all.length,
                 binary, encoding, content, start, sent, total);
+    }
+
+    /** Content sent as base64, redacted first: the redaction of the reply's text never sees a value encoded. */
+    private static String base64(byte[] content) {
+        return Base64.getEncoder().encodeToString(pyro.agent.secret.Secrets.get().redact(content));
     }
 
     private static long countLines(byte[] b) {

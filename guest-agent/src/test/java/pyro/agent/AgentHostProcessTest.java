@@ -97,6 +97,31 @@ class AgentHostProcessTest {
         assertTrue(r.get("stderr").toString().contains("no-such-program-xyz"), r.get("stderr").toString());
     }
 
+    /**
+     * Issue 23, row 6: a one-letter secret made every create fail, because redaction rewrote the
+     * frame's type ("po[redacted:N]g"). Only the values of a reply's fields are redacted; its keys, type
+     * and error code are the protocol's own words. (The SDK refuses values under 8 characters; this
+     * agent, driven directly, takes them, which makes every such word a target.)
+     */
+    @Test
+    void aShortSecretRedactsOnlyValuesNeverTheFramesTypeCodeOrKeys() throws Exception {
+        Path ws = Files.createDirectories(tmp.resolve("short-secret-ws"));
+        try (AgentProcess a = new AgentProcess(ws, "--secret-root", tmp.resolve("short-secret").toString())) {
+            AgentProcess.Reply put = a.call(Map.of("type", "secrets_put", "secrets", Map.of("N", "n")));
+            assertEquals("secrets_result", put.type(), put.frame().toString());
+            AgentProcess.Reply pong = a.call(Map.of("type", "ping"));
+            assertEquals("pong", pong.type(), pong.frame().toString());
+            assertTrue(pong.frame().header().containsKey("agent_version"), pong.frame().toString());
+            AgentProcess.Reply r = a.call(exec("argv", List.of("echo", "nine")));
+            assertEquals("exec_result", r.type(), r.frame().toString());
+            assertEquals("[redacted:N]i[redacted:N]e\n", r.get("stdout"));
+            AgentProcess.Reply err = a.call(Map.of("type", "frobnicate"));
+            assertEquals("error", err.type(), err.frame().toString());
+            assertEquals("invalid_input", err.get("code"), err.frame().toString());
+            assertFalse(err.get("message").toString().contains("n"), "the message is still redacted: " + err.frame());
+        }
+    }
+
     @Test
     void badExecRequestsAreInvalidInput() throws Exception {
         AgentProcess.Reply r = agent.call(exec("argv", List.of()));

@@ -53,8 +53,10 @@ final class AgentProcess implements AutoCloseable {
         return cmd;
     }
 
-    AgentProcess(Path root) throws IOException {
-        process = new ProcessBuilder(command("--channel", "stdio", "--workspace-root", root.toString()))
+    AgentProcess(Path root, String... moreArgs) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--channel", "stdio", "--workspace-root", root.toString()));
+        args.addAll(List.of(moreArgs));
+        process = new ProcessBuilder(command(args.toArray(String[]::new)))
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         in = new DataInputStream(new BufferedInputStream(process.getInputStream()));

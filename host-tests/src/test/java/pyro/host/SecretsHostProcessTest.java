@@ -178,4 +178,51 @@ class SecretsHostProcessTest {
         assertEquals(ErrorCode.INVALID_INPUT, var.code());
         assertThrows(PyroException.class, () -> pyro.statusService(ws, "x"), "nothing started");
     }
+
+    /**
+     * Issue 23, row 6: a secret "e" made every create fail, because its redaction rewrote the replies'
+     * own words. A value under 8 characters is refused by the SDK (so by every face) naming the
+     * secret, never its value, before any VM.
+     */
+    @Test
+    void aShortSecretIsRefusedBeforeItCanBreakTheProtocol() {
+        int before = pyro.listWorkspaces().workspaces().size();
+        for (String shortValue : List.of("e", "1234567", "\u00e9t\u00e9-\u00e9t\u00e9")) {
+            PyroException e = assertThrows(PyroException.class, () -> pyro.createWorkspace(
+                    WorkspaceOptions.of(HostProcessBackend.ENV).memMib(256).secret("API_TOKEN", TOKEN)
+                            .secret("PIN", shortValue)));
+            assertEquals(ErrorCode.INVALID_INPUT, e.code(), shortValue);
+            assertEquals("secret 'PIN' is shorter than 8 characters, too short to redact from output without"
+                    + " rewriting unrelated text.", e.getMessage());
+        }
+        assertEquals(before, pyro.listWorkspaces().workspaces().size(), "no workspace was made");
+    }
+
+    /**
+     * Issue 23, row 5: a file read redacted a secret, but the diff (made on the host from tar data
+     * the agent does not redact) printed it, and a base64 read returned it encoded. Both are redacted
+     * as a text read is. Its own workspace: the value lands in a file of the state folder's stand-in
+     * guest, which the state-folder scan must not see.
+     */
+    @Test
+    void diffAndBase64ReadRedactASecretAsATextReadDoes() throws Exception {
+        String other = pyro.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).memMib(256)
+                .secret("API_TOKEN", TOKEN)).workspaceId();
+        try {
+            ExecResult w = pyro.execWorkspace(other, "printf 'k=%s\\n' \"$API_TOKEN\" > leak.txt", null, 30,
+                    List.of("API_TOKEN"));
+            assertEquals(0, w.exitCode(), w.toString());
+            assertEquals("k=[redacted:API_TOKEN]\n", pyro.readFile(other, "leak.txt", null, null, null, null, false)
+                    .content());
+            String decoded = new String(java.util.Base64.getDecoder().decode(pyro.readFile(other, "leak.txt", null, null,
+                    null, null, true).content()), StandardCharsets.UTF_8);
+            assertEquals("k=[redacted:API_TOKEN]\n", decoded);
+            var diff = pyro.diffWorkspace(other);
+            assertFalse(diff.patch().contains(TOKEN), diff.patch());
+            assertTrue(diff.patch().contains("+k=[redacted:API_TOKEN]"), diff.patch());
+            assertFalse(diff.toMap().toString().contains(TOKEN), diff.toMap().toString());
+        } finally {
+            pyro.deleteWorkspace(other);
+        }
+    }
 }

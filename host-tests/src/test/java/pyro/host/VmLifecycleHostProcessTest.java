@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 import pyro.protocol.ErrorCode;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
+import pyro.core.WorkspaceOptions;
 import pyro.core.internal.StateStore;
+import pyro.core.internal.VmManager;
 import pyro.core.model.ExecResult;
 import pyro.core.model.VmInfo;
 import pyro.core.spi.InstancePaths;
@@ -166,5 +168,49 @@ class VmLifecycleHostProcessTest {
         } finally {
             limited.deleteVm(first.vmId());
         }
+    }
+
+    /**
+     * Issue 23, row 7: stop one, create another, start the first, and the limit was passed: start
+     * never checked it. A VM's start and a stopped workspace's start now check it as create does,
+     * and a refused start leaves the instance stopped.
+     */
+    @Test
+    void stopThenCreateThenStartCannotPassTheActiveVmLimit() {
+        Path s2 = HostProcess.stateDir("limit-start");
+        Pyro limited = HostProcess.pyro(s2, 1);
+        String first = started(limited).vmId();
+        limited.stopVm(first);
+        String second = started(limited).vmId();
+        String ws = null;
+        try {
+            PyroException e = assertThrows(PyroException.class, () -> limited.startVm(first));
+            assertEquals(ErrorCode.CONFLICT, e.code());
+            assertTrue(e.getMessage().contains("PYRO_MAX_ACTIVE_VMS"), e.getMessage());
+            assertEquals("stopped", limited.statusVm(first).state(), "a refused start leaves the VM as it was");
+            assertEquals("started", limited.startVm(second).state(), "starting a started VM is no new VM");
+
+            limited.stopVm(second);
+            ws = limited.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).memMib(256)).workspaceId();
+            // the host-process guest cannot save its machine: stop it as 'workspace stop' leaves it
+            new VmManager(new StateStore(s2), new HostProcessBackend(), 1).stop(ws, "workspace");
+            new StateStore(s2).update(ws, i -> i.set("restore_from", "suspended"));
+            assertEquals("started", limited.startVm(second).state());
+            String stopped = ws;
+            PyroException w = assertThrows(PyroException.class, () -> limited.startWorkspace(stopped));
+            assertEquals(ErrorCode.CONFLICT, w.code());
+            assertTrue(w.getMessage().contains("PYRO_MAX_ACTIVE_VMS"), w.getMessage());
+            assertEquals("stopped", limited.statusWorkspace(ws).state(), "a refused start leaves the workspace as it was");
+        } finally {
+            limited.deleteVm(first);
+            limited.deleteVm(second);
+            if (ws != null) {
+                limited.deleteWorkspace(ws);
+            }
+        }
+    }
+
+    private static VmInfo started(Pyro p) {
+        return p.startVm(p.createVm(HostProcessBackend.ENV, 1, 256, 600, false).vmId());
     }
 }

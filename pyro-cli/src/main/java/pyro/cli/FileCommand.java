@@ -32,13 +32,29 @@ final class FileCommand {
         return sb.toString();
     }
 
-    /** A host file, or stdin for {@code -}; a missing file is invalid input naming it. */
-    static byte[] readHost(String what, String file) {
+    /**
+     * A host file, or stdin for {@code -}, read up to {@code limit} bytes: more is refused (never read
+     * whole, so /dev/zero or an endless pipe fails in one sentence); a missing file is invalid input
+     * naming it. {@code rule} says what the limit is for.
+     */
+    static byte[] readHost(String what, String file, int limit, String rule) {
+        String from = file.equals("-") ? "stdin" : file;
+        byte[] b;
         try {
-            return file.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
+            if (file.equals("-")) {
+                b = System.in.readNBytes(limit + 1);
+            } else {
+                try (var in = Files.newInputStream(Path.of(file))) {
+                    b = in.readNBytes(limit + 1);
+                }
+            }
         } catch (IOException | java.nio.file.InvalidPathException e) {
             throw PyroException.invalid("cannot read the " + what + " '" + file + "': " + e.getMessage() + ".");
         }
+        if (b.length > limit) {
+            throw PyroException.invalid("the " + what + " from " + from + " is over " + limit + " bytes: " + rule + ".");
+        }
+        return b;
     }
 
     @Command(name = "list", description = "The entries of a folder of /workspace (default: /workspace itself).")
@@ -118,7 +134,8 @@ final class FileCommand {
             if ((content == null) == (from == null)) {
                 throw PyroException.invalid("give exactly one of --content TEXT or --from-file HOST_FILE|- .");
             }
-            byte[] bytes = content != null ? content.getBytes(java.nio.charset.StandardCharsets.UTF_8) : readHost("file", from);
+            byte[] bytes = content != null ? content.getBytes(java.nio.charset.StandardCharsets.UTF_8) : readHost("file", from,
+                    pyro.core.Pyro.WRITE_MAX_BYTES, "one write carries at most 8 MiB (push larger files with workspace sync push)");
             FileWriteResult r = Clients.pyro().writeFile(id, path, bytes, expected);
             return VmCommand.show(json, r, written(r));
         }

@@ -17,7 +17,8 @@ final class PatchCommand {
 
         @Override
         public Integer call() {
-            String patch = new String(FileCommand.readHost("patch", file), StandardCharsets.UTF_8);
+            String patch = new String(FileCommand.readHost("patch", file,
+                    pyro.core.Pyro.PATCH_MAX_BYTES, "a patch may be at most 16 MiB (split it into smaller patches)"), StandardCharsets.UTF_8);
             FileWriteResult r = Clients.pyro().applyPatch(id, patch);
             return VmCommand.show(json, r, FileCommand.written(r));
         }

@@ -123,6 +123,11 @@ class CliUsageErrorTest {
                         new String[] {"workspace", "shell", "write", "ws-000000000000", "sh-1"}),
                 Arguments.of("Missing required parameters: 'WS', 'SOURCE' (see 'pyro workspace sync push --help').",
                         new String[] {"workspace", "sync", "push"}),
+                // secrets (issue 23, rows 1 and 6: named, never echoed, before anything is made)
+                Arguments.of("secret file /dev/zero for 'K' is not a regular file (a device, FIFO or folder is never read).",
+                        new String[] {"workspace", "create", "debian:12", "--secret-file", "K=/dev/zero"}),
+                Arguments.of("secret 'K' is shorter than 8 characters, too short to redact from output without rewriting"
+                        + " unrelated text.", new String[] {"workspace", "create", "debian:12", "--secret", "K=e"}),
                 // names
                 Arguments.of("workspace name '-bad' is invalid: use 1-64 characters, first a letter or digit, then letters,"
                         + " digits, '.', '_' or '-'.", new String[] {"workspace", "create", "debian:12", "--name=-bad"}),
@@ -137,6 +142,40 @@ class CliUsageErrorTest {
         assertEquals(2, r.exit(), r.toString());
         assertEquals("", r.out(), r.toString());
         assertEquals(java.util.List.of("pyro: " + sentence), r.errLines(), r.toString());
+    }
+
+    /**
+     * Issue 23, row 10: the content of a file write and a patch were read whole, so /dev/zero or an
+     * endless stdin ended in an OutOfMemoryError's stack trace. They are read up to the SDK's limit.
+     */
+    @Test
+    void fileWriteFromDevZeroAndPatchFromEndlessStdinFailInOneSentence() {
+        InProcessCli.Result file = InProcessCli.run(config, "workspace", "file", "write", "ws-000000000000", "big.bin",
+                "--from-file", "/dev/zero");
+        assertEquals(2, file.exit(), file.toString());
+        assertEquals(java.util.List.of("pyro: the file from /dev/zero is over 8388608 bytes: one write carries at most 8 MiB"
+                + " (push larger files with workspace sync push)."), file.errLines(), file.toString());
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.InputStream() {
+                @Override
+                public int read() {
+                    return '+';
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) {
+                    java.util.Arrays.fill(b, off, off + len, (byte) '+');
+                    return len;
+                }
+            });
+            InProcessCli.Result patch = InProcessCli.run(config, "workspace", "patch", "apply", "ws-000000000000", "-");
+            assertEquals(2, patch.exit(), patch.toString());
+            assertEquals(java.util.List.of("pyro: the patch from stdin is over 16777216 bytes: a patch may be at most 16 MiB"
+                    + " (split it into smaller patches)."), patch.errLines(), patch.toString());
+        } finally {
+            System.setIn(stdin);
+        }
     }
 
     @Test

@@ -62,6 +62,10 @@ public final class Pyro {
     public static final int DEFAULT_SHELL_ROWS = 30;
     public static final int DEFAULT_SHELL_MAX_CHARS = 65536;
     public static final long DEFAULT_SERVICE_GRACE_SECONDS = 10;
+    /** The most one file write (or all the files one patch writes) may carry: 8 MiB. */
+    public static final int WRITE_MAX_BYTES = pyro.core.internal.WorkspaceEdits.WRITE_MAX_BYTES;
+    /** The longest patch text {@link #applyPatch} takes: 16 MiB. */
+    public static final int PATCH_MAX_BYTES = pyro.core.internal.WorkspaceEdits.PATCH_MAX_BYTES;
 
     private final PyroConfig config;
     private final Backend backend;
@@ -304,7 +308,7 @@ public final class Pyro {
     }
 
     public VmInfo startVm(String vmId) {
-        return vms.start(vms.require(vmId, Instance.KIND_VM).id(), progress).toVmInfo();
+        return vms.startWithinLimit(vms.require(vmId, Instance.KIND_VM).id(), progress).toVmInfo();
     }
 
     public ExecResult execVm(String vmId, List<String> command, long timeoutSeconds) {

@@ -101,18 +101,31 @@ public record WorkspaceOptions(String environment, String name, Path seedPath, i
         return secret(secretName, readSecretFile(secretName, file));
     }
 
-    /** A secret file's value, or a clear error naming the file (never its content). */
+    /**
+     * A secret file's value, or a clear error naming the file (never its content). Only a regular file
+     * (a link to one is followed) is read, and never more than the limit plus one byte: a device such
+     * as /dev/zero reports size 0 and never ends, and opening a FIFO waits for a writer.
+     */
     public static String readSecretFile(String secretName, Path file) {
+        int limit = pyro.core.internal.WorkspaceSecrets.MAX_VALUE_BYTES;
+        String what = "secret file " + file + " for '" + secretName + "'";
         try {
-            if (Files.size(file) > 64 * 1024) {
-                throw PyroException.invalid("secret file " + file + " for '" + secretName + "' is over 64 KiB.");
+            if (!Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile()) {
+                throw PyroException.invalid(what + " is not a regular file (a device, FIFO or folder is never read).");
             }
-            String v = Files.readString(file, StandardCharsets.UTF_8);
+            byte[] b;
+            try (var in = Files.newInputStream(file)) {
+                b = in.readNBytes(limit + 1);
+            }
+            if (b.length > limit) {
+                throw PyroException.invalid(what + " is over " + limit / 1024 + " KiB.");
+            }
+            String v = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b)).toString();
             return v.endsWith("\r\n") ? v.substring(0, v.length() - 2) : v.endsWith("\n") ? v.substring(0, v.length() - 1) : v;
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw PyroException.invalid("secret file " + file + " for '" + secretName + "' is not UTF-8 text.");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw PyroException.invalid(what + " is not UTF-8 text.");
         } catch (IOException e) {
-            throw PyroException.invalid("secret file " + file + " for '" + secretName + "' cannot be read: "
+            throw PyroException.invalid(what + " cannot be read: "
                     + (e instanceof java.nio.file.NoSuchFileException ? "it does not exist" : e.getMessage()) + ".");
         }
     }

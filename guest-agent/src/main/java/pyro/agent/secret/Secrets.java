@@ -140,7 +140,56 @@ public final class Secrets {
         return out;
     }
 
-    /** Every string in a reply's fields redacted (maps and lists walked). */
+    /**
+     * The bytes with every value replaced by {@code [redacted:NAME]}: for content sent encoded (a
+     * base64 file read), which the redaction of a reply's text cannot see.
+     */
+    public byte[] redact(byte[] data) {
+        byte[] out = data;
+        for (var e : longestFirst(values)) {
+            out = replace(out, e.getValue(), ("[redacted:" + e.getKey() + "]").getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    private static byte[] replace(byte[] data, byte[] value, byte[] marker) {
+        java.io.ByteArrayOutputStream out = null;
+        int from = 0;
+        for (int i = 0; i + value.length <= data.length;) {
+            if (java.util.Arrays.equals(data, i, i + value.length, value, 0, value.length)) {
+                out = out != null ? out : new java.io.ByteArrayOutputStream(data.length);
+                out.write(data, from, i - from);
+                out.write(marker, 0, marker.length);
+                i += value.length;
+                from = i;
+            } else {
+                i++;
+            }
+        }
+        if (out == null) {
+            return data;
+        }
+        out.write(data, from, data.length - from);
+        return out.toByteArray();
+    }
+
+    /**
+     * A frame's header with every string value of its fields redacted, but never a map key, nor the
+     * frame's own words: its {@code id}, its {@code type} and an error's {@code code}. Redacting those
+     * would make the reply unreadable to the host instead of hiding anything.
+     */
+    public Map<String, Object> redactHeader(Map<String, Object> header) {
+        if (values.isEmpty()) {
+            return header;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        header.forEach((k, v) -> out.put(k, FRAME_WORDS.contains(k) ? v : redactAll(v)));
+        return out;
+    }
+
+    private static final java.util.Set<String> FRAME_WORDS = java.util.Set.of("id", "type", "code");
+
+    /** Every string in a reply's fields redacted (maps and lists walked; keys kept). */
     public Object redactAll(Object value) {
         if (values.isEmpty()) {
             return value;

@@ -37,10 +37,12 @@ public final class UnifiedPatch {
             lines.removeLast(); // the text's final newline ends the last line; it does not start an empty one
         }
         List<FilePatch> files = new ArrayList<>();
+        String section = null; // while a git section's header lines are read: its file (or its diff line's names)
         int i = 0;
         while (i < lines.size()) {
             String l = lines.get(i);
             if (l.startsWith("diff --git ")) {
+                section = java.util.Objects.requireNonNullElse(sectionName(l), l.substring("diff --git ".length()));
                 FilePatch empty = headerOnly(lines, i);
                 if (empty != null) {
                     files.add(empty);
@@ -49,9 +51,11 @@ public final class UnifiedPatch {
                 continue;
             }
             if (!l.startsWith("--- ")) {
+                refuseUnapplied(lines, i, section);
                 i++;
-                continue; // index, mode lines and anything between files
+                continue; // index lines and anything between files
             }
+            section = null;
             if (i + 1 >= lines.size() || !lines.get(i + 1).startsWith("+++ ")) {
                 throw PyroException.invalid("patch line " + (i + 1) + " ('" + l + "') is not followed by a '+++ ' line.");
             }
@@ -131,23 +135,74 @@ public final class UnifiedPatch {
         if (!added && !deleted) {
             return null;
         }
-        String rest = lines.get(at).substring("diff --git ".length());
-        String name;
+        String name = sectionName(lines.get(at));
+        if (name == null) {
+            throw PyroException.invalid("cannot read the file name of patch line '" + lines.get(at) + "'.");
+        }
+        return added ? new FilePatch(null, name, List.of()) : new FilePatch(name, null, List.of());
+    }
+
+    /** The file a {@code diff --git a/NAME b/NAME} line names, or null when its two names differ or are unreadable. */
+    private static String sectionName(String diffLine) {
+        String rest = diffLine.substring("diff --git ".length());
         if (rest.startsWith("\"")) {
             int end = 1;
             while (end < rest.length() && (rest.charAt(end) != '"' || rest.charAt(end - 1) == '\\')) {
                 end++;
             }
-            name = path(rest.substring(0, Math.min(rest.length(), end + 1)), "a/");
-        } else {
-            // "a/NAME b/NAME" with the same NAME twice
-            int len = (rest.length() - 5) / 2;
-            if (len <= 0 || !rest.startsWith("a/")) {
-                throw PyroException.invalid("cannot read the file name of patch line '" + lines.get(at) + "'.");
-            }
-            name = rest.substring(2, 2 + len);
+            return path(rest.substring(0, Math.min(rest.length(), end + 1)), "a/");
         }
-        return added ? new FilePatch(null, name, List.of()) : new FilePatch(name, null, List.of());
+        // "a/NAME b/NAME" with the same NAME twice
+        int len = (rest.length() - 5) / 2;
+        if (len <= 0 || !rest.startsWith("a/") || !rest.substring(2 + len).equals(" b/" + rest.substring(2, 2 + len))) {
+            return null;
+        }
+        return rest.substring(2, 2 + len);
+    }
+
+    /** What a patch may change: a regular file's content, its mode one of these. */
+    private static final List<String> FILE_MODES = List.of("100644", "100755");
+
+    /**
+     * Refuses a header line that asks for what is not applied (a binary file, a symlink or other
+     * non-file mode, a mode change, a rename or copy), naming the file: skipping it would report
+     * success for a change never made, or write an empty file for a binary one.
+     */
+    private static void refuseUnapplied(List<String> lines, int at, String section) {
+        String l = lines.get(at);
+        if (l.equals("GIT binary patch") || l.startsWith("Binary files ") && l.endsWith(" differ")) {
+            throw PyroException.invalid("the patch changes " + (section != null ? section : l.substring(13, l.length() - 7))
+                    + " as a binary file: binary patches are not applied (write the file with workspace file write).");
+        }
+        if (section == null) {
+            return; // not a git header line: text between files
+        }
+        for (String kind : List.of("new file mode ", "deleted file mode ", "new mode ")) {
+            if (l.startsWith(kind) && !FILE_MODES.contains(l.substring(kind.length()).strip())) {
+                String mode = l.substring(kind.length()).strip();
+                throw PyroException.invalid("the patch makes " + section + " " + (mode.equals("120000") ? "a symlink"
+                        : mode.equals("160000") ? "a submodule" : "something other than a file") + " (mode " + mode
+                        + "): only regular files are patched.");
+            }
+        }
+        if (l.startsWith("old mode ") && at + 1 < lines.size() && lines.get(at + 1).startsWith("new mode ")) {
+            throw PyroException.invalid("the patch changes the mode of " + section + " from " + l.substring(9).strip() + " to "
+                    + lines.get(at + 1).substring(9).strip() + ": modes are not applied, only contents.");
+        }
+        for (String verb : List.of("rename", "copy")) {
+            if (l.startsWith(verb + " from ")) {
+                String to = at + 1 < lines.size() && lines.get(at + 1).startsWith(verb + " to ")
+                        ? path(lines.get(at + 1).substring(verb.length() + 4), "") : "another name";
+                throw renameRefused(path(l.substring(verb.length() + 6), ""), to, verb);
+            }
+        }
+    }
+
+    /** A patch that renames (or copies) a file: not applied, said the same way by every check. */
+    public static PyroException renameRefused(String from, String to, String verb) {
+        return PyroException.invalid("the patch " + (verb.equals("copy") ? "copies " : "renames ") + from + " to " + to
+                + ": " + (verb.equals("copy") ? "copies" : "renames") + " are not applied (write the new file"
+                + (verb.equals("copy") ? ")." : " and delete the old one)."));
     }
 
     /** A '---'/'+++' name: null for /dev/null, git's quoting undone, the a/ or b/ prefix and any tab suffix cut. */

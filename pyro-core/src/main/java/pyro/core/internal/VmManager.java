@@ -154,13 +154,22 @@ public final class VmManager {
     public static final String OWNER_PID = "owner_pid";
     public static final String OWNER_STARTED = "owner_started_ms";
 
+    /**
+     * The pyro process starting an instance again (a stopped workspace or a created VM): while it
+     * boots the VM, before its supervisor's socket exists, the instance counts against the limit.
+     */
+    static final String STARTER_PID = "starter_pid";
+    static final String STARTER_STARTED = "starter_started_ms";
+
     /** Whether the instance's creating process is still running (false when there is none). */
     public static boolean ownerAlive(Instance i) {
-        Number pid = i.num(OWNER_PID);
+        return alive(i.num(OWNER_PID), i.num(OWNER_STARTED));
+    }
+
+    private static boolean alive(Number pid, Number started) {
         if (pid == null) {
             return false;
         }
-        Number started = i.num(OWNER_STARTED);
         return ProcessHandle.of(pid.longValue()).filter(ProcessHandle::isAlive)
                 .filter(h -> started == null || h.info().startInstant()
                         .map(t -> Math.abs(t.toEpochMilli() - started.longValue()) < 2000).orElse(true))
@@ -173,14 +182,21 @@ public final class VmManager {
     }
 
     private void requireCapacity() {
+        requireCapacity(null);
+    }
+
+    /** Refuses when the active VMs, not counting {@code except} (the one about to start), are at the limit. */
+    private void requireCapacity(String except) {
         long active = store.list().stream()
+                .filter(i -> !i.id().equals(except))
                 .filter(i -> !i.expired())
                 .filter(i -> {
                     boolean running = (VmState.STARTED.wire().equals(i.state())
                                     || VmState.STARTING.wire().equals(i.state()))
                             && Files.exists(store.paths(i.id()).supervisorSocket());
                     boolean reserved = !VmState.FAILED.wire().equals(i.state())
-                            && !VmState.STOPPED.wire().equals(i.state()) && ownerAlive(i);
+                            && !VmState.STOPPED.wire().equals(i.state())
+                            && (ownerAlive(i) || alive(i.num(STARTER_PID), i.num(STARTER_STARTED)));
                     return running || reserved;
                 })
                 .count();
@@ -188,6 +204,29 @@ public final class VmManager {
             throw new PyroException(ErrorCode.CONFLICT, "this host user already has " + active
                     + " active VMs (the limit is " + maxActive
                     + ", set PYRO_MAX_ACTIVE_VMS to change it): delete one first.");
+        }
+    }
+
+    /**
+     * Starts an instance that holds no slot of the active-VM limit (a stopped workspace, a created
+     * VM) as {@link #start} does, after checking the limit as a create does: the check and the
+     * reservation happen under the create lock, and the slot is held until the supervisor's socket
+     * counts it. A started instance is returned as it is.
+     */
+    public Instance startWithinLimit(String id, ProgressSink progress) {
+        if (VmState.STARTED.wire().equals(require(id).state())) {
+            return require(id);
+        }
+        ProcessHandle me = ProcessHandle.current();
+        store.underCreateLock(() -> {
+            requireCapacity(id);
+            return store.update(id, i -> i.set(STARTER_PID, me.pid())
+                    .set(STARTER_STARTED, me.info().startInstant().map(Instant::toEpochMilli).orElse(null)));
+        });
+        try {
+            return start(id, progress);
+        } finally {
+            store.update(id, i -> i.remove(STARTER_PID).remove(STARTER_STARTED));
         }
     }
 

@@ -23,6 +23,8 @@ import pyro.protocol.Request;
 public final class WorkspaceEdits {
     /** The most one write (or patch) may carry. */
     public static final int WRITE_MAX_BYTES = 8 << 20;
+    /** The longest patch text: twice a write, room for the context and removed lines of a patch that writes 8 MiB. */
+    public static final int PATCH_MAX_BYTES = 2 * WRITE_MAX_BYTES;
     public static final String EXPECT_NEW = "new";
     private final VmManager vms;
 
@@ -94,6 +96,10 @@ public final class WorkspaceEdits {
         if (patch == null || patch.isBlank()) {
             throw PyroException.invalid("the patch is empty.");
         }
+        if (patch.length() > PATCH_MAX_BYTES / 3 && patch.getBytes(StandardCharsets.UTF_8).length > PATCH_MAX_BYTES) {
+            throw PyroException.invalid("the patch is over " + PATCH_MAX_BYTES + " bytes (16 MiB): split it into smaller"
+                    + " patches.");
+        }
         List<UnifiedPatch.FilePatch> files = UnifiedPatch.parse(patch);
         Instance inst = live(workspace);
         List<Map<String, Object>> changes = new ArrayList<>();
@@ -102,8 +108,7 @@ public final class WorkspaceEdits {
         int total = 0;
         for (UnifiedPatch.FilePatch fp : files) {
             if (fp.oldPath() != null && fp.newPath() != null && !fp.oldPath().equals(fp.newPath())) {
-                throw PyroException.invalid("the patch renames " + fp.oldPath() + " to " + fp.newPath()
-                        + ": renames are not applied (write the new file and delete the old one).");
+                throw UnifiedPatch.renameRefused(fp.oldPath(), fp.newPath(), "rename");
             }
             String guest = requireFilePath(fp.path(), "patch path");
             if (!seen.add(guest)) {

@@ -302,7 +302,12 @@ final class WorkspaceFiles {
                 }
             }
         }
-        return new DiffResult(id, entries, patch.toString());
+        // the contents came as tar data, which the agent does not redact: redact as a file read would
+        Map<String, String> secrets = WorkspaceSecrets.values(vms, vms.requireLive(id, Instance.KIND_WORKSPACE));
+        if (!secrets.isEmpty()) {
+            entries.replaceAll(e -> new DiffEntry(WorkspaceSecrets.redact(e.path(), secrets), e.status(), e.binary()));
+        }
+        return new DiffResult(id, entries, WorkspaceSecrets.redact(patch.toString(), secrets));
     }
 
     private static Map<String, byte[]> baselineContents(Path tar, List<TreeDiff.Change> changes) {

@@ -15,8 +15,6 @@ import pyro.core.model.SnapshotInfo;
 import pyro.core.model.SnapshotList;
 import pyro.core.model.VmState;
 import pyro.core.model.WorkspaceInfo;
-import pyro.protocol.Reply;
-import pyro.protocol.Request;
 import pyro.core.spi.InstancePaths;
 import pyro.core.spi.ProgressSink;
 
@@ -235,7 +233,7 @@ public final class WorkspaceMachines {
                         + " and has no stopped machine to resume: only a workspace stopped with 'pyro workspace stop'"
                         + " can be started.");
             }
-            vms.start(id, progress);
+            vms.startWithinLimit(id, progress); // a stopped workspace holds no slot: starting takes one
             try {
                 Files2.deleteTree(paths(id).suspended());
             } catch (IOException ignored) {
@@ -300,10 +298,7 @@ public final class WorkspaceMachines {
             return Map.of();
         }
         try {
-            Map<String, String> out = new java.util.LinkedHashMap<>();
-            vms.call(inst, new Request.SecretsGet(), Reply.SecretValues.class).values().forEach((k, v) ->
-                    out.put(k, new String(java.util.Base64.getDecoder().decode(v), java.nio.charset.StandardCharsets.UTF_8)));
-            return out;
+            return WorkspaceSecrets.values(vms, inst);
         } catch (RuntimeException e) {
             progress.line("the guest did not give its secrets back (" + e.getMessage() + "): the reset guest has none");
             vms.store().update(inst.id(), i -> i.remove(WorkspaceSecrets.FIELD));

@@ -21,6 +21,12 @@ public final class WorkspaceSecrets {
     public static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
     public static final String RULE = "1-64 letters, digits or underscores, a letter or underscore first";
     public static final int MAX_VALUE_BYTES = 64 * 1024;
+    /**
+     * The shortest value: every occurrence of a value is replaced in all the agent returns, so a value
+     * of a few characters would rewrite ids, states, paths and ordinary words; eight characters is as
+     * short as a real token or password gets and longer than pyro's own short words.
+     */
+    public static final int MIN_VALUE_CHARS = 8;
     public static final int MAX_SECRETS = 64;
     static final String FIELD = "secrets";
 
@@ -39,6 +45,10 @@ public final class WorkspaceSecrets {
             String v = e.getValue();
             if (v == null || v.isEmpty()) {
                 throw PyroException.invalid("secret '" + e.getKey() + "' has an empty value.");
+            }
+            if (v.codePointCount(0, v.length()) < MIN_VALUE_CHARS) {
+                throw PyroException.invalid("secret '" + e.getKey() + "' is shorter than " + MIN_VALUE_CHARS
+                        + " characters, too short to redact from output without rewriting unrelated text.");
             }
             if (v.indexOf('\0') >= 0) {
                 throw PyroException.invalid("secret '" + e.getKey() + "' contains a NUL byte, which no environment"
@@ -65,6 +75,35 @@ public final class WorkspaceSecrets {
             m.put("sha256", sha256(secrets.get(name)));
             out.add(m);
         });
+        return out;
+    }
+
+    /**
+     * The values, from the guest, of a workspace that has secrets (none otherwise): held in memory
+     * only, for a reset that carries them into a fresh guest and to redact what the host itself
+     * computes from guest files (a diff), which the agent's redaction never sees.
+     */
+    static Map<String, String> values(VmManager vms, Instance inst) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (names(inst).isEmpty()) {
+            return out;
+        }
+        vms.call(inst, new pyro.protocol.Request.SecretsGet(), pyro.protocol.Reply.SecretValues.class).values()
+                .forEach((k, v) -> out.put(k, new String(java.util.Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    /** The text with every value replaced by {@code [redacted:NAME]}, the longest first, as the agent does. */
+    static String redact(String text, Map<String, String> values) {
+        if (text == null || values.isEmpty()) {
+            return text;
+        }
+        String out = text;
+        List<Map.Entry<String, String>> longestFirst = new ArrayList<>(values.entrySet());
+        longestFirst.sort((a, b) -> Integer.compare(b.getValue().length(), a.getValue().length()));
+        for (var e : longestFirst) {
+            out = out.replace(e.getValue(), "[redacted:" + e.getKey() + "]");
+        }
         return out;
     }
 

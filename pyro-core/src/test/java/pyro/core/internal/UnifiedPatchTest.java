@@ -87,4 +87,65 @@ class UnifiedPatchTest {
             assertEquals(ErrorCode.INVALID_INPUT, e.code(), bad);
         }
     }
+
+    /**
+     * Issue 23, row 11: a binary patch applied as an empty file with success, and a symlink, a mode
+     * change or a pure rename was skipped with success. Each is refused naming the file and why, from
+     * what git itself prints, before anything is read or written.
+     */
+    @Test
+    void binaryPatchesSymlinksModesAndPureRenamesAreRefusedNotSkipped(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path repo) throws Exception {
+        java.nio.file.Files.write(repo.resolve("logo.bin"), new byte[] {0, 1, 2, (byte) 0xff, 0, 3});
+        java.nio.file.Files.writeString(repo.resolve("old name.txt"), "one\ntwo\nthree\n");
+        java.nio.file.Files.writeString(repo.resolve("run.sh"), "echo hi\n");
+        java.nio.file.Files.writeString(repo.resolve("keep.txt"), "a\n");
+        git(repo, "init", "-q", ".");
+        git(repo, "add", "-A");
+        git(repo, "commit", "-q", "-m", "before");
+        java.nio.file.Files.write(repo.resolve("logo.bin"), new byte[] {0, 1, 2, (byte) 0xfe, 0, 3, 4});
+        java.nio.file.Files.write(repo.resolve("new.bin"), new byte[] {0, 9, 0, 9});
+        java.nio.file.Files.createSymbolicLink(repo.resolve("link"), java.nio.file.Path.of("keep.txt"));
+        java.nio.file.Files.move(repo.resolve("old name.txt"), repo.resolve("new name.txt"));
+        java.nio.file.Files.setPosixFilePermissions(repo.resolve("run.sh"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        java.nio.file.Files.writeString(repo.resolve("keep.txt"), "b\n");
+        git(repo, "add", "-A");
+        java.util.function.Function<String[], String> diff = paths -> {
+            List<String> args = new java.util.ArrayList<>(List.of("diff", "--cached", "-M", "--no-color", "--no-ext-diff",
+                    "--src-prefix=a/", "--dst-prefix=b/"));
+            args.addAll(List.of(paths));
+            return git(repo, args.toArray(String[]::new));
+        };
+        String text = diff.apply(new String[] {"--", "keep.txt"});
+        java.util.Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put(diff.apply(new String[] {"--binary", "--", "logo.bin"}),
+                "the patch changes logo.bin as a binary file: binary patches are not applied (write the file with"
+                        + " workspace file write).");
+        refused.put(diff.apply(new String[] {"--binary", "--", "new.bin"}), // was: an empty new.bin, and success
+                "the patch changes new.bin as a binary file: binary patches are not applied (write the file with"
+                        + " workspace file write).");
+        refused.put(diff.apply(new String[] {"--", "logo.bin"}), "the patch changes logo.bin as a binary file: binary"
+                + " patches are not applied (write the file with workspace file write).");
+        refused.put(diff.apply(new String[] {"--", "link"}),
+                "the patch makes link a symlink (mode 120000): only regular files are patched.");
+        refused.put(diff.apply(new String[] {"--", "old name.txt", "new name.txt"}), "the patch renames old name.txt to"
+                + " new name.txt: renames are not applied (write the new file and delete the old one).");
+        refused.put(diff.apply(new String[] {"--", "run.sh"}),
+                "the patch changes the mode of run.sh from 100644 to 100755: modes are not applied, only contents.");
+        assertEquals("b\n", UnifiedPatch.apply(UnifiedPatch.parse(text).getFirst(), "a\n"), text);
+        for (var e : refused.entrySet()) {
+            for (String patch : List.of(e.getKey(), text + e.getKey(), e.getKey() + text)) {
+                PyroException x = assertThrows(PyroException.class, () -> UnifiedPatch.parse(patch), patch);
+                assertEquals(ErrorCode.INVALID_INPUT, x.code(), patch);
+                assertEquals(e.getValue(), x.getMessage(), patch);
+            }
+        }
+    }
+
+    private static String git(java.nio.file.Path repo, String... args) {
+        PatchTools.Run r = PatchTools.git(repo, args);
+        assertEquals(0, r.exit(), "git " + String.join(" ", args) + ":\n" + r.output());
+        return r.output();
+    }
 }
