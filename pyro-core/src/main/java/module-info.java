@@ -7,10 +7,13 @@ module pyro.core {
     requires transitive pyro.protocol;
     // java-diff-utils (made a named module by difflib/): Myers' diff for workspace patches
     requires io.github.javadiffutils;
+    // the faces' client of a remote pyro serve (PYRO_URL)
+    requires java.net.http;
 
     exports pyro.core;
     exports pyro.core.model;
     exports pyro.core.spi;
+    exports pyro.core.remote;
     exports pyro.core.internal to pyro.kvm;
 
     uses pyro.core.spi.BackendProvider;

@@ -11,7 +11,6 @@
  */
 module pyro.mcp {
     requires pyro.core;
-    requires java.net.http; // PYRO_URL: the tools of a remote pyro serve
     requires io.modelcontextprotocol.sdk.mcp;
     requires io.modelcontextprotocol.sdk.mcp.core;
     requires io.modelcontextprotocol.sdk.mcp.json.jackson3;

@@ -267,7 +267,7 @@ class ServeHostProcessTest {
      */
     @Test
     void theMcpServersRemoteToolsSeedExecAndExportAcrossTheWire() throws Exception {
-        pyro.mcp.RemoteTools remote = new pyro.mcp.RemoteTools(base, TOKEN);
+        pyro.core.remote.PyroServeClient remote = new pyro.core.remote.PyroServeClient(base, TOKEN);
         Path seed = Files.createDirectories(state.resolve("remote-seed"));
         Files.writeString(seed.resolve("hello.txt"), "from the client's disk\n");
         Map<String, Object> created = remote.call("workspace_create", Map.of("environment", HostProcessBackend.ENV,
@@ -292,7 +292,7 @@ class ServeHostProcessTest {
                 400, "invalid_input", "download with GET");
         assertError(post("/v1/tools/no_such_tool", "{}"), 404, "not_found", "no tool 'no_such_tool'");
         pyro.core.PyroException wrong = org.junit.jupiter.api.Assertions.assertThrows(pyro.core.PyroException.class,
-                () -> new pyro.mcp.RemoteTools(base, "wrong-token-0123456789").call("workspace_list", Map.of()));
+                () -> new pyro.core.remote.PyroServeClient(base, "wrong-token-0123456789").call("workspace_list", Map.of()));
         assertTrue(wrong.getMessage().contains("refused the token"), wrong.getMessage());
     }
 

@@ -157,6 +157,39 @@ class ServeGuestTest {
         assertEquals(json(cli.stdout()), ok(get("/v1/workspaces/" + ws + "/logs")), "HTTP and --json print one record");
     }
 
+    /** The CLI with PYRO_URL: the remote host's own CLI, so output and exit status are a local one's. */
+    @Test
+    @Order(2)
+    void theRemoteCliPrintsWhatTheLocalCliPrints() throws Exception {
+        Path elsewhere = Guests.newStateDir("remote-cli"); // a client machine's state: no VMs of its own
+        Map<String, String> remote = Map.of("PYRO_URL", base, "PYRO_TOKEN", TOKEN);
+        Cli.Result local = Cli.run(state, 120, "workspace", "exec", ws, "--", "sh", "-c", "cat README.md; echo err >&2; exit 7");
+        Cli.Result far = Cli.runWith(remote, elsewhere, 120, "workspace", "exec", ws, "--", "sh", "-c",
+                "cat README.md; echo err >&2; exit 7");
+        assertEquals(7, local.exitCode(), local.toString());
+        assertEquals(local.exitCode(), far.exitCode(), far.toString());
+        assertEquals(local.stdout(), far.stdout());
+        assertEquals(local.stderr(), far.stderr());
+        Cli.Result status = Cli.runWith(remote, elsewhere, 60, "workspace", "status", ws, "--json");
+        assertEquals(ws, json(status.stdout()).get("workspace_id"), status.toString());
+        // what names the client's disk stays on the client: a file to write goes up, an export comes down
+        Path note = elsewhere.resolve("note.txt");
+        java.nio.file.Files.writeString(note, "from the client\n");
+        Cli.Result write = Cli.runWith(remote, elsewhere, 60, "workspace", "file", "write", ws, "note.txt", "--from-file", note.toString());
+        assertEquals(0, write.exitCode(), write.toString());
+        Path out = elsewhere.resolve("exported.txt");
+        Cli.Result export = Cli.runWith(remote, elsewhere, 60, "workspace", "export", ws, "note.txt", "--output", out.toString());
+        assertEquals(0, export.exitCode(), export.toString());
+        assertEquals("from the client\n", java.nio.file.Files.readString(out));
+        assertEquals("exported file note.txt to " + out + "\n", export.stdout());
+        Cli.Result unknown = Cli.runWith(remote, elsewhere, 60, "workspace", "status", "ws-000000000000");
+        assertEquals(3, unknown.exitCode(), unknown.toString());
+        Cli.Result wrongToken = Cli.runWith(Map.of("PYRO_URL", base, "PYRO_TOKEN", "wrong-token-0123456789"), elsewhere, 60,
+                "workspace", "list");
+        assertEquals(2, wrongToken.exitCode(), wrongToken.toString());
+        assertTrue(wrongToken.stderr().contains("refused the token"), wrongToken.stderr());
+    }
+
     @Test
     @Order(2)
     void diffAndExportSeeTheChange() throws Exception {

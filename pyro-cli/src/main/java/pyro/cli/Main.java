@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import pyro.core.Pyro;
+import pyro.core.PyroException;
 
 /** Entry point of the {@code pyro} launcher. */
 @Command(
@@ -53,6 +54,22 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler(Output::handleException);
         cl.setParameterExceptionHandler(Output::handleUsageError);
         cl.setErr(new PrintWriter(System.err, true));
+        if (RemoteCli.applies(args)) {
+            try {
+                int remote = RemoteCli.run(cl, args);
+                if (remote >= 0) {
+                    return remote;
+                }
+            } catch (PyroException e) {
+                Output.error(false, e);
+                return e.code().exitStatus();
+            }
+            cl = new CommandLine(new Main()); // a usage error or help: said here exactly as there
+            addHelp(cl);
+            cl.setExecutionExceptionHandler(Output::handleException);
+            cl.setParameterExceptionHandler(Output::handleUsageError);
+            cl.setErr(new PrintWriter(System.err, true));
+        }
         return cl.execute(args);
     }
 }

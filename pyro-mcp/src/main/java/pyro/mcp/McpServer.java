@@ -72,7 +72,7 @@ public final class McpServer {
         // loader: when the CLI loads this module into a child layer, that must be the layer's loader.
         thread.setContextClassLoader(McpServer.class.getClassLoader());
         try {
-            serve(System.in, stdout, Pyro::create, profile, RemoteTools.fromEnvironment());
+            serve(System.in, stdout, Pyro::create, profile, pyro.core.remote.PyroServeClient.fromEnvironment());
         } finally {
             thread.setContextClassLoader(originalLoader);
             System.setOut(originalOut);
@@ -85,7 +85,7 @@ public final class McpServer {
     }
 
     /** As above; with {@code remote} set the tools are those of that pyro serve (PYRO_URL). */
-    static void serve(InputStream in, OutputStream out, Supplier<Pyro> factory, Profile profile, RemoteTools remote) {
+    static void serve(InputStream in, OutputStream out, Supplier<Pyro> factory, Profile profile, pyro.core.remote.PyroServeClient remote) {
         McpJsonMapper mapper = McpJsonDefaults.getMapper();
         ToolRunner runner = new ToolRunner(factory, mapper, remote);
         if (remote != null) {

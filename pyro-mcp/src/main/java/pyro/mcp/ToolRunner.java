@@ -26,14 +26,14 @@ final class ToolRunner {
     private final AtomicInteger inFlight = new AtomicInteger();
     private Pyro pyro;
 
-    private final RemoteTools remote;
+    private final pyro.core.remote.PyroServeClient remote;
 
     ToolRunner(Supplier<Pyro> factory, McpJsonMapper mapper) {
         this(factory, mapper, null);
     }
 
     /** With {@code remote} set, every call goes to that pyro serve instead of this machine's SDK. */
-    ToolRunner(Supplier<Pyro> factory, McpJsonMapper mapper, RemoteTools remote) {
+    ToolRunner(Supplier<Pyro> factory, McpJsonMapper mapper, pyro.core.remote.PyroServeClient remote) {
         this.factory = factory;
         this.mapper = mapper;
         this.remote = remote;

@@ -34,11 +34,12 @@ final class Api implements HttpHandler {
     private final Supplier<Pyro> pyro;
     private final Token token;
     private final Uploads uploads;
+    private final CliRunner cli;
     private final Metrics metrics;
     private final OpenApi openApi;
     private final PrintStream log;
 
-    Api(Supplier<Pyro> pyro, Token token, Uploads uploads, Metrics metrics, PrintStream log) {
+    Api(Supplier<Pyro> pyro, Token token, Uploads uploads, CliRunner cli, Metrics metrics, PrintStream log) {
         this.routes = Routes.all();
         this.tools = new LinkedHashMap<>();
         Tools.all().forEach(t -> tools.put(t.name(), t));
@@ -50,6 +51,7 @@ final class Api implements HttpHandler {
         this.pyro = pyro;
         this.token = token;
         this.uploads = uploads;
+        this.cli = cli;
         this.metrics = metrics;
         this.openApi = new OpenApi(routes, tools);
         this.log = log;
@@ -195,6 +197,11 @@ final class Api implements HttpHandler {
             case "doctor" -> Exchanges.sendJson(ex, 200, pyro.get().doctor().toMap());
             case "export" -> uploads.export(ex, pyro.get(), pathArgs.get("workspace_id"), Exchanges.query(ex));
             case "tool" -> namedTool(ex, pathArgs.get("tool"));
+            case "upload" -> {
+                cli.upload(ex);
+                return 201;
+            }
+            case "cli" -> cli.run(ex);
             default -> throw new IllegalStateException("no handler " + route.operation());
         }
         return 200;
@@ -207,7 +214,8 @@ final class Api implements HttpHandler {
     /**
      * {@code POST /v1/tools/NAME}: any operation by its MCP name with its MCP arguments as the body
      * (what {@code pyro mcp serve} sends with PYRO_URL). A tree for {@code seed_path} or
-     * {@code source_path} comes as a tar body with {@code ?upload=ARG&arguments=JSON}.
+     * {@code source_path} comes as a tar body with {@code ?upload=ARG} and the arguments in the
+     * {@code Pyro-Arguments} header.
      */
     @SuppressWarnings("unchecked")
     private void namedTool(HttpExchange ex, String name) throws IOException {
@@ -227,16 +235,7 @@ final class Api implements HttpHandler {
                     throw PyroException.invalid("upload=" + uploadArg + " is not an upload of " + name
                             + ": send a tar body for workspace_create's seed_path or workspace_sync_push's source_path.");
                 }
-                Object parsed;
-                try {
-                    parsed = com.fasterxml.jackson.jr.ob.JSON.std.anyFrom(query.getOrDefault("arguments", List.of("{}")).getLast());
-                } catch (IOException e) {
-                    throw PyroException.invalid("query parameter 'arguments' is not a JSON object: " + e.getMessage());
-                }
-                if (!(parsed instanceof Map<?, ?> m)) {
-                    throw PyroException.invalid("query parameter 'arguments' must be a JSON object.");
-                }
-                args = new LinkedHashMap<>((Map<String, Object>) m);
+                args = Exchanges.headerArguments(ex); // secrets never in a URL
             } else {
                 args = Exchanges.jsonObject(ex);
             }

@@ -23,9 +23,14 @@ final class Routes {
         r.add(Route.handler("GET", "/metrics", "metrics", "Prometheus text: VMs by state, requests by route and status, latencies."));
         r.add(Route.handler("GET", "/openapi.json", "openapi", "This API's OpenAPI 3.1 document."));
         r.add(Route.handler("GET", "/v1/doctor", "doctor", "The host report of `pyro doctor --json`."));
+        r.add(Route.handler("POST", "/v1/uploads", "upload", "Keeps a client's file (octet-stream body, ?name=) for "
+                + "15 minutes for a remote CLI call to name as pyro-upload:ID; answers {upload_id} (201)."));
+        r.add(Route.handler("POST", "/v1/cli", "cli", "Runs this host's pyro CLI with {argv, stdin (base64)}: "
+                + "its stdout and stderr stream back as NDJSON lines {type: stdout|stderr, data (base64)}, then "
+                + "{type: exit, code}. What the CLI does with PYRO_URL."));
         r.add(Route.handler("POST", "/v1/tools/{tool}", "tool", "Any operation by its MCP tool name, its MCP "
                 + "arguments as the JSON body (host paths refused; a seed or sync tree as a tar body with "
-                + "?upload=seed_path|source_path&arguments=JSON): what pyro mcp serve sends with PYRO_URL."));
+                + "?upload=seed_path|source_path and the arguments in the Pyro-Arguments header): what pyro mcp serve sends with PYRO_URL."));
         // one-shot runs and environments
         r.add(Route.tool("POST", "/v1/run", "vm_run"));
         r.add(Route.tool("GET", "/v1/environments", "vm_list_environments"));

@@ -1,8 +1,9 @@
-package pyro.mcp;
+package pyro.core.remote;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -14,29 +15,33 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import pyro.protocol.ErrorCode;
 import pyro.core.PyroException;
+import pyro.core.model.JsonRecord;
+import pyro.protocol.ErrorCode;
 import pyro.protocol.archive.SafeExtractor;
 import pyro.protocol.archive.TarWriter;
-import pyro.core.model.JsonRecord;
 
 /**
- * The tools of a remote {@code pyro serve} ({@code PYRO_URL}, {@code PYRO_TOKEN}): each call goes to
- * {@code POST /v1/tools/NAME} with the same arguments, and the record comes back as it would locally.
- * Arguments that name paths on this machine stay on this machine: a seed or sync source is tarred here
- * and uploaded, secret files are read here (64 KiB at most, regular files only), and an export is
+ * A client of a remote {@code pyro serve} ({@code PYRO_URL}, {@code PYRO_TOKEN}), for the faces that
+ * run on another machine than the VMs: the MCP server's tools ({@link #call}), the CLI ({@link #cli}).
+ * What names a path on this machine stays on this machine: a seed or sync source is tarred here and
+ * uploaded, secret files are read here (64 KiB at most, regular files only), and an export is
  * downloaded and written here (a folder extracted with the same safety rules as a seed).
  */
-public final class RemoteTools {
+public final class PyroServeClient {
     static final long SECRET_FILE_MAX = 64 * 1024;
+    /** What an argv element names in place of an upload: the server puts the upload's path there. */
+    public static final String UPLOAD_TOKEN = "pyro-upload:";
 
     private final String base;
     private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    public RemoteTools(String url, String token) {
+    public PyroServeClient(String url, String token) {
         if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
             throw PyroException.invalid("PYRO_URL '" + url + "' is not an http:// or https:// URL.");
         }
@@ -48,28 +53,105 @@ public final class RemoteTools {
     }
 
     /** The remote server from PYRO_URL and PYRO_TOKEN, or null when PYRO_URL is unset. */
-    static RemoteTools fromEnvironment() {
+    public static PyroServeClient fromEnvironment() {
         String url = System.getenv("PYRO_URL");
-        return url == null || url.isBlank() ? null : new RemoteTools(url.strip(), System.getenv("PYRO_TOKEN"));
+        return url == null || url.isBlank() ? null : new PyroServeClient(url.strip(), System.getenv("PYRO_TOKEN"));
     }
 
     public String url() {
         return base;
     }
 
-    /** One tool call on the server; {@code arguments} as an MCP client sends them (already checked). */
+    /** One operation by its MCP tool name on the server; {@code arguments} as an MCP client sends them. */
     public JsonRecord call(String tool, Map<String, Object> arguments) {
         Map<String, Object> args = new LinkedHashMap<>(arguments);
-        try {
-            return switch (tool) {
-                case "workspace_create" -> {
-                    readSecretFiles(args);
-                    yield upload(tool, args, "seed_path");
+        return guarded(() -> switch (tool) {
+            case "workspace_create" -> {
+                readSecretFiles(args);
+                yield upload(tool, args, "seed_path");
+            }
+            case "workspace_sync_push" -> upload(tool, args, "source_path");
+            case "workspace_export" -> export(args);
+            default -> json(send(post(tool, args, null, null)));
+        });
+    }
+
+    /**
+     * Runs {@code argv} with the server's own {@code pyro} (so the output and the exit status are
+     * exactly what that CLI gives), copying its stdout and stderr here as they come; returns the exit
+     * status. {@code stdin} (null: none) is given to it whole.
+     */
+    @SuppressWarnings("unchecked")
+    public int cli(List<String> argv, byte[] stdin, OutputStream out, OutputStream err) {
+        return guarded(() -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("argv", argv);
+            body.put("stdin", stdin == null ? null : Base64.getEncoder().encodeToString(stdin));
+            HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/cli")).header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/json").header("Accept", "application/x-ndjson")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.std.asString(body))).build();
+            HttpResponse<java.util.stream.Stream<String>> r = http.send(req, HttpResponse.BodyHandlers.ofLines());
+            if (r.statusCode() != 200) {
+                throw error(r.statusCode(), String.join("\n", r.body().toList()));
+            }
+            Integer[] exit = {null};
+            for (String line : (Iterable<String>) r.body()::iterator) {
+                Map<String, Object> m = JSON.std.mapFrom(line);
+                switch (String.valueOf(m.get("type"))) {
+                    case "stdout", "stderr" -> {
+                        OutputStream to = "stdout".equals(m.get("type")) ? out : err;
+                        to.write(Base64.getDecoder().decode((String) m.get("data")));
+                        to.flush();
+                    }
+                    case "exit" -> exit[0] = ((Number) m.get("code")).intValue();
+                    case "error" -> throw error(500, JSON.std.asString(m));
+                    default -> { } // a later server's event this client does not know
                 }
-                case "workspace_sync_push" -> upload(tool, args, "source_path");
-                case "workspace_export" -> export(args);
-                default -> json(send(post(tool, args, null, null)));
-            };
+            }
+            if (exit[0] == null) {
+                throw PyroException.guest("pyro serve at " + base + " ended the command's stream without its exit status.");
+            }
+            return exit[0];
+        });
+    }
+
+    /**
+     * Uploads a local folder (as a tar of its contents), archive or file to the server's scratch
+     * space and returns the token an argv names it by ({@link #UPLOAD_TOKEN} and its id).
+     */
+    public String upload(Path local) {
+        return guarded(() -> {
+            Path source = local.toAbsolutePath();
+            if (Files.isDirectory(source)) {
+                Path tar = tarOf(source);
+                try {
+                    return UPLOAD_TOKEN + uploadFile(tar, "tree.tar");
+                } finally {
+                    Files.deleteIfExists(tar);
+                }
+            }
+            if (!Files.isRegularFile(source)) {
+                throw PyroException.invalid("'" + local + "' is neither a folder nor a file on this machine.");
+            }
+            String name = source.getFileName().toString().replaceAll("[^A-Za-z0-9._-]", "_");
+            return UPLOAD_TOKEN + uploadFile(source, name.startsWith(".") ? "_" + name : name);
+        });
+    }
+
+    private String uploadFile(Path file, String name) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/v1/uploads?name="
+                        + URLEncoder.encode(name, StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofFile(file));
+        return (String) JSON.std.mapFrom(send(b).body()).get("upload_id");
+    }
+
+    private interface Io<T> {
+        T run() throws IOException, InterruptedException;
+    }
+
+    private <T> T guarded(Io<T> io) {
+        try {
+            return io.run();
         } catch (ConnectException e) {
             throw PyroException.host("cannot reach pyro serve at " + base + ": " + e.getMessage()
                     + " (is it running? PYRO_URL says where).");
@@ -86,7 +168,8 @@ public final class RemoteTools {
         HttpRequest.BodyPublisher publisher;
         HttpRequest.Builder b = HttpRequest.newBuilder();
         if (body != null) {
-            q = "?upload=" + upload + "&arguments=" + URLEncoder.encode(JSON.std.asString(args), StandardCharsets.UTF_8);
+            q = "?upload=" + upload;
+            b.header("Pyro-Arguments", JSON.std.asString(args)); // secrets never in a URL
             publisher = HttpRequest.BodyPublishers.ofFile(body);
             b.header("Content-Type", body.getFileName().toString().endsWith(".tar") ? "application/x-tar" : "application/gzip");
         } else {
@@ -113,7 +196,7 @@ public final class RemoteTools {
             String message = String.valueOf(e.get("message"));
             return switch (code) {
                 case "unauthorized" -> PyroException.invalid("pyro serve refused the token (PYRO_TOKEN): " + message);
-                case "too_large" -> PyroException.invalid(message);
+                case "too_large", "no_route", "method_not_allowed" -> PyroException.invalid(message);
                 default -> new PyroException(ErrorCode.fromWire(code), message);
             };
         } catch (IOException | RuntimeException bad) {
@@ -124,6 +207,18 @@ public final class RemoteTools {
     private static JsonRecord json(HttpResponse<String> r) throws IOException {
         Map<String, Object> m = JSON.std.mapFrom(r.body());
         return () -> m;
+    }
+
+    private static Path tarOf(Path dir) throws IOException {
+        Path tar = Files.createTempFile("pyro-upload-", ".tar");
+        try (var out = Files.newOutputStream(tar); TarWriter w = new TarWriter(out)) {
+            w.writeContents(dir);
+            w.finish();
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tar);
+            throw e;
+        }
+        return tar;
     }
 
     /** A local folder or archive named by {@code pathArg} goes up as the request body. */
@@ -140,12 +235,8 @@ public final class RemoteTools {
         if (!Files.isDirectory(source)) {
             throw PyroException.invalid(pathArg + " '" + p + "' is neither a folder nor a .tar, .tar.gz or .tgz archive.");
         }
-        Path tar = Files.createTempFile("pyro-upload-", ".tar");
+        Path tar = tarOf(source);
         try {
-            try (var out = Files.newOutputStream(tar); TarWriter w = new TarWriter(out)) {
-                w.writeContents(source);
-                w.finish();
-            }
             return json(send(post(tool, args, pathArg, tar)));
         } finally {
             Files.deleteIfExists(tar);
