@@ -333,12 +333,17 @@ public class Bench {
     }
 
     static long cli(String... args) throws Exception {
+        return cliWith(java.util.Map.of(), args);
+    }
+
+    static long cliWith(java.util.Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(pyroBin.toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("PYRO_STATE_DIR", state.toString());
+        pb.environment().putAll(env);
         long t0 = System.nanoTime();
         int rc = pb.start().waitFor();
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -445,8 +450,16 @@ public class Bench {
                         accept.endsWith("ndjson") ? "streamed" : "record  ", median(ms), Collections.min(ms),
                         (double) median(ms) / Math.max(1, sdkMs));
             }
+            List<Long> local = new ArrayList<>();
+            List<Long> remote = new ArrayList<>();
+            java.util.Map<String, String> env = java.util.Map.of("PYRO_URL", server.url(), "PYRO_TOKEN", token);
+            for (int i = 0; i < 5; i++) {
+                local.add(cli("workspace", "exec", id, "--", "true"));
+                remote.add(cliWith(env, "workspace", "exec", id, "--", "true"));
+            }
+            System.out.printf("workspace exec -- true, remote CLI (PYRO_URL): median %5d ms  (min %d, n=5); / local CLI %d ms = %.2f%n",
+                    median(remote), Collections.min(remote), median(local), (double) median(remote) / median(local));
         }
-        System.out.println("remote CLI exec / local CLI exec:       not measured: the CLI has no PYRO_URL mode yet (docs/serve.md)");
     }
 
     /** The same QEMU command line pyro uses, started by hand: time to the agent's first byte. */

@@ -181,7 +181,7 @@ class ServeGuestTest {
         Cli.Result export = Cli.runWith(remote, elsewhere, 60, "workspace", "export", ws, "note.txt", "--output", out.toString());
         assertEquals(0, export.exitCode(), export.toString());
         assertEquals("from the client\n", java.nio.file.Files.readString(out));
-        assertEquals("exported file note.txt to " + out + "\n", export.stdout());
+        assertEquals("exported file /workspace/note.txt to " + out + "\n", export.stdout());
         Cli.Result unknown = Cli.runWith(remote, elsewhere, 60, "workspace", "status", "ws-000000000000");
         assertEquals(3, unknown.exitCode(), unknown.toString());
         Cli.Result wrongToken = Cli.runWith(Map.of("PYRO_URL", base, "PYRO_TOKEN", "wrong-token-0123456789"), elsewhere, 60,

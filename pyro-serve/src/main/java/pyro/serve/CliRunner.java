@@ -35,8 +35,11 @@ final class CliRunner {
     private final Path uploads;
     private final long maxUploadBytes;
     private final Path launcher;
+    private final pyro.core.PyroConfig config;
 
-    CliRunner(Path scratch, long maxUploadBytes) throws IOException {
+    /** {@code config}: the server's own, so the CLI it runs sees the same state and cache folders. */
+    CliRunner(Path scratch, long maxUploadBytes, pyro.core.PyroConfig config) throws IOException {
+        this.config = config;
         this.uploads = Files.createDirectories(scratch.resolve("uploads"));
         this.maxUploadBytes = maxUploadBytes;
         String home = System.getProperty("pyro.home");
@@ -111,6 +114,8 @@ final class CliRunner {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("PYRO_URL"); // the CLI runs here, on this host's VMs
         pb.environment().remove("PYRO_TOKEN");
+        pb.environment().put("PYRO_STATE_DIR", config.stateDir().toString());
+        pb.environment().put("PYRO_CACHE_DIR", config.cacheDir().toString());
         Process p = pb.start();
         ex.getResponseHeaders().set("Content-Type", NdjsonOutput.TYPE);
         ex.sendResponseHeaders(200, 0);

@@ -60,7 +60,7 @@ public final class Server implements AutoCloseable {
         Path serveDir = config.stateDir().resolve("serve");
         Token token = Token.load(tokenEnv, serveDir.resolve("token"));
         Uploads uploads = new Uploads(serveDir.resolve("scratch"), o.maxUploadBytes());
-        CliRunner cli = new CliRunner(serveDir.resolve("scratch"), o.maxUploadBytes());
+        CliRunner cli = new CliRunner(serveDir.resolve("scratch"), o.maxUploadBytes(), config);
         Api api = new Api(memo(pyro), token, uploads, cli, new Metrics(), log).quiet(o.quiet());
         // a client that stops sending its request is dropped after this long; responses may stream for as long as they need
         System.setProperty("sun.net.httpserver.maxReqTime", "120");
