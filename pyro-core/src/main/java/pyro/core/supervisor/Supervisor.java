@@ -57,8 +57,7 @@ public final class Supervisor {
     private final Object agentWriteLock = new Object();
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile OutputStream agentOut;
-    private volatile Process vmm;
-    private final List<Process> sidecars = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final VmmProcess vmm;
     private volatile boolean stopping;
     private volatile String failure;
     private ServerSocketChannel clients;
@@ -82,7 +81,7 @@ public final class Supervisor {
 
         @Override
         public void log(String message) {
-            Supervisor.this.log(message);
+            Supervisor.log(message);
         }
     });
 
@@ -99,6 +98,7 @@ public final class Supervisor {
         this.launch = LaunchFile.read(paths.launchFile());
         this.store = new StateStore(launch.stateDir());
         this.instanceId = launch.instanceId();
+        this.vmm = new VmmProcess(paths, launch.plan());
     }
 
     public static void main(String[] args) throws Exception {
@@ -118,7 +118,7 @@ public final class Supervisor {
         s.run(handshake);
     }
 
-    private void log(String msg) {
+    static void log(String msg) {
         System.out.println(Instant.now() + " " + msg);
     }
 
@@ -135,27 +135,15 @@ public final class Supervisor {
                 agentServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 agentServer.bind(UnixDomainSocketAddress.of(agentSock));
             }
-            for (LaunchPlan.Sidecar sc : launch.plan().sidecars()) {
-                startSidecar(sc);
-            }
-            List<String> argv = launch.plan().vmmArgv();
-            ProcessBuilder pb = new ProcessBuilder(argv)
-                    .directory(paths.dir().toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(Files2.touchPrivate(paths.vmmLog()).toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            log("starting " + String.join(" ", argv));
-            vmm = pb.start();
-            Files2.writeAtomically(paths.vmmPid(), (vmm.pid() + "\n").getBytes());
-            callVmmApi(t0, bootTimeoutMs);
+            vmm.start(t0, bootTimeoutMs);
             SocketChannel agent;
             if (channel.connects()) {
                 // The guest agent listens on its vsock port once it has booted: retry the handshake until then.
                 long left = bootTimeoutMs - (System.nanoTime() - t0) / 1_000_000;
                 long ms = Math.max(1, Math.min(left, launch.plan().channelConnectTimeoutMs()));
                 agent = pyro.core.internal.HybridVsock.connect(channel.socket(), channel.port(), ms, vmm::isAlive,
-                        () -> "the VM exited during boot (status " + vmm.exitValue() + "): " + tail(paths.vmmLog())
-                                + "; console: " + tail(paths.consoleLog()));
+                        () -> "the VM exited during boot (status " + vmm.process().exitValue() + "): " + VmmProcess.tail(paths.vmmLog())
+                                + "; console: " + VmmProcess.tail(paths.consoleLog()));
                 log("agent channel: vsock port " + channel.port() + " through " + channel.socket());
             } else {
                 // The VMM connects to us as soon as it starts; the hello frame comes when the guest agent is up.
@@ -180,7 +168,7 @@ public final class Supervisor {
             log("boot failed: " + reason);
             handshake.println("FAILED " + reason.replace('\n', ' '));
             handshake.close();
-            destroyVmm();
+            vmm.destroy();
             cleanupSockets();
             System.exit(1);
         } finally {
@@ -198,53 +186,14 @@ public final class Supervisor {
         } catch (InterruptedException ignored) {
             Thread.currentThread().interrupt();
         }
-        destroyVmm();
+        vmm.destroy();
         cleanupSockets();
         log("supervisor exits");
         System.exit(0);
     }
 
-    /**
-     * The plan's requests on the VMM's API socket (configuration and start), in order, once the
-     * socket exists; a refusal fails the boot with the VMM's answer.
-     */
-    private void callVmmApi(long t0, long bootTimeoutMs) throws IOException, InterruptedException {
-        LaunchPlan plan = launch.plan();
-        if (plan.apiCalls().isEmpty()) {
-            return;
-        }
-        long deadline = t0 + Math.min(bootTimeoutMs, plan.channelConnectTimeoutMs()) * 1_000_000;
-        while (!Files.exists(plan.apiSocket())) {
-            if (!vmm.isAlive()) {
-                throw new IOException("the VM process exited at start (status " + vmm.exitValue() + "): "
-                        + tail(paths.vmmLog()));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IOException("the VM process did not open its API socket " + plan.apiSocket());
-            }
-            Thread.sleep(5);
-        }
-        for (LaunchPlan.ApiCall call : plan.apiCalls()) {
-            long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-            pyro.core.internal.UnixHttp.Response r;
-            try {
-                r = pyro.core.internal.UnixHttp.call(plan.apiSocket(), call.method(), call.path(), call.body(),
-                        Math.min(left, 30_000));
-            } catch (IOException e) {
-                throw new IOException(call.method() + " " + call.path() + " failed: " + e.getMessage()
-                        + (vmm.isAlive() ? "" : "; the VM process exited: " + tail(paths.vmmLog())));
-            }
-            log("api " + call.method() + " " + call.path() + " -> " + r.status());
-            if (!r.ok()) {
-                throw new IOException("the VMM refused " + call.method() + " " + call.path() + " (HTTP " + r.status()
-                        + "): " + r.body().strip());
-            }
-        }
-    }
-
     private SocketChannel acceptWithin(ServerSocketChannel server, long ms) throws IOException {
-        return pyro.core.internal.Channels2.acceptFrom(server, vmm, ms,
-                () -> "the VM process exited at start (status " + vmm.exitValue() + "): " + tail(paths.vmmLog()),
+        return pyro.core.internal.Channels2.acceptFrom(server, vmm.process(), ms, vmm::exitedAtStart,
                 () -> "the VM process did not connect its agent channel within " + ms + " ms");
     }
 
@@ -323,13 +272,13 @@ public final class Supervisor {
         try {
             while (!got.await(50, TimeUnit.MILLISECONDS)) {
                 if (!vmm.isAlive()) {
-                    throw new IOException("the VM exited during boot (status " + vmm.exitValue() + "); console: "
-                            + tail(paths.consoleLog()));
+                    throw new IOException("the VM exited during boot (status " + vmm.process().exitValue() + "); console: "
+                            + VmmProcess.tail(paths.consoleLog()));
                 }
                 if (System.currentTimeMillis() > deadline) {
                     t.interrupt();
                     throw new IOException(silence + " within " + ms / 1000
-                            + " s of boot; console: " + tail(paths.consoleLog()));
+                            + " s of boot; console: " + VmmProcess.tail(paths.consoleLog()));
                 }
             }
         } catch (InterruptedException e) {
@@ -340,20 +289,6 @@ public final class Supervisor {
             throw new IOException("the agent channel broke during boot: " + err[0].getMessage());
         }
         return box[0];
-    }
-
-    static String tail(Path file) {
-        try {
-            if (!Files.exists(file)) {
-                return "(no output)";
-            }
-            List<String> lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
-            List<String> last = lines.subList(Math.max(0, lines.size() - 5), lines.size());
-            String s = String.join(" | ", last).strip();
-            return s.isEmpty() ? "(no output)" : s;
-        } catch (IOException e) {
-            return "(unreadable: " + e.getMessage() + ")";
-        }
     }
 
     private void startClientServer() throws IOException {
@@ -581,9 +516,9 @@ public final class Supervisor {
                 }
                 r.sink().send(Messages.withId(f, r.clientId()));
             }
-            fail(vmmDeathOr("the guest agent closed its channel"));
+            fail(vmm.deathOr("the guest agent closed its channel"));
         } catch (IOException e) {
-            fail(vmmDeathOr("the guest agent channel broke: " + e.getMessage()));
+            fail(vmm.deathOr("the guest agent channel broke: " + e.getMessage()));
         } catch (Throwable t) {
             // never leave the record 'started' with nobody reading the channel
             fail("the supervisor's reader of the agent channel died: " + t);
@@ -604,28 +539,11 @@ public final class Supervisor {
         routes.clear();
     }
 
-    /** When the channel ends because the VMM died, say that (the channel usually notices first). */
-    private String vmmDeathOr(String reason) {
-        try {
-            if (vmm.waitFor(2, TimeUnit.SECONDS)) {
-                return vmmDeath(vmm.exitValue());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return reason;
-    }
-
-    private String vmmDeath(int status) {
-        String how = status > 128 ? "killed by signal " + (status - 128) : "exit status " + status;
-        return "the VM process (pid " + vmm.pid() + ") exited unexpectedly (" + how + ")";
-    }
-
     private void watchVmm() {
         try {
-            int status = vmm.waitFor();
+            int status = vmm.process().waitFor();
             if (!stopping) {
-                fail(vmmDeath(status));
+                fail(vmm.death(status));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -696,74 +614,12 @@ public final class Supervisor {
     private void stopVm(boolean graceful) {
         stopping = true;
         forwards.closeAll();
-        if (vmm != null && vmm.isAlive()) {
+        if (vmm.isAlive()) {
             if (graceful) {
                 long id = agentIds.getAndIncrement();
                 toAgent(Messages.frame(id, new Request.Shutdown()));
             }
-            try {
-                if (!vmm.waitFor(graceful ? launch.plan().gracefulStopMs() : 0, TimeUnit.MILLISECONDS)) {
-                    vmm.destroy();
-                    if (!vmm.waitFor(2, TimeUnit.SECONDS)) {
-                        vmm.destroyForcibly();
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private void destroyVmm() {
-        if (vmm != null && vmm.isAlive()) {
-            vmm.destroyForcibly();
-            try {
-                vmm.waitFor(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        for (Process p : sidecars) {
-            p.destroy();
-            try {
-                if (!p.waitFor(2, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /**
-     * Starts one helper of the VMM and waits until it is ready; a helper that exits or misses its
-     * deadline fails the boot with its own last words.
-     */
-    private void startSidecar(LaunchPlan.Sidecar sc) throws IOException, InterruptedException {
-        Path log = Files2.touchPrivate(paths.sidecarLog(sc.name()));
-        Files.deleteIfExists(sc.ready());
-        log("starting " + sc.name() + ": " + String.join(" ", sc.argv()));
-        Process p = new ProcessBuilder(sc.argv())
-                .directory(paths.dir().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
-        sidecars.add(p);
-        Files2.writeAtomically(paths.sidecarPid(sc.name()), (p.pid() + "\n").getBytes());
-        long deadline = System.nanoTime() + sc.readyTimeoutMs() * 1_000_000;
-        long sleepMs = 2;
-        while (!Files.exists(sc.ready())) {
-            if (!p.isAlive()) {
-                throw new IOException(sc.name() + " helper " + sc.argv().getFirst() + " exited with status "
-                        + p.exitValue() + " before it was ready: " + tail(log));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IOException(sc.name() + " helper " + sc.argv().getFirst() + " did not create " + sc.ready()
-                        + " within " + sc.readyTimeoutMs() + " ms: " + tail(log));
-            }
-            Thread.sleep(sleepMs);
-            sleepMs = Math.min(50, sleepMs * 2);
+            vmm.stop(graceful ? launch.plan().gracefulStopMs() : 0);
         }
     }
 
@@ -776,36 +632,12 @@ public final class Supervisor {
         } catch (IOException ignored) {
             // best effort
         }
-        // sockets the VMM (or its vsock sidecar) made and leaves behind when it is killed
-        LaunchPlan plan = launch.plan();
-        java.util.List<Path> left = new java.util.ArrayList<>();
-        if (plan.apiSocket() != null) {
-            left.add(plan.apiSocket());
-        }
-        Path vsock = plan.channel().socket();
-        if (vsock != null) {
-            left.add(vsock);
-            // guest-initiated connections to host port P appear as <uds>_P
-            try (var s = Files.newDirectoryStream(vsock.getParent(), vsock.getFileName() + "_*")) {
-                s.forEach(left::add);
-            } catch (IOException ignored) {
-                // none
-            }
-        }
-        for (Path p : left) {
-            try {
-                if (!Files.isDirectory(p) && !Files.isRegularFile(p)) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
+        vmm.cleanupSockets();
     }
 
     private Reply.VmStatusResult status() {
         return new Reply.VmStatusResult(failure != null ? VmState.FAILED.wire() : "running", failure,
-                vmm == null ? null : vmm.pid(), (long) routes.size());
+                vmm.process() == null ? null : vmm.process().pid(), (long) routes.size());
     }
 
     private static Frame error(long id, ErrorCode code, String message) {
