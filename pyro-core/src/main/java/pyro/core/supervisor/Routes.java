@@ -58,12 +58,17 @@ final class Routes {
         r.sink().send(Messages.withId(f, r.clientId()));
     }
 
-    /** Answers every waiting request with a guest failure and forgets them all. */
+    /**
+     * Answers every waiting request with a guest failure and forgets it. Each route is taken out as it
+     * is answered, never cleared wholesale: a request relayed meanwhile keeps its route (and its
+     * answer) instead of losing it unanswered.
+     */
     void failAll(String reason) {
         for (var e : routes.entrySet()) {
-            e.getValue().sink().send(error(e.getValue().clientId(), ErrorCode.GUEST_FAILURE, reason));
+            if (routes.remove(e.getKey(), e.getValue())) {
+                e.getValue().sink().send(error(e.getValue().clientId(), ErrorCode.GUEST_FAILURE, reason));
+            }
         }
-        routes.clear();
     }
 
     static Frame error(long id, ErrorCode code, String message) {

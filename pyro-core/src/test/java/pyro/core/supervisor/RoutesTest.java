@@ -98,4 +98,28 @@ class RoutesTest {
         routes.deliver(Messages.frame(2, new Reply.Pong("1.0")));
         assertEquals(1, stays.frames.size());
     }
+
+    /**
+     * The bug: failAll answered the routes it iterated, then cleared the map, so a request relayed
+     * between the two (a client's call racing an agent restart) lost its route without an answer, and
+     * the agent's reply to it was dropped: the client waited forever.
+     */
+    @Test
+    void aRequestRelayedWhileFailAllRunsIsNeitherLostNorLeftUnanswered() {
+        Recorder late = new Recorder();
+        Routes.Sink racing = new Routes.Sink() {
+            @Override
+            public void send(Frame f) {
+                routes.put(99, late, 5); // relayed on another thread while the failures go out
+            }
+        };
+        routes.put(1, racing, 1);
+        routes.failAll("the guest agent restarted");
+        assertTrue(late.frames.size() == 1 || routes.size() == 1,
+                "the late request was dropped unanswered: " + late.frames + ", " + routes.size() + " routes");
+        if (routes.size() == 1) {
+            routes.deliver(Messages.frame(99, new Reply.Pong("1.0")));
+            assertEquals(5, late.frames.getFirst().id());
+        }
+    }
 }
