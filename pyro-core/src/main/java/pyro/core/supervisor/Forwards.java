@@ -42,7 +42,7 @@ final class Forwards {
     private static final long WATCH_MS = 1_000;
 
     /** How Forwards reaches the agent: routes of its own on the supervisor's one channel. */
-    interface AgentLink {
+    interface Link {
         /** A fresh agent-side id whose frames from the agent go to {@code sink}. */
         long open(Consumer<Frame> sink);
 
@@ -65,11 +65,11 @@ final class Forwards {
         }
     }
 
-    private final AgentLink link;
+    private final Link link;
     private final List<Forward> forwards = new CopyOnWriteArrayList<>();
     private volatile Thread watcher;
 
-    Forwards(AgentLink link) {
+    Forwards(Link link) {
         this.link = link;
     }
 

@@ -1,40 +1,19 @@
 package pyro.core.supervisor;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import pyro.protocol.ErrorCode;
+import java.util.function.Consumer;
 import pyro.core.internal.Files2;
-import pyro.core.internal.Instance;
+import pyro.core.internal.Json;
 import pyro.core.internal.StateStore;
-import pyro.core.model.VmState;
-import pyro.protocol.Frame;
-import pyro.protocol.FrameCodec;
-import pyro.protocol.Messages;
-import pyro.protocol.ProtocolException;
-import pyro.protocol.Reply;
-import pyro.protocol.Request;
 import pyro.core.spi.InstancePaths;
-import pyro.core.spi.LaunchPlan;
+import pyro.protocol.Frame;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
 
 /**
  * The per-VM supervisor, the same for every backend: a small detached process that runs a backend's
@@ -44,61 +23,55 @@ import pyro.core.spi.LaunchPlan;
  * separate pyro processes run at the same time. It records a VMM death as the instance's failure,
  * enforces the TTL, and exits when the VM ends.
  *
+ * <p>This class wires the parts and runs the boot: {@link VmmProcess} (the VMM and its sidecars),
+ * {@link AgentLink} (the agent channel and its reader), {@link Routes} (agent ids to waiting sinks),
+ * {@link Relay} with its {@link ClientConn}s (the clients), {@link Forwards} (published ports) and
+ * {@link Watchdog} (when the VM ends).
+ *
  * <p>Start-up handshake: it prints exactly one line on stdout, {@code READY <boot_ms>} or
  * {@code FAILED <reason>}, then detaches stdout.
  */
 public final class Supervisor {
     private final InstancePaths paths;
     private final LaunchFile launch;
-    private final StateStore store;
-    private final String instanceId;
-    private final AtomicLong agentIds = new AtomicLong(1);
-    private final Map<Long, Route> routes = new ConcurrentHashMap<>();
-    private final Object agentWriteLock = new Object();
-    private final CountDownLatch done = new CountDownLatch(1);
-    private volatile OutputStream agentOut;
-    private volatile Process vmm;
-    private final List<Process> sidecars = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private volatile boolean stopping;
-    private volatile String failure;
-    private ServerSocketChannel clients;
-    private final Forwards forwards = new Forwards(new Forwards.AgentLink() {
-        @Override
-        public long open(java.util.function.Consumer<Frame> sink) {
-            long id = agentIds.getAndIncrement();
-            routes.put(id, new Route(sink::accept, id));
-            return id;
-        }
-
-        @Override
-        public boolean send(Frame f) {
-            return failure == null && toAgent(f);
-        }
-
-        @Override
-        public void close(long agentId) {
-            routes.remove(agentId);
-        }
-
-        @Override
-        public void log(String message) {
-            Supervisor.this.log(message);
-        }
-    });
-
-    /** Where frames from the agent for one request go: a client's connection, or a call of the supervisor's own. */
-    private interface Sink {
-        void send(Frame f);
-    }
-
-    /** Where a relayed request's replies go, under the id the sink knows it by. */
-    private record Route(Sink sink, long clientId) {}
+    private final VmmProcess vmm;
+    private final AgentLink agent;
+    private final Watchdog watchdog;
+    private final Relay relay;
 
     private Supervisor(InstancePaths paths) throws IOException {
         this.paths = paths;
         this.launch = LaunchFile.read(paths.launchFile());
-        this.store = new StateStore(launch.stateDir());
-        this.instanceId = launch.instanceId();
+        String instanceId = launch.instanceId();
+        Routes routes = new Routes();
+        this.vmm = new VmmProcess(paths, launch.plan());
+        this.agent = new AgentLink(paths, launch.plan(), instanceId, vmm, routes);
+        Forwards forwards = new Forwards(new Forwards.Link() {
+            @Override
+            public long open(Consumer<Frame> sink) {
+                long id = agent.nextId();
+                routes.put(id, sink::accept, id);
+                return id;
+            }
+
+            @Override
+            public boolean send(Frame f) {
+                return watchdog.failure() == null && agent.send(f);
+            }
+
+            @Override
+            public void close(long agentId) {
+                routes.remove(agentId);
+            }
+
+            @Override
+            public void log(String message) {
+                Supervisor.log(message);
+            }
+        });
+        this.watchdog = new Watchdog(new StateStore(launch.stateDir()), instanceId, vmm, agent, routes, forwards,
+                launch.plan().gracefulStopMs());
+        this.relay = new Relay(paths.supervisorSocket(), routes, agent, forwards, watchdog);
     }
 
     public static void main(String[] args) throws Exception {
@@ -118,61 +91,25 @@ public final class Supervisor {
         s.run(handshake);
     }
 
-    private void log(String msg) {
+    /** One line in {@code supervisor.log}. */
+    static void log(String msg) {
         System.out.println(Instant.now() + " " + msg);
     }
 
     private void run(PrintStream handshake) {
         long t0 = System.nanoTime();
         long bootTimeoutMs = launch.bootTimeoutMs();
-        Path agentSock = paths.agentSocket();
-        ServerSocketChannel agentServer = null;
         try {
             Files2.writeAtomically(paths.supervisorPid(), (ProcessHandle.current().pid() + "\n").getBytes());
-            LaunchPlan.AgentChannel channel = launch.plan().channel();
-            Files.deleteIfExists(agentSock);
-            if (!channel.connects()) {
-                agentServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-                agentServer.bind(UnixDomainSocketAddress.of(agentSock));
-            }
-            for (LaunchPlan.Sidecar sc : launch.plan().sidecars()) {
-                startSidecar(sc);
-            }
-            List<String> argv = launch.plan().vmmArgv();
-            ProcessBuilder pb = new ProcessBuilder(argv)
-                    .directory(paths.dir().toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(Files2.touchPrivate(paths.vmmLog()).toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            log("starting " + String.join(" ", argv));
-            vmm = pb.start();
-            Files2.writeAtomically(paths.vmmPid(), (vmm.pid() + "\n").getBytes());
-            callVmmApi(t0, bootTimeoutMs);
-            SocketChannel agent;
-            if (channel.connects()) {
-                // The guest agent listens on its vsock port once it has booted: retry the handshake until then.
-                long left = bootTimeoutMs - (System.nanoTime() - t0) / 1_000_000;
-                long ms = Math.max(1, Math.min(left, launch.plan().channelConnectTimeoutMs()));
-                agent = pyro.core.internal.HybridVsock.connect(channel.socket(), channel.port(), ms, vmm::isAlive,
-                        () -> "the VM exited during boot (status " + vmm.exitValue() + "): " + tail(paths.vmmLog())
-                                + "; console: " + tail(paths.consoleLog()));
-                log("agent channel: vsock port " + channel.port() + " through " + channel.socket());
-            } else {
-                // The VMM connects to us as soon as it starts; the hello frame comes when the guest agent is up.
-                agent = acceptWithin(agentServer, launch.plan().channelConnectTimeoutMs());
-            }
-            InputStream in = new BufferedInputStream(Channels.newInputStream(agent), 1 << 16);
-            agentOut = new BufferedOutputStream(Channels.newOutputStream(agent), 1 << 16);
-            long left = bootTimeoutMs - (System.nanoTime() - t0) / 1_000_000;
-            Reply.Hello hello = launch.plan().warm() ? resumeWithin(in, left) : readHelloWithin(in, left);
+            agent.listen();
+            vmm.start(t0, bootTimeoutMs);
+            Reply.Hello hello = agent.open(t0, bootTimeoutMs);
             long bootMs = (System.nanoTime() - t0) / 1_000_000;
             log("agent hello after " + bootMs + " ms: " + hello);
-            Files2.writeAtomically(paths.hello(), pyro.core.internal.Json.write(Messages.fields(hello)).getBytes(
-                    StandardCharsets.UTF_8));
-            startClientServer();
-            Thread.ofPlatform().name("agent-reader").daemon().start(() -> pumpAgent(in));
-            Thread.ofPlatform().name("vmm-watch").daemon().start(this::watchVmm);
-            Thread.ofPlatform().name("ttl").daemon().start(this::watchTtl);
+            Files2.writeAtomically(paths.hello(), Json.write(Messages.fields(hello)).getBytes(StandardCharsets.UTF_8));
+            relay.start();
+            agent.startReader(watchdog::fail);
+            watchdog.start();
             handshake.println("READY " + bootMs);
             handshake.close();
         } catch (Exception e) {
@@ -180,643 +117,21 @@ public final class Supervisor {
             log("boot failed: " + reason);
             handshake.println("FAILED " + reason.replace('\n', ' '));
             handshake.close();
-            destroyVmm();
+            vmm.destroy();
             cleanupSockets();
             System.exit(1);
         } finally {
-            try {
-                if (agentServer != null) {
-                    agentServer.close();
-                }
-                Files.deleteIfExists(agentSock);
-            } catch (IOException ignored) {
-                // best effort
-            }
+            agent.closeListener();
         }
-        try {
-            done.await();
-        } catch (InterruptedException ignored) {
-            Thread.currentThread().interrupt();
-        }
-        destroyVmm();
+        watchdog.awaitEnd();
+        vmm.destroy();
         cleanupSockets();
         log("supervisor exits");
         System.exit(0);
     }
 
-    /**
-     * The plan's requests on the VMM's API socket (configuration and start), in order, once the
-     * socket exists; a refusal fails the boot with the VMM's answer.
-     */
-    private void callVmmApi(long t0, long bootTimeoutMs) throws IOException, InterruptedException {
-        LaunchPlan plan = launch.plan();
-        if (plan.apiCalls().isEmpty()) {
-            return;
-        }
-        long deadline = t0 + Math.min(bootTimeoutMs, plan.channelConnectTimeoutMs()) * 1_000_000;
-        while (!Files.exists(plan.apiSocket())) {
-            if (!vmm.isAlive()) {
-                throw new IOException("the VM process exited at start (status " + vmm.exitValue() + "): "
-                        + tail(paths.vmmLog()));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IOException("the VM process did not open its API socket " + plan.apiSocket());
-            }
-            Thread.sleep(5);
-        }
-        for (LaunchPlan.ApiCall call : plan.apiCalls()) {
-            long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-            pyro.core.internal.UnixHttp.Response r;
-            try {
-                r = pyro.core.internal.UnixHttp.call(plan.apiSocket(), call.method(), call.path(), call.body(),
-                        Math.min(left, 30_000));
-            } catch (IOException e) {
-                throw new IOException(call.method() + " " + call.path() + " failed: " + e.getMessage()
-                        + (vmm.isAlive() ? "" : "; the VM process exited: " + tail(paths.vmmLog())));
-            }
-            log("api " + call.method() + " " + call.path() + " -> " + r.status());
-            if (!r.ok()) {
-                throw new IOException("the VMM refused " + call.method() + " " + call.path() + " (HTTP " + r.status()
-                        + "): " + r.body().strip());
-            }
-        }
-    }
-
-    private SocketChannel acceptWithin(ServerSocketChannel server, long ms) throws IOException {
-        return pyro.core.internal.Channels2.acceptFrom(server, vmm, ms,
-                () -> "the VM process exited at start (status " + vmm.exitValue() + "): " + tail(paths.vmmLog()),
-                () -> "the VM process did not connect its agent channel within " + ms + " ms");
-    }
-
-    /**
-     * A restored guest said its hello before it was saved: ping it, then have it reseed its RNG, set
-     * its clock, hostname and machine id, before anyone else may talk to it.
-     */
-    private Reply.Hello resumeWithin(InputStream in, long ms) throws IOException {
-        long deadline = System.currentTimeMillis() + ms;
-        long pingId = agentIds.getAndIncrement();
-        toAgentOrThrow(Messages.frame(pingId, new Request.Ping()));
-        Frame pong = awaitReply(in, pingId, deadline);
-        Reply.Pong p = Messages.reply(pong, Reply.Pong.class);
-        byte[] entropy = new byte[64];
-        new java.security.SecureRandom().nextBytes(entropy);
-        byte[] machine = new byte[16];
-        new java.security.SecureRandom().nextBytes(machine);
-        long reseedId = agentIds.getAndIncrement();
-        toAgentOrThrow(Messages.frame(reseedId, new Request.Reseed(java.util.Base64.getEncoder().encodeToString(entropy),
-                System.currentTimeMillis(), "pyro-" + instanceId.substring(instanceId.indexOf('-') + 1),
-                java.util.HexFormat.of().formatHex(machine))));
-        Reply.ReseedResult r = Messages.reply(awaitReply(in, reseedId, deadline), Reply.ReseedResult.class);
-        log("restored guest reseeded: " + r);
-        return new Reply.Hello((long) Frame.PROTOCOL_VERSION, p.agentVersion(), null, null);
-    }
-
-    private void toAgentOrThrow(Frame f) throws IOException {
-        if (!toAgent(f)) {
-            throw new IOException("the restored guest's agent channel closed");
-        }
-    }
-
-    private Frame awaitReply(InputStream in, long id, long deadline) throws IOException {
-        while (true) {
-            Frame f = readWithin(in, deadline - System.currentTimeMillis(), "the restored guest's agent did not answer");
-            if (f == null) {
-                throw new IOException("the restored guest's agent closed its channel");
-            }
-            if (Messages.isError(f)) {
-                throw new IOException("the restored guest's agent refused: " + f.string("message"));
-            }
-            if (f.id() == id) {
-                return f;
-            }
-        }
-    }
-
-    private Reply.Hello readHelloWithin(InputStream in, long ms) throws IOException {
-        Frame first = readWithin(in, ms, "the guest agent did not answer");
-        if (first == null || !Messages.isHello(first)) {
-            throw new IOException("the guest agent sent " + first + " instead of hello");
-        }
-        Reply.Hello hello = Messages.reply(first, Reply.Hello.class);
-        long v = hello.version() == null ? -1 : hello.version();
-        if (v != Frame.PROTOCOL_VERSION) {
-            throw new IOException("the guest agent speaks protocol version " + v + ", this pyro speaks "
-                    + Frame.PROTOCOL_VERSION + ": rebuild the environment with 'pyro env prune' and pull it again");
-        }
-        return hello;
-    }
-
-    /** One frame within {@code ms}, watching the VMM meanwhile; null at a clean end of the channel. */
-    private Frame readWithin(InputStream in, long ms, String silence) throws IOException {
-        CountDownLatch got = new CountDownLatch(1);
-        Frame[] box = new Frame[1];
-        IOException[] err = new IOException[1];
-        Thread t = Thread.ofPlatform().daemon().start(() -> {
-            try {
-                box[0] = FrameCodec.read(in);
-            } catch (IOException e) {
-                err[0] = e;
-            }
-            got.countDown();
-        });
-        long deadline = System.currentTimeMillis() + Math.max(ms, 1);
-        try {
-            while (!got.await(50, TimeUnit.MILLISECONDS)) {
-                if (!vmm.isAlive()) {
-                    throw new IOException("the VM exited during boot (status " + vmm.exitValue() + "); console: "
-                            + tail(paths.consoleLog()));
-                }
-                if (System.currentTimeMillis() > deadline) {
-                    t.interrupt();
-                    throw new IOException(silence + " within " + ms / 1000
-                            + " s of boot; console: " + tail(paths.consoleLog()));
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted during boot");
-        }
-        if (err[0] != null) {
-            throw new IOException("the agent channel broke during boot: " + err[0].getMessage());
-        }
-        return box[0];
-    }
-
-    static String tail(Path file) {
-        try {
-            if (!Files.exists(file)) {
-                return "(no output)";
-            }
-            List<String> lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
-            List<String> last = lines.subList(Math.max(0, lines.size() - 5), lines.size());
-            String s = String.join(" | ", last).strip();
-            return s.isEmpty() ? "(no output)" : s;
-        } catch (IOException e) {
-            return "(unreadable: " + e.getMessage() + ")";
-        }
-    }
-
-    private void startClientServer() throws IOException {
-        Path sock = paths.supervisorSocket();
-        Files.deleteIfExists(sock);
-        clients = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        clients.bind(UnixDomainSocketAddress.of(sock));
-        Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rw-------"));
-        Thread.ofPlatform().name("accept").daemon().start(() -> {
-            while (clients.isOpen()) {
-                try {
-                    SocketChannel c = clients.accept();
-                    Thread.ofVirtual().start(() -> serve(new ClientConn(c)));
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
-    }
-
-    /**
-     * One connected client: frames in; replies out through its own queue and writer thread, so a client
-     * that reads slowly or not at all never holds up the agent channel's reader (and with it every other
-     * client of the VM). A download's data frames keep their back-pressure: the reader waits while this
-     * client is more than {@link #DATA_BEHIND} behind, at most {@link #STALL_MS}; a client that stalls that
-     * long, or lets {@link #MAX_BEHIND} of replies pile up, is disconnected.
-     */
-    private static final class ClientConn implements Sink {
-        static final long DATA_BEHIND = 8L << 20;
-        static final long MAX_BEHIND = 64L << 20;
-        static final long STALL_MS = 60_000;
-        private static final Frame END = new Frame(Map.of("id", -1L, "type", "end"));
-        final SocketChannel channel;
-        final InputStream in;
-        final OutputStream out;
-        final Map<Long, Long> uploads = new ConcurrentHashMap<>();
-        private final java.util.concurrent.LinkedBlockingQueue<Frame> queue = new java.util.concurrent.LinkedBlockingQueue<>();
-        private final AtomicLong behind = new AtomicLong();
-        private final Object progress = new Object();
-        private final Thread writer;
-        private volatile boolean closed;
-
-        ClientConn(SocketChannel channel) {
-            this.channel = channel;
-            this.in = new BufferedInputStream(Channels.newInputStream(channel), 1 << 16);
-            this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
-            this.writer = Thread.ofVirtual().name("client-writer").start(this::writeLoop);
-        }
-
-        private static long size(Frame f) {
-            return f.payload().length + 256L;
-        }
-
-        @Override
-        public void send(Frame f) {
-            if (closed) {
-                return;
-            }
-            if (Messages.isData(f)) {
-                long until = System.currentTimeMillis() + STALL_MS;
-                synchronized (progress) {
-                    while (behind.get() > DATA_BEHIND && !closed) {
-                        long left = until - System.currentTimeMillis();
-                        if (left <= 0) {
-                            drop();
-                            return;
-                        }
-                        try {
-                            progress.wait(Math.min(left, 100));
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return;
-                        }
-                    }
-                }
-            }
-            if (behind.addAndGet(size(f)) > MAX_BEHIND) {
-                drop();
-                return;
-            }
-            queue.add(f);
-        }
-
-        private void writeLoop() {
-            try {
-                while (true) {
-                    Frame f = queue.take();
-                    if (f == END) {
-                        return;
-                    }
-                    FrameCodec.write(out, f);
-                    behind.addAndGet(-size(f));
-                    synchronized (progress) {
-                        progress.notifyAll();
-                    }
-                }
-            } catch (IOException e) {
-                drop(); // the client went away; its replies are dropped
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /** Disconnects the client (its requests' routes go when its serve loop ends). */
-        private void drop() {
-            closed = true;
-            queue.clear();
-            queue.add(END);
-            synchronized (progress) {
-                progress.notifyAll();
-            }
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // closed already
-            }
-        }
-
-        /** Ends the writer once it has sent what is queued (the client is gone or done). */
-        void end() {
-            queue.add(END);
-        }
-
-        /** Lets the writer send what is queued (within {@code ms}), then ends it. */
-        void finish(long ms) {
-            queue.add(END);
-            try {
-                writer.join(ms);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private void serve(ClientConn c) {
-        try (SocketChannel ignored = c.channel) {
-            Frame f;
-            while ((f = FrameCodec.read(c.in)) != null) {
-                long clientId = f.id();
-                if (Messages.isData(f) || Messages.isDataEnd(f)) {
-                    Long agentId = c.uploads.get(clientId);
-                    if (agentId != null) {
-                        toAgent(Messages.withId(f, agentId));
-                        if (Messages.isDataEnd(f)) {
-                            c.uploads.remove(clientId);
-                        }
-                    }
-                    continue;
-                }
-                Request request;
-                try {
-                    request = Messages.request(f);
-                } catch (ProtocolException e) {
-                    c.send(error(clientId, ErrorCode.INVALID_INPUT, e.getMessage()));
-                    continue;
-                }
-                switch (request) {
-                    case Request.VmStatus s -> c.send(Messages.frame(clientId, status()));
-                    case Request.PortPublish p -> c.send(Messages.frame(clientId, failure != null
-                            ? new Reply.Error(ErrorCode.GUEST_FAILURE, failure) : forwards.publish(p)));
-                    case Request.PortUnpublish p -> c.send(Messages.frame(clientId, forwards.unpublish(p)));
-                    case Request.PortList p -> c.send(Messages.frame(clientId, forwards.list()));
-                    case Request.VmStop s -> {
-                        stopVm(Boolean.TRUE.equals(s.graceful()));
-                        c.send(Messages.frame(clientId, new Reply.VmStopResult()));
-                        c.finish(2_000); // the answer goes out before the supervisor exits
-                        done.countDown();
-                        return;
-                    }
-                    default -> relay(c, f);
-                }
-            }
-        } catch (IOException e) {
-            // client disconnected
-        } catch (RuntimeException | OutOfMemoryError e) {
-            log("dropping a client whose frames could not be read: " + e);
-        } finally {
-            routes.entrySet().removeIf(e -> e.getValue().sink() == c);
-            c.end();
-        }
-    }
-
-    private void relay(ClientConn c, Frame f) {
-        if (failure != null) {
-            c.send(error(f.id(), ErrorCode.GUEST_FAILURE, failure));
-            return;
-        }
-        long agentId = agentIds.getAndIncrement();
-        routes.put(agentId, new Route(c, f.id()));
-        c.uploads.put(f.id(), agentId);
-        if (!toAgent(Messages.withId(f, agentId))) {
-            routes.remove(agentId);
-            c.send(error(f.id(), ErrorCode.GUEST_FAILURE, failure != null ? failure : "the agent channel is closed"));
-        }
-    }
-
-    private boolean toAgent(Frame f) {
-        synchronized (agentWriteLock) {
-            try {
-                FrameCodec.write(agentOut, f);
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        }
-    }
-
-    private void pumpAgent(InputStream in) {
-        try {
-            Frame f;
-            while ((f = FrameCodec.read(in)) != null) {
-                if (Messages.isHello(f)) {
-                    agentRestarted();
-                    continue;
-                }
-                Route r = routes.get(f.id());
-                if (r == null) {
-                    continue;
-                }
-                if (!Messages.isData(f) && !Messages.isDataEnd(f) && !Messages.isDataAck(f)) {
-                    routes.remove(f.id());
-                    if (r.sink() instanceof ClientConn cc) {
-                        cc.uploads.remove(r.clientId());
-                    }
-                }
-                r.sink().send(Messages.withId(f, r.clientId()));
-            }
-            fail(vmmDeathOr("the guest agent closed its channel"));
-        } catch (IOException e) {
-            fail(vmmDeathOr("the guest agent channel broke: " + e.getMessage()));
-        } catch (Throwable t) {
-            // never leave the record 'started' with nobody reading the channel
-            fail("the supervisor's reader of the agent channel died: " + t);
-        }
-    }
-
-    /**
-     * A second hello means the agent process died and init started it again: the requests it was
-     * handling are gone, so answer them now instead of letting their callers wait forever.
-     */
-    private void agentRestarted() {
-        String reason = "the guest agent restarted while handling this request (it crashed; see "
-                + "/var/log/pyro-agent.log in the guest)";
-        log("agent hello again: failing " + routes.size() + " pending requests");
-        for (var e : routes.entrySet()) {
-            e.getValue().sink().send(error(e.getValue().clientId(), ErrorCode.GUEST_FAILURE, reason));
-        }
-        routes.clear();
-    }
-
-    /** When the channel ends because the VMM died, say that (the channel usually notices first). */
-    private String vmmDeathOr(String reason) {
-        try {
-            if (vmm.waitFor(2, TimeUnit.SECONDS)) {
-                return vmmDeath(vmm.exitValue());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return reason;
-    }
-
-    private String vmmDeath(int status) {
-        String how = status > 128 ? "killed by signal " + (status - 128) : "exit status " + status;
-        return "the VM process (pid " + vmm.pid() + ") exited unexpectedly (" + how + ")";
-    }
-
-    private void watchVmm() {
-        try {
-            int status = vmm.waitFor();
-            if (!stopping) {
-                fail(vmmDeath(status));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * Ends the VM when its TTL passes, when its record is deleted, or when the pyro process that is
-     * still creating it died (a client killed during create must not leave a VM running and a record
-     * saying starting).
-     */
-    private void watchTtl() {
-        while (!stopping) {
-            Instance inst;
-            try {
-                var loaded = store.load(instanceId);
-                if (loaded.isEmpty()) {
-                    stopVm(false);
-                    done.countDown();
-                    return;
-                }
-                inst = loaded.get();
-            } catch (RuntimeException e) {
-                // a corrupt record: keep the VM until someone deletes it (delete finds it by its pid files)
-                sleep(5_000);
-                continue;
-            }
-            Instant expires = inst.expiresAt();
-            long waitMs = expires.toEpochMilli() - System.currentTimeMillis();
-            if (waitMs <= 0) {
-                log("ttl passed: releasing the VM");
-                stopVm(false);
-                store.update(instanceId, Instance::expire);
-                done.countDown();
-                return;
-            }
-            if (inst.num(pyro.core.internal.VmManager.OWNER_PID) != null
-                    && !pyro.core.internal.VmManager.ownerAlive(inst)) {
-                fail("the pyro process (pid " + inst.num(pyro.core.internal.VmManager.OWNER_PID)
-                        + ") creating it exited before the create finished");
-                return;
-            }
-            sleep(Math.min(waitMs, inst.num(pyro.core.internal.VmManager.OWNER_PID) != null ? 500 : 5_000));
-        }
-    }
-
-    /** Records the failure in the instance record, answers pending requests, and ends. */
-    private synchronized void fail(String reason) {
-        if (stopping || failure != null) {
-            return;
-        }
-        failure = reason;
-        log("failure: " + reason);
-        store.update(instanceId, i -> i.state(VmState.FAILED, reason));
-        forwards.closeAll();
-        for (var e : routes.entrySet()) {
-            e.getValue().sink().send(error(e.getValue().clientId(), ErrorCode.GUEST_FAILURE, reason));
-        }
-        routes.clear();
-        done.countDown();
-    }
-
-    /**
-     * Ends the VM. The disk overlay is thrown away with the VM, so by default there is nothing to
-     * flush and the VMM is simply killed (a guest shutdown under TCG costs seconds); {@code graceful}
-     * asks the agent to sync and power off first.
-     */
-    private void stopVm(boolean graceful) {
-        stopping = true;
-        forwards.closeAll();
-        if (vmm != null && vmm.isAlive()) {
-            if (graceful) {
-                long id = agentIds.getAndIncrement();
-                toAgent(Messages.frame(id, new Request.Shutdown()));
-            }
-            try {
-                if (!vmm.waitFor(graceful ? launch.plan().gracefulStopMs() : 0, TimeUnit.MILLISECONDS)) {
-                    vmm.destroy();
-                    if (!vmm.waitFor(2, TimeUnit.SECONDS)) {
-                        vmm.destroyForcibly();
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private void destroyVmm() {
-        if (vmm != null && vmm.isAlive()) {
-            vmm.destroyForcibly();
-            try {
-                vmm.waitFor(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        for (Process p : sidecars) {
-            p.destroy();
-            try {
-                if (!p.waitFor(2, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /**
-     * Starts one helper of the VMM and waits until it is ready; a helper that exits or misses its
-     * deadline fails the boot with its own last words.
-     */
-    private void startSidecar(LaunchPlan.Sidecar sc) throws IOException, InterruptedException {
-        Path log = Files2.touchPrivate(paths.sidecarLog(sc.name()));
-        Files.deleteIfExists(sc.ready());
-        log("starting " + sc.name() + ": " + String.join(" ", sc.argv()));
-        Process p = new ProcessBuilder(sc.argv())
-                .directory(paths.dir().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
-        sidecars.add(p);
-        Files2.writeAtomically(paths.sidecarPid(sc.name()), (p.pid() + "\n").getBytes());
-        long deadline = System.nanoTime() + sc.readyTimeoutMs() * 1_000_000;
-        long sleepMs = 2;
-        while (!Files.exists(sc.ready())) {
-            if (!p.isAlive()) {
-                throw new IOException(sc.name() + " helper " + sc.argv().getFirst() + " exited with status "
-                        + p.exitValue() + " before it was ready: " + tail(log));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IOException(sc.name() + " helper " + sc.argv().getFirst() + " did not create " + sc.ready()
-                        + " within " + sc.readyTimeoutMs() + " ms: " + tail(log));
-            }
-            Thread.sleep(sleepMs);
-            sleepMs = Math.min(50, sleepMs * 2);
-        }
-    }
-
     private void cleanupSockets() {
-        try {
-            if (clients != null) {
-                clients.close();
-            }
-            Files.deleteIfExists(paths.supervisorSocket());
-        } catch (IOException ignored) {
-            // best effort
-        }
-        // sockets the VMM (or its vsock sidecar) made and leaves behind when it is killed
-        LaunchPlan plan = launch.plan();
-        java.util.List<Path> left = new java.util.ArrayList<>();
-        if (plan.apiSocket() != null) {
-            left.add(plan.apiSocket());
-        }
-        Path vsock = plan.channel().socket();
-        if (vsock != null) {
-            left.add(vsock);
-            // guest-initiated connections to host port P appear as <uds>_P
-            try (var s = Files.newDirectoryStream(vsock.getParent(), vsock.getFileName() + "_*")) {
-                s.forEach(left::add);
-            } catch (IOException ignored) {
-                // none
-            }
-        }
-        for (Path p : left) {
-            try {
-                if (!Files.isDirectory(p) && !Files.isRegularFile(p)) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
-    }
-
-    private Reply.VmStatusResult status() {
-        return new Reply.VmStatusResult(failure != null ? VmState.FAILED.wire() : "running", failure,
-                vmm == null ? null : vmm.pid(), (long) routes.size());
-    }
-
-    private static Frame error(long id, ErrorCode code, String message) {
-        return Messages.frame(id, new Reply.Error(code, message));
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        relay.close();
+        vmm.cleanupSockets();
     }
 }
