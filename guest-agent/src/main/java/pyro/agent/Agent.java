@@ -216,7 +216,10 @@ final class Agent {
     private void handle(long id, Request request, Upload upload) {
         Reply reply;
         try {
-            reply = switch (request) {
+            if (!(request instanceof Request.ToAgent forAgent)) {
+                throw AgentException.invalid(Messages.typeName((Record) request) + " is answered by the VM's supervisor");
+            }
+            reply = switch (forAgent) {
                 case Request.Ping p -> new Reply.Pong(VERSION);
                 case Request.Shutdown s -> new Reply.ShutdownResult();
                 case Request.Exec e -> {
@@ -231,25 +234,11 @@ final class Agent {
                 case Request.FileRead r -> new FileOps(workspace).read(r);
                 case Request.FileWrite r -> new FileOps(workspace).write(r);
                 case Request.Reseed r -> Reseed.apply(r, guest);
-                case Request.ShellOpen r -> shells.handle(r);
-                case Request.ShellRead r -> shells.handle(r);
-                case Request.ShellWrite r -> shells.handle(r);
-                case Request.ShellSignal r -> shells.handle(r);
-                case Request.ShellClose r -> shells.handle(r);
-                case Request.ShellList r -> shells.handle(r);
-                case Request.ServiceStart r -> pyro.agent.service.Services.get().handle(r);
-                case Request.ServiceList r -> pyro.agent.service.Services.get().handle(r);
-                case Request.ServiceStatus r -> pyro.agent.service.Services.get().handle(r);
-                case Request.ServiceLogs r -> pyro.agent.service.Services.get().handle(r);
-                case Request.ServiceStop r -> pyro.agent.service.Services.get().handle(r);
+                case Request.ShellRequest r -> shells.handle(r);
+                case Request.ServiceRequest r -> pyro.agent.service.Services.get().handle(r);
                 case Request.PortConnect r -> PortForward.run(this, id, r, upload, windows.get(id));
                 case Request.SecretsPut r -> putSecrets(r);
                 case Request.SecretsGet r -> new Reply.SecretValues(pyro.agent.secret.Secrets.get().encoded());
-                case Request.PortPublish r -> throw AgentException.invalid("port_publish is answered by the VM's supervisor");
-                case Request.PortUnpublish r -> throw AgentException.invalid("port_unpublish is answered by the VM's supervisor");
-                case Request.PortList r -> throw AgentException.invalid("port_list is answered by the VM's supervisor");
-                case Request.VmStatus r -> throw AgentException.invalid("status is answered by the VM's supervisor");
-                case Request.VmStop r -> throw AgentException.invalid("stop is answered by the VM's supervisor");
             };
         } catch (AgentException e) {
             reply = new Reply.Error(e.code(), e.getMessage());

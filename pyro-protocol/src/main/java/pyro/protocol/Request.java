@@ -13,11 +13,23 @@ import java.util.Map;
  * request is relayed to the guest agent.
  */
 public sealed interface Request {
+    /** A request the guest agent answers; the VM's supervisor relays it and its reply. */
+    sealed interface ToAgent extends Request {}
+
+    /** A request the VM's supervisor answers itself: it never reaches the agent. */
+    sealed interface ToSupervisor extends Request {}
+
+    /** A request about the guest's services, answered by the agent's service table. */
+    sealed interface ServiceRequest extends ToAgent {}
+
+    /** A request about the guest's interactive shells, answered by the agent's shell table. */
+    sealed interface ShellRequest extends ToAgent {}
+
     /** Liveness check; answered by {@link Reply.Pong}. */
-    record Ping() implements Request {}
+    record Ping() implements ToAgent {}
 
     /** Sync the guest's disks and power it off. */
-    record Shutdown() implements Request {}
+    record Shutdown() implements ToAgent {}
 
     /**
      * Run argv in the guest (cwd defaults to /workspace); answered by {@link Reply.ExecResult}.
@@ -27,7 +39,7 @@ public sealed interface Request {
      * before the result, which carries the whole (capped) output as always.
      */
     record Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes,
-            Map<String, String> secretEnv, Boolean stream) implements Request {
+            Map<String, String> secretEnv, Boolean stream) implements ToAgent {
         public Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes) {
             this(argv, cwd, env, timeoutMs, outputLimitBytes, null, null);
         }
@@ -42,30 +54,30 @@ public sealed interface Request {
      * Keep these secrets in the guest (names to values), for later {@code secret_env} mappings, and
      * redact their values from everything the agent sends; answered by {@link Reply.SecretsResult}.
      */
-    record SecretsPut(Map<String, String> secrets) implements Request {}
+    record SecretsPut(Map<String, String> secrets) implements ToAgent {}
 
     /**
      * The secrets' values, base64 (so no redaction touches them), for a reset that boots a fresh guest
      * and must carry them over; answered by {@link Reply.SecretValues}.
      */
-    record SecretsGet() implements Request {}
+    record SecretsGet() implements ToAgent {}
 
     /** Extract the tar stream that follows in {@code data} frames under {@code dest}. */
-    record Import(String dest) implements Request {}
+    record Import(String dest) implements ToAgent {}
 
     /**
      * Stream {@code path} back as a tar in {@code data} frames, then {@link Reply.ExportResult};
      * refused before anything is sent when the files' apparent sizes add up to more than
      * {@code maxBytes} (null: no limit).
      */
-    record Export(String path, Long maxBytes) implements Request {}
+    record Export(String path, Long maxBytes) implements ToAgent {}
 
     /**
      * List every entry under {@code path} with its digest (the diff's input). With {@code digests} false
      * files up to the hashing limit come without {@code sha256}: the host fills in the digests of a
      * seed it streamed itself (null: true, as before the field existed).
      */
-    record Snapshot(String path, Boolean digests) implements Request {
+    record Snapshot(String path, Boolean digests) implements ToAgent {
         public Snapshot(String path) {
             this(path, null);
         }
@@ -75,7 +87,7 @@ public sealed interface Request {
      * List a folder of /workspace without digests: its children, or with {@code recursive} everything
      * under it, at most {@code maxEntries}; answered by {@link Reply.FileListResult}.
      */
-    record FileList(String path, Boolean recursive, Long maxEntries) implements Request {}
+    record FileList(String path, Boolean recursive, Long maxEntries) implements ToAgent {}
 
     /**
      * Read part of one file: {@code limit} bytes from {@code offset}, or {@code lineCount} lines from
@@ -83,7 +95,7 @@ public sealed interface Request {
      * answered by {@link Reply.FileReadResult}.
      */
     record FileRead(String path, Long offset, Long limit, Long lineStart, Long lineCount, String encoding)
-            implements Request {}
+            implements ToAgent {}
 
     /**
      * Write, create or delete files, all or nothing: each change is {@code path} plus
@@ -91,10 +103,10 @@ public sealed interface Request {
      * file's digest now, or {@code new}: it must not exist). Every precondition is checked and every
      * new file staged before the first one is replaced; answered by {@link Reply.FileWriteResult}.
      */
-    record FileWrite(List<Map<String, Object>> changes) implements Request {}
+    record FileWrite(List<Map<String, Object>> changes) implements ToAgent {}
 
     /** Read the upload that follows and throw it away (the bench's raw channel speed). */
-    record Discard() implements Request {}
+    record Discard() implements ToAgent {}
 
     /**
      * Start a named service with an optional readiness probe, a restart policy ({@code restart}: no,
@@ -103,7 +115,7 @@ public sealed interface Request {
      */
     record ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness,
             String restart, Integer maxRestarts, List<String> after, Map<String, String> secretEnv)
-            implements Request {
+            implements ServiceRequest {
         /** A start without a restart policy or start order (the defaults). */
         public ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness) {
             this(name, argv, cwd, env, readiness, null, null, null, null);
@@ -115,43 +127,43 @@ public sealed interface Request {
         }
     }
 
-    record ServiceList() implements Request {}
+    record ServiceList() implements ServiceRequest {}
 
-    record ServiceStatus(String name) implements Request {}
+    record ServiceStatus(String name) implements ServiceRequest {}
 
     /** A service's logs after byte cursors, or the last {@code tailLines}; stream stdout, stderr or both. */
     record ServiceLogs(String name, Integer tailLines, String stream, Long afterStdout, Long afterStderr)
-            implements Request {}
+            implements ServiceRequest {}
 
     /** TERM the service's process group, wait {@code graceMs}, then KILL. */
-    record ServiceStop(String name, Long graceMs) implements Request {}
+    record ServiceStop(String name, Long graceMs) implements ServiceRequest {}
 
-    record ShellOpen(String cwd, Long cols, Long rows, Map<String, String> secretEnv) implements Request {
+    record ShellOpen(String cwd, Long cols, Long rows, Map<String, String> secretEnv) implements ShellRequest {
         public ShellOpen(String cwd, Long cols, Long rows) {
             this(cwd, cols, rows, null);
         }
     }
 
-    record ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs, Long idleMs) implements Request {
+    record ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs, Long idleMs) implements ShellRequest {
         public ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs) {
             this(shellId, cursor, maxChars, waitMs, null);
         }
     }
 
-    record ShellWrite(String shellId, String input, Boolean newline) implements Request {}
+    record ShellWrite(String shellId, String input, Boolean newline) implements ShellRequest {}
 
-    record ShellSignal(String shellId, String signal) implements Request {}
+    record ShellSignal(String shellId, String signal) implements ShellRequest {}
 
-    record ShellClose(String shellId) implements Request {}
+    record ShellClose(String shellId) implements ShellRequest {}
 
-    record ShellList() implements Request {}
+    record ShellList() implements ShellRequest {}
 
     /**
      * Make a guest restored from a memory snapshot its own machine before anything runs: mix
      * {@code entropy} (base64 of fresh host random bytes) into the kernel RNG, set the clock to
      * {@code epochMs}, and set the hostname and machine id.
      */
-    record Reseed(String entropy, Long epochMs, String hostname, String machineId) implements Request {}
+    record Reseed(String entropy, Long epochMs, String hostname, String machineId) implements ToAgent {}
 
     /**
      * Connect to {@code port} on the guest's loopback and pipe bytes both ways: the host's {@code data}
@@ -160,7 +172,7 @@ public sealed interface Request {
      * it consumed, and neither has more than {@link Messages#FORWARD_WINDOW} bytes unacknowledged, so
      * a slow peer never stalls the channel; an ack of -1 aborts. Ends with {@link Reply.PortConnectResult}.
      */
-    record PortConnect(Integer port) implements Request {}
+    record PortConnect(Integer port) implements ToAgent {}
 
     /**
      * Supervisor: listen on the host's 127.0.0.1 at {@code hostPort} (0: any free port) and forward each
@@ -168,19 +180,19 @@ public sealed interface Request {
      * with the one forward. The supervisor ends a service's forwards when the service is no longer
      * running (it looks every second) and with the VM.
      */
-    record PortPublish(String service, Integer guestPort, Integer hostPort) implements Request {}
+    record PortPublish(String service, Integer guestPort, Integer hostPort) implements ToSupervisor {}
 
     /** Supervisor: end {@code service}'s forwards (only the one on {@code hostPort} when given). */
-    record PortUnpublish(String service, Integer hostPort) implements Request {}
+    record PortUnpublish(String service, Integer hostPort) implements ToSupervisor {}
 
     /** Supervisor: every forward it has; answered by {@link Reply.PortsResult}. */
-    record PortList() implements Request {}
+    record PortList() implements ToSupervisor {}
 
     /** Supervisor: is the VM alive, and why not. Answered by {@link Reply.VmStatusResult}. */
-    record VmStatus() implements Request {}
+    record VmStatus() implements ToSupervisor {}
 
     /** Supervisor: end the VM ({@code graceful}: ask the agent to sync and power off first). */
-    record VmStop(Boolean graceful) implements Request {}
+    record VmStop(Boolean graceful) implements ToSupervisor {}
 
     /**
      * A readiness probe as the agent runs it: {@code type} is none, file, tcp, http or command; the

@@ -46,7 +46,7 @@ public final class Shells {
     }
 
     /** Answers one shell request; never throws (failures are {@link Reply.Error} replies). */
-    public Reply handle(Request request) {
+    public Reply handle(Request.ShellRequest request) {
         try {
             return switch (request) {
                 case Request.ShellOpen r -> open(r);
@@ -55,7 +55,6 @@ public final class Shells {
                 case Request.ShellSignal r -> signal(r);
                 case Request.ShellClose r -> close(r);
                 case Request.ShellList r -> list();
-                default -> throw ShellException.invalid("not a shell request: " + Messages.typeName((Record) request));
             };
         } catch (ShellException e) {
             return new Reply.Error(e.code, e.getMessage());

@@ -92,7 +92,11 @@ final class Relay {
                     c.send(Routes.error(clientId, ErrorCode.INVALID_INPUT, e.getMessage()));
                     continue;
                 }
-                switch (request) {
+                if (!(request instanceof Request.ToSupervisor own)) {
+                    relay(c, f);
+                    continue;
+                }
+                switch (own) {
                     case Request.VmStatus s -> c.send(Messages.frame(clientId, watchdog.status()));
                     case Request.PortPublish p -> c.send(Messages.frame(clientId, watchdog.failure() != null
                             ? new Reply.Error(ErrorCode.GUEST_FAILURE, watchdog.failure()) : forwards.publish(p)));
@@ -105,7 +109,6 @@ final class Relay {
                         watchdog.end();
                         return;
                     }
-                    default -> relay(c, f);
                 }
             }
         } catch (IOException e) {
