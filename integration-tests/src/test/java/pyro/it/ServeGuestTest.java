@@ -238,7 +238,17 @@ class ServeGuestTest {
         HttpResponse<String> snap = post("/v1/workspaces/" + ws + "/snapshots", "{\"name\": \"before\"}");
         assertEquals(201, snap.statusCode(), snap.body());
         ok(post("/v1/workspaces/" + ws + "/exec", "{\"command\": \"echo later > later.txt\"}"));
-        ok(post("/v1/workspaces/" + ws + "/reset", "{\"snapshot\": \"before\"}"));
+        List<Map<String, Object>> reset = new ArrayList<>();
+        try {
+            http.send(HttpRequest.newBuilder(URI.create(base + "/v1/workspaces/" + ws + "/reset"))
+                            .header("Authorization", "Bearer " + TOKEN).header("Accept", "application/x-ndjson")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"snapshot\": \"before\"}")).build(),
+                    HttpResponse.BodyHandlers.ofLines()).body().forEach(l -> reset.add(json(l)));
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        assertTrue(reset.stream().anyMatch(l -> "progress".equals(l.get("type"))), "a reset streams its progress: " + reset);
+        assertEquals("result", reset.getLast().get("type"), reset.toString());
         Map<String, Object> after = ok(post("/v1/workspaces/" + ws + "/exec", "{\"command\": \"ls; cat README.md\"}"));
         assertTrue(!after.get("stdout").toString().contains("later.txt")
                 && after.get("stdout").toString().contains("changed"), after.toString());

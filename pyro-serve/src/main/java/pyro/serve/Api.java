@@ -152,8 +152,9 @@ final class Api implements HttpHandler {
                 args.put(route.upload(), upload.toString());
             }
             long t0 = System.nanoTime();
-            if (tool.streams() && NdjsonOutput.wanted(ex)) {
-                return streamed(ex, route, tool, args, t0);
+            if (NdjsonOutput.wanted(ex)) {
+                return route.operation().equals("service_logs") ? ServiceLogFollower.follow(ex, tool, pyro.get(), args)
+                        : streamed(ex, route, tool, args, t0);
             }
             JsonRecord record = tool.invoke(pyro.get(), args);
             metrics.operation(route.operation(), (System.nanoTime() - t0) / 1_000_000);
@@ -169,15 +170,16 @@ final class Api implements HttpHandler {
     }
 
     /**
-     * A command whose output goes out as it comes (NDJSON); the status is 200 once the first line is
-     * out, so a failure after that is the stream's last line. A client that goes away mid-stream ends
+     * Any operation as a stream (NDJSON): its progress lines and, for a command, its output as they
+     * come, then its record; the status is 200 once the first line is out, so a failure after that
+     * is the stream's last line. A client that goes away mid-stream ends
      * nothing in the guest: the command runs to its own end or timeout, as it would for a CLI killed mid-exec.
      */
     private int streamed(HttpExchange ex, Route route, ToolDef tool, Map<String, Object> args, long t0) throws IOException {
         NdjsonOutput stream = new NdjsonOutput(ex);
         stream.start();
         try {
-            JsonRecord record = tool.invoke(pyro.get(), args, stream);
+            JsonRecord record = Progress.to(stream::progress, () -> tool.invoke(pyro.get(), args, tool.streams() ? stream : null));
             metrics.operation(route.operation(), (System.nanoTime() - t0) / 1_000_000);
             stream.result(record.toMap());
         } catch (PyroException e) {

@@ -14,9 +14,11 @@ import java.util.Map;
 import pyro.core.OutputListener;
 
 /**
- * A streamed command's response ({@code Accept: application/x-ndjson}): one JSON object per line, sent
- * as the guest produces output. {@code {"type":"output","stream":"stdout"|"stderr","text":...}} for
- * each piece (decoded per stream, so a character split across pieces arrives whole), then exactly one
+ * A streamed response ({@code Accept: application/x-ndjson}): one JSON object per line, sent as things
+ * happen. {@code {"type":"progress","line":...}} for each progress line of the call (boots, restores,
+ * builds); {@code {"type":"output","stream":"stdout"|"stderr","text":...}} for each piece of a
+ * command's output (decoded per stream, so a character split across pieces arrives whole);
+ * {@code {"type":"logs",...}} for each new piece of a followed service's logs; then exactly one
  * {@code {"type":"result","result":RECORD}} or {@code {"type":"error","error":{code,message}}}: the
  * status (200) is sent before the command ends, so a failure after that is this last line.
  */
@@ -71,6 +73,22 @@ final class NdjsonOutput implements OutputListener {
             line.put("text", text.toString());
             write(line);
         }
+    }
+
+    /** A progress line of the call (a boot, a restore, an environment build step). */
+    synchronized void progress(String text) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("type", "progress");
+        line.put("line", text);
+        write(line);
+    }
+
+    /** What a followed service wrote since the last piece, and the cursor after it. */
+    synchronized void logs(Map<String, Object> piece) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("type", "logs");
+        line.putAll(piece);
+        write(line);
     }
 
     synchronized void result(Map<String, Object> record) {

@@ -180,7 +180,7 @@ public final class Server implements AutoCloseable {
         PyroConfig config = PyroConfig.defaults();
         PrintStream log = System.err;
         Options o = new Options(listen, quiet, keystore == null ? null : Path.of(keystore), maxUploadBytes);
-        Server s = start(o, config, () -> Pyro.create(config).withProgress(line -> log.println("[pyro] " + line)),
+        Server s = start(o, config, () -> Pyro.create(config).withProgress(Progress.sink(log)),
                 System.getenv("PYRO_TOKEN"), log);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
