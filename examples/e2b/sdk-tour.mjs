@@ -24,7 +24,9 @@ try {
     onStdout: (d) => pieces.push([Date.now(), d]),
   })
   check(counted.stdout === 'line1\nline2\nline3\n', `streamed output was ${JSON.stringify(counted.stdout)}`)
-  step(`onStdout got ${pieces.length} piece(s) over ${pieces.length ? pieces.at(-1)[0] - pieces[0][0] : 0} ms`)
+  const spread = pieces.length ? pieces.at(-1)[0] - pieces[0][0] : 0
+  check(pieces.length >= 2 && spread >= 300, `output arrived as printed, not at the end (${pieces.length} pieces over ${spread} ms)`)
+  step(`onStdout got ${pieces.length} pieces over ${spread} ms`)
 
   try {
     await sbx.commands.run('echo oops >&2; exit 3')
@@ -67,6 +69,16 @@ try {
   await sbx.setTimeout(600_000)
   check(await sbx.isRunning(), 'isRunning')
   step('Sandbox.list (by metadata), getInfo, setTimeout, isRunning')
+
+  if (process.env.E2B_TOUR_SKIP_PAUSE !== '1') {
+    await sbx.files.write('kept.txt', 'still here\n')
+    check((await sbx.pause()) === true, 'pause')
+    check(!(await sbx.isRunning()), 'a paused sandbox is not running')
+    check((await Sandbox.getInfo(sbx.sandboxId)).state === 'paused', 'getInfo says paused')
+    const again = await Sandbox.connect(sbx.sandboxId)
+    check((await again.commands.run('cat kept.txt')).stdout === 'still here\n', 'files survive pause and connect')
+    step('pause, then Sandbox.connect resumes it with its files')
+  }
 } finally {
   await sbx.kill()
 }

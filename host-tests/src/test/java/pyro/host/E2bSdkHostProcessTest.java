@@ -20,7 +20,8 @@ import pyro.serve.Server;
  * E2B's own JS SDK (npm {@code e2b} 2.51.0, installed into a temp folder) runs
  * {@code examples/e2b/sdk-tour.mjs} unchanged against {@code pyro serve} over the host-process agent:
  * the control plane, streamed commands, exit errors and file transfer, with no VM. The filesystem
- * RPCs run guest commands on absolute /workspace paths, so they are left to E2bSdkGuestTest.
+ * RPCs run guest commands on absolute /workspace paths and this backend cannot stop and start, so
+ * those and pause/connect are left to E2bSdkGuestTest.
  * Skipped where node and npm are missing (failed under CI=true) or the npm registry cannot be reached.
  */
 class E2bSdkHostProcessTest {
@@ -40,6 +41,7 @@ class E2bSdkHostProcessTest {
             pb.environment().put("E2B_API_KEY", TOKEN);
             pb.environment().put("E2B_TEMPLATE", HostProcessBackend.ENV);
             pb.environment().put("E2B_TOUR_SKIP_FILESYSTEM", "1");
+            pb.environment().put("E2B_TOUR_SKIP_PAUSE", "1"); // the host-process backend cannot stop and start
             pb.redirectErrorStream(true);
             long t0 = System.nanoTime();
             Process p = pb.start();

@@ -90,6 +90,9 @@ final class ControlPlane {
                 default -> throw notAllowed(ex, "GET, DELETE");
             };
         }
+        if (!List.of("timeout", "pause", "connect", "resume").contains(action)) {
+            throw noRoute(ex);
+        }
         if (!method.equals("POST")) {
             throw notAllowed(ex, "POST");
         }
