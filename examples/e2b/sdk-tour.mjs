@@ -37,6 +37,12 @@ try {
   }
   step('a failing command -> CommandExitError with exitCode 3')
 
+  const bg = await sbx.commands.run('sleep 1; echo later', { background: true })
+  check(typeof bg.pid === 'number', 'a background command has a pid at once')
+  const bgDone = await bg.wait()
+  check(bgDone.stdout === 'later\n', `the background command gave ${JSON.stringify(bgDone.stdout)}`)
+  step(`background: true -> pid ${bg.pid}, then wait()`)
+
   const envs = await sbx.commands.run('echo "$GREETING from $(pwd)"', { envs: { GREETING: 'hello' } })
   check(envs.stdout.startsWith('hello from '), `envs gave ${JSON.stringify(envs.stdout)}`)
   step(`envs and cwd: ${envs.stdout.trim()}`)
@@ -47,7 +53,14 @@ try {
   check(text === 'hello from the e2b sdk\n', `read back ${JSON.stringify(text)}`)
   const cat = await sbx.commands.run('cat notes/hello.txt')
   check(cat.stdout === text, `the command saw ${JSON.stringify(cat.stdout)}`)
-  step('files.write / files.read round trip, seen by commands too')
+  const many = await sbx.files.write([
+    { path: '/home/user/many/a.txt', data: 'a' },
+    { path: 'many/b.bin', data: new Uint8Array([0, 255, 1]).buffer },
+  ])
+  check(many.length === 2 && many[1].path === '/home/user/many/b.bin', `a write of two files gave ${JSON.stringify(many)}`)
+  const bytes = await sbx.files.read('/home/user/many/b.bin', { format: 'bytes' })
+  check(bytes.length === 3 && bytes[0] === 0 && bytes[1] === 255 && bytes[2] === 1, `bytes read back ${bytes}`)
+  step('files.write / files.read round trip (text, several files, bytes), seen by commands too')
 
   if (withFilesystemCalls) {
     check(await sbx.files.exists('/home/user/notes/hello.txt'), 'exists after write')
