@@ -16,6 +16,7 @@ import pyro.core.PyroException;
 import pyro.core.model.JsonRecord;
 import pyro.mcp.ToolDef;
 import pyro.mcp.Tools;
+import pyro.serve.e2b.E2b;
 
 /**
  * The one handler behind every route: checks the token, finds the route (404 for an unknown path,
@@ -38,6 +39,7 @@ final class Api implements HttpHandler {
     private final Metrics metrics;
     private final OpenApi openApi;
     private final PrintStream log;
+    private final E2b e2b;
 
     Api(Supplier<Pyro> pyro, Token token, Uploads uploads, CliRunner cli, Metrics metrics, PrintStream log) {
         this.routes = Routes.all();
@@ -55,6 +57,17 @@ final class Api implements HttpHandler {
         this.metrics = metrics;
         this.openApi = new OpenApi(routes, tools);
         this.log = log;
+        this.e2b = new E2b(pyro, new E2b.Keys() {
+            @Override
+            public boolean apiKey(String given) {
+                return token.matches(given);
+            }
+
+            @Override
+            public String envdToken(String sandboxId) {
+                return token.derive("e2b-envd:" + sandboxId);
+            }
+        });
     }
 
     OpenApi openApi() {
@@ -68,6 +81,11 @@ final class Api implements HttpHandler {
         String label = "unmatched";
         int status = 500;
         try {
+            if (E2b.claims(ex)) { // E2B's API (docs/e2b.md): its own keys, routes and error shapes
+                label = E2b.label(ex);
+                status = e2b.handle(ex);
+                return;
+            }
             token.check(ex);
             Routes.Match m = Routes.find(routes, method, ex.getRequestURI().getRawPath());
             if (m.route() == null) {

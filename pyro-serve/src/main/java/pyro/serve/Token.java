@@ -59,6 +59,25 @@ final class Token {
         return file;
     }
 
+    /** Whether {@code given} is the token (constant time). */
+    boolean matches(String given) {
+        return given != null && MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A secret derived from the token for {@code label} (HMAC-SHA256, hex): it proves the token's holder
+     * issued it, opens only what the label names, and is the same after a restart.
+     */
+    String derive(String label) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(expected, "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(label.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
+    }
+
     void check(HttpExchange ex) {
         String h = ex.getRequestHeaders().getFirst("Authorization");
         if (h == null || h.isBlank()) {

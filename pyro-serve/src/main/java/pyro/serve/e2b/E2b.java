@@ -1,0 +1,156 @@
+package pyro.serve.e2b;
+
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.function.Supplier;
+import pyro.core.Pyro;
+import pyro.core.PyroException;
+
+/**
+ * E2B's API on {@code pyro serve}, so E2B's own SDKs work unchanged with {@code E2B_API_URL} and
+ * {@code E2B_SANDBOX_URL} set to this server and {@code E2B_API_KEY} to its token. A request is
+ * E2B's when it carries {@code E2b-Sandbox-Id} (envd, the in-sandbox API, which the SDK sends to
+ * the one origin with that header) or its path starts with {@code /sandboxes} or
+ * {@code /v2/sandboxes} (the control plane, keyed by {@code X-API-Key}). envd requests carry
+ * {@code X-Access-Token}: the {@code envdAccessToken} create returned, a digest of the server's
+ * token and the sandbox id, so it outlives a restart and opens one sandbox only.
+ */
+public final class E2b {
+    /**
+     * The envd version reported: the SDK switches features on by it. 0.4.0 because this server
+     * serves the 0.4 surface (Start with stdin closed, no username needed) and lacks closeStdin
+     * (0.5.2), octet-stream uploads (0.5.7) and file metadata (0.6.2), which the SDK then neither
+     * uses nor offers. docs/e2b.md says more.
+     */
+    public static final String ENVD_VERSION = "0.4.0";
+
+    /** How requests prove who they are: the API key is the server's token; envd tokens derive from it. */
+    public interface Keys {
+        boolean apiKey(String given);
+
+        String envdToken(String sandboxId);
+    }
+
+    private final Sandboxes sandboxes;
+    private final Keys keys;
+    private final ControlPlane control;
+    private final EnvdProcess process;
+    private final EnvdFiles files;
+    private final EnvdFilesystem filesystem;
+
+    public E2b(Supplier<Pyro> pyro, Keys keys) {
+        this.sandboxes = new Sandboxes(pyro);
+        this.keys = keys;
+        this.control = new ControlPlane(sandboxes, keys);
+        this.process = new EnvdProcess(sandboxes);
+        this.files = new EnvdFiles(sandboxes);
+        this.filesystem = new EnvdFilesystem(sandboxes);
+    }
+
+    /** Whether the request is E2B's (envd by its header, or the control plane by its path). */
+    public static boolean claims(HttpExchange ex) {
+        if (ex.getRequestHeaders().getFirst("E2b-Sandbox-Id") != null) {
+            return true;
+        }
+        String p = ex.getRequestURI().getRawPath();
+        return p.equals("/sandboxes") || p.startsWith("/sandboxes/") || p.equals("/v2/sandboxes") || p.startsWith("/v2/sandboxes/");
+    }
+
+    /** A low-cardinality name for metrics: ids replaced by {@code {sandboxID}}. */
+    public static String label(HttpExchange ex) {
+        String p = ex.getRequestURI().getRawPath();
+        if (ex.getRequestHeaders().getFirst("E2b-Sandbox-Id") != null) {
+            return "e2b envd " + ex.getRequestMethod() + " " + p;
+        }
+        return "e2b " + ex.getRequestMethod() + " " + p.replaceFirst("^(/v2)?/sandboxes/[^/]+", "$1/sandboxes/{sandboxID}");
+    }
+
+    /** Answers the request; returns the status sent. IOException: the client went away. */
+    public int handle(HttpExchange ex) throws IOException {
+        String sid = ex.getRequestHeaders().getFirst("E2b-Sandbox-Id");
+        return sid == null ? control.handle(ex) : envd(ex, sid);
+    }
+
+    private int envd(HttpExchange ex, String sid) throws IOException {
+        String path = ex.getRequestURI().getRawPath();
+        String method = ex.getRequestMethod();
+        boolean rpc = path.startsWith("/process.Process/") || path.startsWith("/filesystem.Filesystem/");
+        boolean stream = path.equals("/process.Process/Start");
+        try {
+            checkAccess(ex, sid);
+            if (path.equals("/health") && method.equals("GET")) {
+                sandboxes.running(sid);
+                Wire.noContent(ex);
+                return 204;
+            }
+            if (path.equals("/files")) {
+                return switch (method) {
+                    case "GET" -> files.read(ex, sid);
+                    case "POST" -> files.write(ex, sid);
+                    default -> throw new E2bError(405, "unimplemented", method + " is not allowed on /files: use GET or POST");
+                };
+            }
+            if (!rpc) {
+                throw E2bError.notFound("pyro serve has no envd route " + method + " " + path + " (docs/e2b.md)");
+            }
+            if (!method.equals("POST")) {
+                throw new E2bError(405, "unimplemented", "Connect RPCs are POSTs");
+            }
+            if (stream) {
+                return process.start(ex, sid);
+            }
+            Map<String, Object> req;
+            try (InputStream in = ex.getRequestBody()) {
+                req = Wire.object(Wire.readBounded(in, Wire.MAX_JSON_BYTES, "the request"));
+            }
+            Object reply;
+            if (path.equals("/process.Process/List")) {
+                sandboxes.running(sid);
+                reply = process.list(sid);
+            } else if (path.startsWith("/filesystem.Filesystem/")) {
+                reply = filesystem.call(path.substring("/filesystem.Filesystem/".length()), sid, req);
+            } else {
+                throw E2bError.unimplemented(path.substring(1) + " is not served by pyro serve (docs/e2b.md)");
+            }
+            Wire.sendJson(ex, 200, reply);
+            return 200;
+        } catch (PyroException e) {
+            return fail(ex, E2bError.of(e), rpc, stream);
+        } catch (E2bError e) {
+            return fail(ex, e, rpc, stream);
+        }
+    }
+
+    /**
+     * An envd failure: RPCs get Connect's {@code {"code":"not_found",...}} (a stream: in its
+     * end-of-stream envelope unless the sandbox is gone, which is E2B's plain 502), REST routes the
+     * status as the code.
+     */
+    private static int fail(HttpExchange ex, E2bError e, boolean rpc, boolean stream) throws IOException {
+        if (stream && e.status != 502 && e.status != 401) {
+            ProcessEvents events = new ProcessEvents(ex);
+            events.open();
+            events.finish(e);
+            ex.getResponseBody().close();
+            return 200;
+        }
+        Wire.sendJson(ex, e.status, rpc ? Wire.connectError(e) : Wire.restError(e));
+        return e.status;
+    }
+
+    private void checkAccess(HttpExchange ex, String sid) {
+        if (!SandboxIds.wellFormed(sid)) {
+            throw E2bError.sandboxGone(sid, "is not a sandbox id");
+        }
+        String given = ex.getRequestHeaders().getFirst("X-Access-Token");
+        if (given == null || !MessageDigest.isEqual(keys.envdToken(sid).getBytes(StandardCharsets.UTF_8),
+                given.strip().getBytes(StandardCharsets.UTF_8))) {
+            throw E2bError.unauthorized("this envd request carries no or a wrong X-Access-Token: the SDK sends the "
+                    + "envdAccessToken that create or connect returned");
+        }
+    }
+}
