@@ -1,6 +1,7 @@
 package pyro.core.internal;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,38 @@ public final class Instance {
     public static final String KIND_WORKSPACE = "workspace";
 
     private final Map<String, Object> map;
+
+    /**
+     * The record of a new instance, state {@code created}, owned by this process until its create
+     * completes ({@link InstanceOwners}); its expiry counts from now.
+     */
+    static Instance fresh(String id, String kind, String name, String environment, String backendName, String accel,
+            int vcpus, int memMib, long ttlSeconds, pyro.core.NetworkPolicy network) {
+        Instant created = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        m.put("kind", kind);
+        m.put("name", name);
+        m.put("environment", environment);
+        m.put("state", VmState.CREATED.wire());
+        m.put("state_reason", null);
+        m.put("backend", backendName);
+        m.put("accel", accel);
+        m.put("vcpu_count", vcpus);
+        m.put("mem_mib", memMib);
+        m.put("ttl_seconds", ttlSeconds);
+        m.put("network", network.egress());
+        m.put("network_policy", network.wire());
+        m.put("created_at", created.toString());
+        m.put("expires_at", created.plusSeconds(ttlSeconds).toString());
+        m.put("last_activity_at", created.toString());
+        m.put("command_count", 0);
+        m.put("last_command", null);
+        ProcessHandle me = ProcessHandle.current();
+        m.put(InstanceOwners.OWNER_PID, me.pid());
+        m.put(InstanceOwners.OWNER_STARTED, me.info().startInstant().map(Instant::toEpochMilli).orElse(null));
+        return new Instance(m);
+    }
 
     public Instance(Map<String, Object> map) {
         this.map = new LinkedHashMap<>(map);

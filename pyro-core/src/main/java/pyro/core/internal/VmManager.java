@@ -43,11 +43,13 @@ public final class VmManager {
     private final StateStore store;
     private final Backend backend;
     private final int maxActive;
+    private final VmLink link;
 
     public VmManager(StateStore store, Backend backend, int maxActive) {
         this.store = store;
         this.backend = backend;
         this.maxActive = maxActive;
+        this.link = new VmLink(store);
     }
 
     public StateStore store() {
@@ -103,7 +105,7 @@ public final class VmManager {
         });
     }
 
-    private void requireNameFree(String name) {
+    void requireNameFree(String name) {
         store.list().stream().filter(i -> name.equals(i.str("name"))).findFirst().ifPresent(i -> {
             throw new PyroException(ErrorCode.CONFLICT,
                     "workspace name '" + name + "' is already used by " + i.id() + ": choose another or delete it.");
@@ -113,30 +115,8 @@ public final class VmManager {
     private Instance writeNew(
             String kind, String name, String environment, int vcpus, int memMib, long ttlSeconds,
             pyro.core.NetworkPolicy network) {
-        Instant created = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", newId(kind));
-        m.put("kind", kind);
-        m.put("name", name);
-        m.put("environment", environment);
-        m.put("state", VmState.CREATED.wire());
-        m.put("state_reason", null);
-        m.put("backend", backend.name());
-        m.put("accel", backend.accel());
-        m.put("vcpu_count", vcpus);
-        m.put("mem_mib", memMib);
-        m.put("ttl_seconds", ttlSeconds);
-        m.put("network", network.egress());
-        m.put("network_policy", network.wire());
-        m.put("created_at", created.toString());
-        m.put("expires_at", created.plusSeconds(ttlSeconds).toString());
-        m.put("last_activity_at", created.toString());
-        m.put("command_count", 0);
-        m.put("last_command", null);
-        ProcessHandle me = ProcessHandle.current();
-        m.put(OWNER_PID, me.pid());
-        m.put(OWNER_STARTED, me.info().startInstant().map(Instant::toEpochMilli).orElse(null));
-        Instance instance = new Instance(m);
+        Instance instance = Instance.fresh(newId(kind), kind, name, environment, backend.name(), backend.accel(), vcpus,
+                memMib, ttlSeconds, network);
         try {
             store.create(instance);
         } catch (java.io.UncheckedIOException e) {
@@ -146,65 +126,13 @@ public final class VmManager {
         return instance;
     }
 
-    /**
-     * The pyro process creating an instance (a workspace until its seed is in; a one-shot run until
-     * it is deleted). While set, the instance counts against the limit, and if that process dies the
-     * supervisor (or the next look at the record) fails the instance instead of leaving it starting.
-     */
-    public static final String OWNER_PID = "owner_pid";
-    public static final String OWNER_STARTED = "owner_started_ms";
-
-    /**
-     * The pyro process starting an instance again (a stopped workspace or a created VM): while it
-     * boots the VM, before its supervisor's socket exists, the instance counts against the limit.
-     */
-    static final String STARTER_PID = "starter_pid";
-    static final String STARTER_STARTED = "starter_started_ms";
-
-    /** Whether the instance's creating process is still running (false when there is none). */
-    public static boolean ownerAlive(Instance i) {
-        return alive(i.num(OWNER_PID), i.num(OWNER_STARTED));
-    }
-
-    private static boolean alive(Number pid, Number started) {
-        if (pid == null) {
-            return false;
-        }
-        return ProcessHandle.of(pid.longValue()).filter(ProcessHandle::isAlive)
-                .filter(h -> started == null || h.info().startInstant()
-                        .map(t -> Math.abs(t.toEpochMilli() - started.longValue()) < 2000).orElse(true))
-                .isPresent();
-    }
-
     /** The create is complete: the instance no longer depends on the process that made it. */
     public void releaseOwner(String id) {
-        store.update(id, i -> i.set(OWNER_PID, null).set(OWNER_STARTED, null));
+        store.update(id, i -> i.set(InstanceOwners.OWNER_PID, null).set(InstanceOwners.OWNER_STARTED, null));
     }
 
     private void requireCapacity() {
-        requireCapacity(null);
-    }
-
-    /** Refuses when the active VMs, not counting {@code except} (the one about to start), are at the limit. */
-    private void requireCapacity(String except) {
-        long active = store.list().stream()
-                .filter(i -> !i.id().equals(except))
-                .filter(i -> !i.expired())
-                .filter(i -> {
-                    boolean running = (VmState.STARTED.wire().equals(i.state())
-                                    || VmState.STARTING.wire().equals(i.state()))
-                            && Files.exists(store.paths(i.id()).supervisorSocket());
-                    boolean reserved = !VmState.FAILED.wire().equals(i.state())
-                            && !VmState.STOPPED.wire().equals(i.state())
-                            && (ownerAlive(i) || alive(i.num(STARTER_PID), i.num(STARTER_STARTED)));
-                    return running || reserved;
-                })
-                .count();
-        if (active >= maxActive) {
-            throw new PyroException(ErrorCode.CONFLICT, "this host user already has " + active
-                    + " active VMs (the limit is " + maxActive
-                    + ", set PYRO_MAX_ACTIVE_VMS to change it): delete one first.");
-        }
+        ActiveVmLimit.require(store, maxActive, null);
     }
 
     /**
@@ -219,14 +147,14 @@ public final class VmManager {
         }
         ProcessHandle me = ProcessHandle.current();
         store.underCreateLock(() -> {
-            requireCapacity(id);
-            return store.update(id, i -> i.set(STARTER_PID, me.pid())
-                    .set(STARTER_STARTED, me.info().startInstant().map(Instant::toEpochMilli).orElse(null)));
+            ActiveVmLimit.require(store, maxActive, id);
+            return store.update(id, i -> i.set(InstanceOwners.STARTER_PID, me.pid())
+                    .set(InstanceOwners.STARTER_STARTED, me.info().startInstant().map(Instant::toEpochMilli).orElse(null)));
         });
         try {
             return start(id, progress);
         } finally {
-            store.update(id, i -> i.remove(STARTER_PID).remove(STARTER_STARTED));
+            store.update(id, i -> i.remove(InstanceOwners.STARTER_PID).remove(InstanceOwners.STARTER_STARTED));
         }
     }
 
@@ -372,158 +300,32 @@ public final class VmManager {
                 : i.set("expires_at", next.toString())).orElse(inst);
     }
 
-    /**
-     * Changes a workspace's TTL (from now: it expires {@code ttlSeconds} after its last use) and/or
-     * its name (unique, as at create); null leaves a field as it is.
-     */
-    public Instance update(String id, Long ttlSeconds, String name) {
-        if (ttlSeconds == null && name == null) {
-            throw PyroException.invalid("nothing to update: give --ttl-seconds and/or --name.");
-        }
-        if (ttlSeconds != null) {
-            Validate.ttlSeconds(ttlSeconds);
-        }
-        if (name != null) {
-            Validate.name("workspace", name);
-            if (Validate.looksLikeId(name)) {
-                throw PyroException.invalid("workspace name '" + name + "' looks like an id: choose another name.");
-            }
-        }
-        Instance inst = require(id, Instance.KIND_WORKSPACE);
-        if (inst.expired()) {
-            requireLive(id, Instance.KIND_WORKSPACE); // says it expired
-        }
-        return store.underCreateLock(() -> {
-            if (name != null && !name.equals(inst.str("name"))) {
-                requireNameFree(name);
-            }
-            return store.update(id, i -> {
-                if (ttlSeconds != null) {
-                    i.set("ttl_seconds", ttlSeconds).set("expires_at",
-                            Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(ttlSeconds).toString());
-                }
-                return name == null ? i : i.set("name", name);
-            }).orElseThrow(() -> PyroException.notFound("no VM or workspace with id '" + id + "'."));
-        });
-    }
-
     /** Applies expiry and liveness checks to a record and returns its current state. */
     public Instance refresh(Instance inst) {
-        String id = inst.id();
-        if ((VmState.STARTING.wire().equals(inst.state()) || VmState.CREATED.wire().equals(inst.state()))
-                && inst.num(OWNER_PID) != null && !ownerAlive(inst)) {
-            String reason = "the pyro process (pid " + inst.num(OWNER_PID) + ") creating it exited before the "
-                    + "create finished";
-            release(inst);
-            return store.update(id, i -> i.state(VmState.FAILED, reason).set(OWNER_PID, null)).orElse(inst);
-        }
-        if (!inst.expired() && Instant.now().isAfter(inst.expiresAt())) {
-            release(inst);
-            return store.update(id, Instance::expire).orElse(inst);
-        }
-        if (VmState.STARTED.wire().equals(inst.state())) {
-            Path sock = store.paths(id).supervisorSocket();
-            try (SupervisorClient c = SupervisorClient.connect(sock)) {
-                Reply.VmStatusResult status = c.call(new Request.VmStatus(), Reply.VmStatusResult.class);
-                if (VmState.FAILED.wire().equals(status.vmState())) {
-                    return markFailed(id, status.reason());
-                }
-            } catch (SupervisorClient.DeadlineMissed e) {
-                // a supervisor that is alive but does not answer: say so, and leave the VM alone
-                return store.update(id, i -> i.set("state_reason", "unresponsive: the VM's supervisor did not answer "
-                        + "within " + e.limit().toSeconds() + " s")).orElse(inst);
-            } catch (IOException e) {
-                // The supervisor may have recorded why before it went away; re-read first.
-                Instance again = store.load(id).orElse(inst);
-                if (!VmState.STARTED.wire().equals(again.state())) {
-                    return again;
-                }
-                return markFailed(id, "the VM's supervisor is gone (" + e.getMessage() + ")");
-            }
-        }
-        return inst;
-    }
-
-    private Instance markFailed(String id, String reason) {
-        SupervisorLauncher.kill(store.paths(id));
-        return store.update(id, i -> i.state(VmState.FAILED, reason)).orElseThrow();
+        return link.refresh(inst);
     }
 
     /** Stops the VM process tree of an instance, gracefully if it answers, forcefully otherwise. */
     void release(Instance inst) {
-        InstancePaths paths = store.paths(inst.id());
-        Path sock = paths.supervisorSocket();
-        if (Files.exists(sock)) {
-            try (SupervisorClient c = SupervisorClient.connect(sock)) {
-                c.call(new Request.VmStop(false), Reply.VmStopResult.class);
-            } catch (IOException | PyroException e) {
-                // fall through to kill
-            }
-        }
-        SupervisorLauncher.kill(paths);
+        link.release(inst);
     }
 
     public SupervisorClient connect(Instance inst) {
-        try {
-            return SupervisorClient.connect(store.paths(inst.id()).supervisorSocket());
-        } catch (IOException e) {
-            Instance failed = markFailed(inst.id(), "the VM's supervisor is gone (" + e.getMessage() + ")");
-            throw PyroException.guest(label(inst) + " " + inst.id() + " has failed: " + failed.stateReason());
-        }
+        return link.connect(inst);
     }
 
     /** One request to the instance's agent; a broken connection is a guest failure naming the call. */
     public <T extends Reply> T call(Instance inst, Request req, Class<T> expected) {
-        try (SupervisorClient c = connect(inst)) {
-            T reply = c.call(req, expected);
-            answered(inst);
-            return reply;
-        } catch (SupervisorClient.DeadlineMissed e) {
-            throw unresponsive(inst, e);
-        } catch (IOException e) {
-            throw PyroException.guest(Messages.typeName((Record) req).replace('_', ' ') + " in " + inst.id()
-                    + " was cut off: " + e.getMessage() + ".");
-        }
+        return link.call(inst, req, expected);
     }
 
-    private static final String UNRESPONSIVE = "unresponsive: ";
-
-    /**
-     * The agent missed a call's deadline: the record says so (state stays started: a stopped agent
-     * may come back), and the caller gets a timeout naming the call and the limit.
-     */
-    PyroException unresponsive(Instance inst, SupervisorClient.DeadlineMissed e) {
-        String reason = UNRESPONSIVE + "the guest agent did not answer " + e.request().replace('_', ' ') + " within "
-                + e.limit().toSeconds() + " s (at " + now() + ")";
-        store.update(inst.id(), i -> i.set("state_reason", reason));
-        return new PyroException(ErrorCode.TIMEOUT, label(inst) + " " + inst.id() + " is unresponsive: the guest "
-                + "agent did not answer " + e.request().replace('_', ' ') + " within " + e.limit().toSeconds()
-                + " s (a fork bomb or memory hog in the guest can do this; delete the " + label(inst)
-                + " if it does not recover).");
-    }
-
-    /** A call was answered: clear an earlier "unresponsive" note. */
-    private void answered(Instance inst) {
-        String r = inst.stateReason();
-        if (r != null && r.startsWith(UNRESPONSIVE)) {
-            store.update(inst.id(), i -> i.stateReason() != null && i.stateReason().startsWith(UNRESPONSIVE)
-                    ? i.set("state_reason", null) : i);
-        }
-    }
-
-    /**
-     * A best-effort read for status displays: empty when the VM is not running or does not answer,
-     * and never marks the instance failed (status must not change state as a side effect).
-     */
+    /** A best-effort read for status displays (empty when the VM does not answer; never changes state). */
     public <T extends Reply> Optional<T> query(Instance inst, Request req, Class<T> expected) {
-        if (!VmState.STARTED.wire().equals(inst.state()) || inst.expired()) {
-            return Optional.empty();
-        }
-        try (SupervisorClient c = SupervisorClient.connect(store.paths(inst.id()).supervisorSocket())) {
-            return Optional.of(c.call(req, expected, Deadlines.QUERY));
-        } catch (IOException | PyroException e) {
-            return Optional.empty();
-        }
+        return link.query(inst, req, expected);
+    }
+
+    PyroException unresponsive(Instance inst, SupervisorClient.DeadlineMissed e) {
+        return link.unresponsive(inst, e);
     }
 
     /** Runs argv in the guest. {@code journal} records it in the exec journal (workspaces). */
@@ -546,51 +348,7 @@ public final class VmManager {
             boolean journal, List<String> secretEnv, pyro.core.OutputListener output) {
         Validate.command(argv);
         Validate.timeoutSeconds(timeoutSeconds);
-        Instance inst = requireLive(id, kind);
-        Map<String, String> secrets = WorkspaceSecrets.environment(inst, secretEnv);
-        Request.Exec req = new Request.Exec(argv, cwd, env == null ? Map.of() : env, timeoutSeconds * 1000, null,
-                secrets.isEmpty() ? null : secrets, output == null ? null : true);
-        String startedAt = now();
-        Reply.ExecResult f;
-        try (SupervisorClient c = connect(inst)) {
-            f = output == null ? c.call(req, Reply.ExecResult.class)
-                    : c.stream(req, Reply.ExecResult.class, payload -> {
-                        if (payload.length > 1) {
-                            output.output(payload[0] == Request.Exec.STDERR,
-                                    java.util.Arrays.copyOfRange(payload, 1, payload.length));
-                        }
-                    });
-            answered(inst);
-        } catch (SupervisorClient.DeadlineMissed e) {
-            throw unresponsive(inst, e);
-        } catch (IOException e) {
-            Instance after = refresh(store.load(id).orElse(inst));
-            throw PyroException.guest("the exec in " + id + " was cut off: " + e.getMessage()
-                    + (after.stateReason() != null ? " (" + after.stateReason() + ")" : "") + ".");
-        }
-        Instance updated = store.update(id, i -> i.set("command_count", i.commandCount() + 1)
-                        .set("last_command", argv)
-                        .set("last_activity_at", now()))
-                .orElse(inst);
-        long seq = updated.commandCount();
-        ExecResult result = new ExecResult(
-                id, seq, argv, cwd,
-                f.exitCode() == null ? -1 : f.exitCode(), f.stdout() == null ? "" : f.stdout(),
-                f.stderr() == null ? "" : f.stderr(), f.durationMs() == null ? 0 : f.durationMs(),
-                Boolean.TRUE.equals(f.timedOut()), Boolean.TRUE.equals(f.stdoutTruncated()),
-                Boolean.TRUE.equals(f.stderrTruncated()));
-        if (journal) {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("sequence", seq);
-            line.put("command", argv);
-            line.put("cwd", result.cwd());
-            line.put("exit_code", result.exitCode());
-            line.put("timed_out", result.timedOut());
-            line.put("started_at", startedAt);
-            line.put("duration_ms", result.durationMs());
-            store.appendJournal(id, Json.writeCompact(line));
-        }
-        return result;
+        return link.exec(requireLive(id, kind), argv, cwd, env, timeoutSeconds, journal, secretEnv, output);
     }
 
     /** Shuts the guest down; the record stays (state stopped) until deleted. */

@@ -1,5 +1,7 @@
 package pyro.core.internal;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -196,8 +198,43 @@ public final class WorkspaceManager {
     /** Changes the TTL (counted from now, renewed by every use) and/or the name. */
     public WorkspaceInfo update(String id, Long ttlSeconds, String name) {
         String resolved = vms.resolveId(id, Instance.KIND_WORKSPACE);
-        vms.update(resolved, ttlSeconds, name);
+        updateRecord(resolved, ttlSeconds, name);
         return status(resolved);
+    }
+
+    /**
+     * Changes a workspace's TTL (from now: it expires {@code ttlSeconds} after its last use) and/or
+     * its name (unique, as at create); null leaves a field as it is.
+     */
+    private Instance updateRecord(String id, Long ttlSeconds, String name) {
+        if (ttlSeconds == null && name == null) {
+            throw PyroException.invalid("nothing to update: give --ttl-seconds and/or --name.");
+        }
+        if (ttlSeconds != null) {
+            Validate.ttlSeconds(ttlSeconds);
+        }
+        if (name != null) {
+            Validate.name("workspace", name);
+            if (Validate.looksLikeId(name)) {
+                throw PyroException.invalid("workspace name '" + name + "' looks like an id: choose another name.");
+            }
+        }
+        Instance inst = vms.require(id, Instance.KIND_WORKSPACE);
+        if (inst.expired()) {
+            vms.requireLive(id, Instance.KIND_WORKSPACE); // says it expired
+        }
+        return vms.store().underCreateLock(() -> {
+            if (name != null && !name.equals(inst.str("name"))) {
+                vms.requireNameFree(name);
+            }
+            return vms.store().update(id, i -> {
+                if (ttlSeconds != null) {
+                    i.set("ttl_seconds", ttlSeconds).set("expires_at",
+                            Instant.now().truncatedTo(ChronoUnit.MILLIS).plusSeconds(ttlSeconds).toString());
+                }
+                return name == null ? i : i.set("name", name);
+            }).orElseThrow(() -> PyroException.notFound("no VM or workspace with id '" + id + "'."));
+        });
     }
 
     public DeleteResult delete(String id) {

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import pyro.core.internal.Instance;
 import pyro.core.internal.StateStore;
-import pyro.core.internal.VmManager;
+import pyro.core.internal.InstanceOwners;
 import pyro.core.model.VmState;
 import pyro.protocol.Messages;
 import pyro.protocol.Reply;
@@ -111,12 +111,12 @@ final class Watchdog {
                 end();
                 return;
             }
-            if (inst.num(VmManager.OWNER_PID) != null && !VmManager.ownerAlive(inst)) {
-                fail("the pyro process (pid " + inst.num(VmManager.OWNER_PID)
+            if (inst.num(InstanceOwners.OWNER_PID) != null && !InstanceOwners.ownerAlive(inst)) {
+                fail("the pyro process (pid " + inst.num(InstanceOwners.OWNER_PID)
                         + ") creating it exited before the create finished");
                 return;
             }
-            sleep(Math.min(waitMs, inst.num(VmManager.OWNER_PID) != null ? 500 : 5_000));
+            sleep(Math.min(waitMs, inst.num(InstanceOwners.OWNER_PID) != null ? 500 : 5_000));
         }
     }
 
