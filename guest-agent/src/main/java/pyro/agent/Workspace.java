@@ -130,6 +130,11 @@ final class Workspace {
         }
         Files.createDirectories(root);
         SafeExtractor.Result r;
+        synchronized (this) {
+            if (importsRunning++ == 0) {
+                clearStaging(); // no import runs: whatever is staged is what a killed push left
+            }
+        }
         try {
             r = SafeExtractor.extract(upload, dest, staging());
         } catch (java.io.EOFException | java.util.zip.ZipException e) {
@@ -139,8 +144,29 @@ final class Workspace {
             String why = e.getReason() == null ? e.getMessage() : e.getReason();
             throw AgentException.invalid("the archive entry '" + e.getFile() + "' cannot be created in the guest ("
                     + why + "); nothing was imported");
+        } finally {
+            synchronized (this) {
+                importsRunning--;
+            }
         }
         return new Reply.ImportResult(r.files(), r.bytes(), dest.toString());
+    }
+
+    private int importsRunning;
+
+    /** Removes every staged entry (each import stages in a folder of its own under {@link #staging()}). */
+    private void clearStaging() {
+        Path s = staging();
+        if (!Files.isDirectory(s, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var entries = Files.list(s)) {
+            for (Path p : entries.toList()) {
+                SafeExtractor.deleteTree(p);
+            }
+        } catch (IOException e) {
+            Log.info("could not clear the import staging folder " + s + ": " + e.getMessage());
+        }
     }
 
     Reply.ExportResult export(Request.Export req, long id, ChunkedOutput out, Agent agent)

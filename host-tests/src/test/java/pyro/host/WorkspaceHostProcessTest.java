@@ -290,4 +290,26 @@ class WorkspaceHostProcessTest {
             assertEquals("closed", pyro.closeShell(ws, sh.shellId()).state());
         }
     }
+
+    /** Issue 23 row 8: what a killed save or push left is cleared by the next operation, and not counted meanwhile. */
+    @Test
+    void leftoversOfAKilledSaveOrPushAreClearedByTheNextOperation() throws Exception {
+        Path instance = state.resolve("instances").resolve(ws);
+        Path partial = Files.createDirectories(instance.resolve("snapshots").resolve(".before.partial"));
+        Files.write(partial.resolve("memory.bin"), new byte[1 << 20]);
+        Path forkPartial = Files.createDirectories(instance.resolve(".fork-source.partial"));
+        Files.write(forkPartial.resolve("memory.bin"), new byte[1024]);
+        assertEquals(0, pyro.statusWorkspace(ws).snapshotBytes(), "a leftover is not a saved machine");
+        assertThrows(PyroException.class, () -> pyro.deleteSnapshot(ws, "no-such-snapshot"));
+        assertFalse(Files.exists(partial) || Files.exists(forkPartial), "the next machine operation clears them");
+
+        Path staging = HostProcessBackend.workspaceRoot(instance).resolveSibling(".pyro-staging");
+        Path stale = Files.createDirectories(staging.resolve("import-killed"));
+        Files.write(stale.resolve("half.bin"), new byte[4096]);
+        Path more = Files.createDirectories(state.resolve("more-seed"));
+        Files.writeString(more.resolve("more.txt"), "more\n");
+        pyro.pushWorkspaceSync(ws, more, "more");
+        assertFalse(Files.exists(stale), "the next push clears what a killed push staged");
+        assertEquals("more\n", pyro.execWorkspace(ws, "cat more/more.txt && rm -rf more", null, 30).stdout());
+    }
 }

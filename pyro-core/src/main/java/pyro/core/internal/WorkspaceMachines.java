@@ -47,10 +47,46 @@ public final class WorkspaceMachines {
         return vms.store().paths(id);
     }
 
+    /**
+     * Runs {@code body} under the workspace's machine lock, first clearing what an interrupted save
+     * left (a hidden {@code .NAME.partial} folder of a killed snapshot, stop or fork): under the lock
+     * no save is running, so every such folder is a leftover nobody could list or delete.
+     */
+    private <T> T underMachineLock(String id, java.util.function.Supplier<T> body) {
+        return vms.store().underMachineLock(id, () -> {
+            clearLeftovers(paths(id));
+            return body.get();
+        });
+    }
+
+    /** Part of an interrupted save's hidden folder: not a saved machine, not counted. */
+    private static boolean leftover(Path relative) {
+        String first = relative.getName(0).toString();
+        return first.startsWith(".") && first.endsWith(".partial");
+    }
+
+    static void clearLeftovers(InstancePaths paths) {
+        for (Path root : List.of(paths.dir(), paths.snapshots())) {
+            if (!Files.isDirectory(root)) {
+                continue;
+            }
+            try (var entries = Files.list(root)) {
+                for (Path p : entries.toList()) {
+                    String n = p.getFileName().toString();
+                    if (n.startsWith(".") && n.endsWith(".partial")) {
+                        Files2.deleteTree(p);
+                    }
+                }
+            } catch (IOException e) {
+                // the next operation tries again
+            }
+        }
+    }
+
     public SnapshotInfo createSnapshot(String workspace, String name) {
         String id = id(workspace);
         Validate.name("snapshot", name);
-        return vms.store().underMachineLock(id, () -> {
+        return underMachineLock(id, () -> {
             vms.requireLive(id, Instance.KIND_WORKSPACE);
             Path dir = paths(id).snapshots().resolve(name);
             if (Files.exists(dir.resolve(META))) {
@@ -128,7 +164,8 @@ public final class WorkspaceMachines {
                 continue;
             }
             try (var all = Files.walk(root)) {
-                total += all.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+                total += all.filter(Files::isRegularFile).filter(p -> !leftover(root.relativize(p)))
+                        .mapToLong(p -> p.toFile().length()).sum();
             } catch (IOException | java.io.UncheckedIOException e) {
                 // gone meanwhile
             }
@@ -139,7 +176,7 @@ public final class WorkspaceMachines {
     public SnapshotInfo deleteSnapshot(String workspace, String name) {
         String id = id(workspace);
         Validate.name("snapshot", name);
-        return vms.store().underMachineLock(id, () -> {
+        return underMachineLock(id, () -> {
             vms.require(id, Instance.KIND_WORKSPACE);
             SnapshotInfo info = require(id, name);
             try {
@@ -167,7 +204,7 @@ public final class WorkspaceMachines {
         if (snapshot != null) {
             Validate.name("snapshot", snapshot);
         }
-        return vms.store().underMachineLock(id, () -> {
+        return underMachineLock(id, () -> {
             Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
             if (snapshot != null) {
                 require(id, snapshot);
@@ -196,7 +233,7 @@ public final class WorkspaceMachines {
     /** Suspends the workspace to disk: its whole machine saved, its VM ended (no CPU, no guest memory held). */
     public WorkspaceInfo stop(String workspace) {
         String id = id(workspace);
-        return vms.store().underMachineLock(id, () -> {
+        return underMachineLock(id, () -> {
             Instance inst = vms.refresh(vms.require(id, Instance.KIND_WORKSPACE));
             if (VmState.STOPPED.wire().equals(inst.state()) && inst.str(VmManager.RESTORE_FROM) != null) {
                 return workspaces.status(id); // already stopped
@@ -220,7 +257,7 @@ public final class WorkspaceMachines {
     /** Resumes a stopped workspace where it was stopped, services still running. */
     public WorkspaceInfo start(String workspace, ProgressSink progress) {
         String id = id(workspace);
-        return vms.store().underMachineLock(id, () -> {
+        return underMachineLock(id, () -> {
             Instance inst = vms.refresh(vms.require(id, Instance.KIND_WORKSPACE));
             if (VmState.STARTED.wire().equals(inst.state())) {
                 return workspaces.status(id);
@@ -253,7 +290,7 @@ public final class WorkspaceMachines {
         if (name != null) {
             Validate.name("workspace", name);
         }
-        return vms.store().underMachineLock(src, () -> {
+        return underMachineLock(src, () -> {
             Instance from = vms.requireLive(src, Instance.KIND_WORKSPACE);
             Instance fork = vms.create(Instance.KIND_WORKSPACE, name, from.environment(), from.vcpuCount(),
                     from.memMib(), from.ttlSeconds(), from.networkPolicy(), progress);
