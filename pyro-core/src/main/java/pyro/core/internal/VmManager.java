@@ -49,7 +49,7 @@ public final class VmManager {
         this.store = store;
         this.backend = backend;
         this.maxActive = maxActive;
-        this.link = new VmLink(store);
+        this.link = new VmLink(store, backend);
     }
 
     public StateStore store() {

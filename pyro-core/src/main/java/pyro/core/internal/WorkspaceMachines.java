@@ -65,6 +65,21 @@ public final class WorkspaceMachines {
         return first.startsWith(".") && first.endsWith(".partial");
     }
 
+    /**
+     * The backend's save of {@code id}'s machine into {@code dir}, with this process recorded as its
+     * saver meanwhile: if it dies mid-save, the VM it paused is resumed at the next look (issue 23 row 2).
+     */
+    private long save(String id, Path dir, boolean resume) {
+        ProcessHandle me = ProcessHandle.current();
+        vms.store().update(id, i -> i.set(InstanceOwners.SAVER_PID, me.pid()).set(InstanceOwners.SAVER_STARTED,
+                me.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(null)));
+        try {
+            return vms.backend().saveMachine(paths(id), dir, resume);
+        } finally {
+            vms.store().update(id, i -> i.remove(InstanceOwners.SAVER_PID).remove(InstanceOwners.SAVER_STARTED));
+        }
+    }
+
     static void clearLeftovers(InstancePaths paths) {
         for (Path root : List.of(paths.dir(), paths.snapshots())) {
             if (!Files.isDirectory(root)) {
@@ -100,7 +115,7 @@ public final class WorkspaceMachines {
                 throw PyroException.host("cannot prepare " + dir + ": " + e.getMessage() + ".");
             }
             long t0 = System.nanoTime();
-            long bytes = vms.backend().saveMachine(paths(id), dir, true);
+            long bytes = save(id, dir, true);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             SnapshotInfo info = new SnapshotInfo(id, name, VmManager.now(), bytes, ms);
             try {
@@ -245,7 +260,7 @@ public final class WorkspaceMachines {
             } catch (IOException e) {
                 throw PyroException.host("cannot clear " + dir + ": " + e.getMessage() + ".");
             }
-            vms.backend().saveMachine(paths(id), dir, false);
+            save(id, dir, false);
             vms.release(inst);
             vms.store().update(id, i -> i.set("state", VmState.STOPPED.wire())
                     .set(VmManager.RESTORE_FROM, dir.getFileName().toString())
@@ -297,7 +312,7 @@ public final class WorkspaceMachines {
             String id = fork.id();
             try {
                 progress.line("saving " + src + "'s running machine for its fork " + id);
-                vms.backend().saveMachine(paths(src), paths(id).dir().resolve(FORK_SOURCE), true);
+                save(src, paths(id).dir().resolve(FORK_SOURCE), true);
                 for (String f : List.of(WorkspaceFiles.BASELINE, WorkspaceFiles.BASELINE_TAR)) {
                     Path p = paths(src).dir().resolve(f);
                     if (Files.exists(p)) {

@@ -75,4 +75,13 @@ public interface Backend {
         throw pyro.core.PyroException.host("the " + name() + " backend cannot save a running machine"
                 + " (snapshots, reset, stop/start and fork need it).");
     }
+
+    /**
+     * Resumes the VM in {@code paths} if a save that was interrupted (its process killed) left it
+     * paused, cancelling a migration still under way first; true when it did. Called only when the
+     * save's process is known to be gone, so no save is running.
+     */
+    default boolean resumeAfterInterruptedSave(InstancePaths paths) {
+        return false;
+    }
 }

@@ -477,6 +477,21 @@ public final class QemuBackend implements Backend {
         }
     }
 
+    @Override
+    public boolean resumeAfterInterruptedSave(InstancePaths paths) {
+        if (!Files.exists(paths.qmpSocket())) {
+            return false;
+        }
+        try (Qmp q = Qmp.connect(paths.qmpSocket())) {
+            return q.rollBackInterruptedSave();
+        } catch (IOException e) {
+            return false; // no monitor: the VM is gone, which the supervisor reports
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** The agent channel the running VM was launched with (its launch.json), or null when unknown. */
     static String channelOf(InstancePaths paths) {
         try {

@@ -96,6 +96,31 @@ final class Qmp implements AutoCloseable {
         throw new IOException("QEMU's migration to " + file + " did not complete within " + timeoutMs / 1000 + " s");
     }
 
+    /**
+     * Undoes what an interrupted save left: a migration still under way is cancelled, and a VM left
+     * stopped by one ({@code postmigrate}, {@code finish-migrate}, {@code paused}) or by a full disk
+     * ({@code io-error}) runs again. True when it resumed the VM.
+     */
+    boolean rollBackInterruptedSave() throws IOException, InterruptedException {
+        Object mig = execute("query-migrate", null) instanceof Map<?, ?> m ? m.get("status") : null;
+        if (mig != null && !java.util.Set.of("none", "completed", "failed", "cancelled").contains(String.valueOf(mig))) {
+            execute("migrate_cancel", null);
+            for (int i = 0; i < 100; i++) {
+                Object now = execute("query-migrate", null) instanceof Map<?, ?> m ? m.get("status") : null;
+                if (now == null || java.util.Set.of("completed", "failed", "cancelled").contains(String.valueOf(now))) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+        }
+        Object status = execute("query-status", null) instanceof Map<?, ?> m ? m.get("status") : null;
+        if (java.util.Set.of("postmigrate", "finish-migrate", "paused", "io-error").contains(String.valueOf(status))) {
+            execute("cont", null);
+            return true;
+        }
+        return false;
+    }
+
     @Override
     public void close() {
         try {

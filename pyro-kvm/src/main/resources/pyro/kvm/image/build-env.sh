@@ -90,8 +90,8 @@ done
 BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || BUSYBOX=/usr/bin/busybox
 [ -x "$BUSYBOX" ] || fail "busybox not found: install package busybox-static."
-"$BUSYBOX" --list 2>/dev/null | grep -qx switch_root || fail "$BUSYBOX has no switch_root applet: install busybox-static."
-if command -v file >/dev/null 2>&1 && ! file -L "$BUSYBOX" | grep -q 'statically linked'; then
+"$BUSYBOX" --list 2>/dev/null | grep -x switch_root >/dev/null || fail "$BUSYBOX has no switch_root applet: install busybox-static."
+if command -v file >/dev/null 2>&1 && ! file -L "$BUSYBOX" | grep 'statically linked' >/dev/null; then
     fail "$BUSYBOX is not statically linked: install busybox-static."
 fi
 for f in init sysinit inittab agent-launcher; do
