@@ -210,6 +210,27 @@ public final class WorkspaceMachines {
     }
 
     /**
+     * Refuses a snapshot whose files no longer hold the bytes its save wrote (a truncated or replaced
+     * memory image), before the running machine is touched: resuming it would fail half-way and take
+     * the workspace down with it, while refusing leaves it running and every other snapshot usable.
+     */
+    private void requireIntact(String id, SnapshotInfo info) {
+        Path dir = paths(id).snapshots().resolve(info.name());
+        long held;
+        try (var files = Files.list(dir)) {
+            held = files.filter(f -> Files.isRegularFile(f) && !f.getFileName().toString().equals(META))
+                    .mapToLong(f -> f.toFile().length()).sum();
+        } catch (IOException e) {
+            throw PyroException.host("cannot read snapshot '" + info.name() + "' of " + id + ": " + e.getMessage() + ".");
+        }
+        if (held != info.bytes()) {
+            throw new PyroException(ErrorCode.CONFLICT, "snapshot '" + info.name() + "' of " + id + " is damaged: its files"
+                    + " hold " + held + " bytes where its save wrote " + info.bytes() + " (a file was truncated or"
+                    + " replaced); the workspace is as it was: reset to another snapshot, or delete this one.");
+        }
+    }
+
+    /**
      * Brings the workspace back to a snapshot (its files, running services, their logs and open
      * shells, as they were), or with no name to the create-time state: a fresh boot with the seed's
      * files, which is all a workspace has at create.
@@ -222,7 +243,7 @@ public final class WorkspaceMachines {
         return underMachineLock(id, () -> {
             Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
             if (snapshot != null) {
-                require(id, snapshot);
+                requireIntact(id, require(id, snapshot));
             }
             // a fresh guest has an empty /run: its secrets come over from this one, through memory only
             Map<String, String> secrets = snapshot == null ? carrySecrets(inst, progress) : Map.of();
