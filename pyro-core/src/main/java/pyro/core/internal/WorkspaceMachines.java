@@ -61,8 +61,7 @@ public final class WorkspaceMachines {
 
     /** Part of an interrupted save's hidden folder: not a saved machine, not counted. */
     private static boolean leftover(Path relative) {
-        String first = relative.getName(0).toString();
-        return first.startsWith(".") && first.endsWith(".partial");
+        return InstancePaths.isPartial(relative.getName(0).toString());
     }
 
     /**
@@ -87,8 +86,7 @@ public final class WorkspaceMachines {
             }
             try (var entries = Files.list(root)) {
                 for (Path p : entries.toList()) {
-                    String n = p.getFileName().toString();
-                    if (n.startsWith(".") && n.endsWith(".partial")) {
+                    if (InstancePaths.isPartial(p.getFileName().toString())) {
                         Files2.deleteTree(p);
                     }
                 }

@@ -101,6 +101,21 @@ public record InstancePaths(Path dir) {
         return dir.resolve("api.sock");
     }
 
+    /**
+     * Where a save into {@code dir} is written before it is moved into place: a hidden sibling, so an
+     * interrupted save leaves nothing that looks like a saved machine ({@link #isPartial} finds it).
+     */
+    public static Path partialOf(Path dir) {
+        return dir.resolveSibling("." + dir.getFileName() + PARTIAL);
+    }
+
+    /** Whether {@code name} is a save still being written, or what a killed one left. */
+    public static boolean isPartial(String name) {
+        return name.startsWith(".") && name.endsWith(PARTIAL);
+    }
+
+    private static final String PARTIAL = ".partial";
+
     /** The VMM's control socket (QEMU's QMP monitor), for saving the running machine. */
     public Path qmpSocket() {
         return dir.resolve("qmp.sock");

@@ -246,7 +246,7 @@ public final class FirecrackerBackend implements Backend {
      */
     @Override
     public long saveMachine(InstancePaths paths, Path dir, boolean resume) {
-        Path tmp = dir.resolveSibling("." + dir.getFileName() + ".partial");
+        Path tmp = InstancePaths.partialOf(dir);
         Path api = paths.apiSocket();
         boolean paused = false;
         try {

@@ -439,7 +439,7 @@ public final class QemuBackend implements Backend {
                     + " a machine with a vhost-user-vsock device (snapshots, stop/start and fork need it): create the"
                     + " workspace with PYRO_CHANNEL unset (virtio-serial) to use them.");
         }
-        Path tmp = dir.resolveSibling("." + dir.getFileName() + ".partial");
+        Path tmp = InstancePaths.partialOf(dir);
         try (Qmp q = Qmp.connect(paths.qmpSocket())) {
             pyro.core.internal.Files2.deleteTree(tmp);
             Files.createDirectories(tmp.getParent());
