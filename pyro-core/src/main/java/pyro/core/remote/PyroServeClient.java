@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import pyro.core.PyroException;
+import pyro.core.WorkspaceOptions;
 import pyro.core.model.JsonRecord;
 import pyro.protocol.ErrorCode;
 import pyro.protocol.archive.SafeExtractor;
@@ -29,11 +30,10 @@ import pyro.protocol.archive.TarWriter;
  * A client of a remote {@code pyro serve} ({@code PYRO_URL}, {@code PYRO_TOKEN}), for the faces that
  * run on another machine than the VMs: the MCP server's tools ({@link #call}), the CLI ({@link #cli}).
  * What names a path on this machine stays on this machine: a seed or sync source is tarred here and
- * uploaded, secret files are read here (64 KiB at most, regular files only), and an export is
+ * uploaded, secret files are read here (by the local CLI's rules), and an export is
  * downloaded and written here (a folder extracted with the same safety rules as a seed).
  */
 public final class PyroServeClient {
-    static final long SECRET_FILE_MAX = 64 * 1024;
     /** What an argv element names in place of an upload: the server puts the upload's path there. */
     public static final String UPLOAD_TOKEN = "pyro-upload:";
 
@@ -243,7 +243,8 @@ public final class PyroServeClient {
         }
     }
 
-    private static void readSecretFiles(Map<String, Object> args) throws IOException {
+    /** secret_files are this machine's files: read here with the local rules, sent as secrets. */
+    private static void readSecretFiles(Map<String, Object> args) {
         Object files = args.remove("secret_files");
         if (!(files instanceof Map<?, ?> m) || m.isEmpty()) {
             return;
@@ -257,19 +258,7 @@ public final class PyroServeClient {
             if (secrets.containsKey(name)) {
                 throw PyroException.invalid("secret '" + name + "' is in both secrets and secret_files.");
             }
-            Path f = Path.of(String.valueOf(e.getValue()));
-            if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-                throw PyroException.invalid("secret file for '" + name + "' (" + f + ") is not a regular file.");
-            }
-            byte[] b;
-            try (InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
-                b = in.readNBytes((int) SECRET_FILE_MAX + 1);
-            }
-            if (b.length > SECRET_FILE_MAX) {
-                throw PyroException.invalid("secret file for '" + name + "' (" + f + ") is over " + SECRET_FILE_MAX + " bytes.");
-            }
-            String v = new String(b, StandardCharsets.UTF_8);
-            secrets.put(name, v.endsWith("\n") ? v.substring(0, v.length() - 1) : v);
+            secrets.put(name, WorkspaceOptions.readSecretFile(name, Path.of(String.valueOf(e.getValue()))));
         }
         args.put("secrets", secrets);
     }
