@@ -138,6 +138,8 @@ class ServeHostProcessTest {
         assertError(post("/v1/workspaces", "{\"environment\": \"e\", \"colour\": 1}"), 400, "invalid_input", "unknown argument 'colour'");
         assertError(post("/v1/workspaces", "{\"environment\": \"e\", \"seed_path\": \"/etc\"}"), 400, "invalid_input",
                 "upload the folder as a tar body");
+        assertError(post("/v1/workspaces", "{\"environment\": \"e\", \"secret_files\": {\"K\": \"/etc/hostname\"}}"), 400,
+                "invalid_input", "argument 'secret_files' would name a path on the server's host");
         assertError(get("/v1/workspaces/" + ws + "/files?recursive=maybe"), 400, "invalid_input", "true or false");
         assertError(post("/v1/workspaces/" + ws + "/exec", "{\"workspace_id\": \"other\", \"command\": \"true\"}"), 400,
                 "invalid_input", "in the path");

@@ -129,7 +129,7 @@ final class Api implements HttpHandler {
                     + e.getClass().getSimpleName() + "); the details are in the pyro serve log on stderr."));
         } finally {
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            metrics.request(label, status, ms);
+            metrics.request(label, status);
             if (log != null && !quiet) {
                 log.println(method + " " + ex.getRequestURI().getRawPath() + " " + status + " " + ms + " ms");
             }
@@ -161,25 +161,16 @@ final class Api implements HttpHandler {
             } else {
                 body = hasBody ? Exchanges.jsonObject(ex) : Map.of();
             }
-            if (route.upload() != null && (body.containsKey(route.upload()) || query.containsKey(route.upload()))) {
-                throw PyroException.invalid("argument '" + route.upload() + "' would name a path on the server's host: "
-                        + "upload the folder as a tar body (Content-Type: application/x-tar) instead.");
-            }
             Map<String, Object> args = Arguments.of(tool, pathArgs, query, body);
+            refuseHostPaths(args);
             if (upload != null) {
                 args.put(route.upload(), upload.toString());
             }
-            long t0 = System.nanoTime();
             if (NdjsonOutput.wanted(ex)) {
                 return route.operation().equals("service_logs") ? ServiceLogFollower.follow(ex, tool, pyro.get(), args)
-                        : streamed(ex, route, tool, args, t0);
+                        : streamed(ex, route, tool, args, System.nanoTime());
             }
-            JsonRecord record = tool.invoke(pyro.get(), args);
-            metrics.operation(route.operation(), (System.nanoTime() - t0) / 1_000_000);
-            int status = route.method().equals("POST") && OpenApi.created(route) ? 201 : 200;
-            Map<String, Object> body2 = record.toMap();
-            Exchanges.sendJson(ex, status, upload == null ? body2 : Uploads.named(body2, upload));
-            return status;
+            return answer(ex, route.method().equals("POST") && OpenApi.created(route) ? 201 : 200, tool, args, upload);
         } finally {
             if (upload != null) {
                 Files.deleteIfExists(upload);
@@ -227,17 +218,41 @@ final class Api implements HttpHandler {
         return 200;
     }
 
-    /** Arguments naming a path on the server's own disk, which a client never gets to choose. */
-    static final Map<String, String> HOST_PATHS = Map.of("seed_path", "workspace_create", "source_path",
-            "workspace_sync_push", "output_path", "workspace_export", "secret_files", "workspace_create");
+    /**
+     * Arguments naming a path on the server's own disk, which a client never gets to choose, each with
+     * what to do instead; checked for every operation, whichever route carries it.
+     */
+    private static final Map<String, String> HOST_PATHS = Map.of(
+            "seed_path", "upload the folder as a tar body (Content-Type: application/x-tar; on /v1/tools/NAME with ?upload=seed_path) instead.",
+            "source_path", "upload the folder as a tar body (Content-Type: application/x-tar; on /v1/tools/NAME with ?upload=source_path) instead.",
+            "output_path", "download with GET /v1/workspaces/{workspace_id}/export instead.",
+            "secret_files", "send the values in secrets instead.");
+
+    private static void refuseHostPaths(Map<String, Object> args) {
+        for (String k : args.keySet()) {
+            String instead = HOST_PATHS.get(k);
+            if (instead != null) {
+                throw PyroException.invalid("argument '" + k + "' would name a path on the server's host: " + instead);
+            }
+        }
+    }
+
+    /** Calls the operation and answers with its record (a scratch upload's path said as "upload"). */
+    private int answer(HttpExchange ex, int status, ToolDef tool, Map<String, Object> args, Path upload) throws IOException {
+        long t0 = System.nanoTime();
+        JsonRecord record = tool.invoke(pyro.get(), args);
+        metrics.operation(tool.name(), (System.nanoTime() - t0) / 1_000_000);
+        Map<String, Object> body = record.toMap();
+        Exchanges.sendJson(ex, status, upload == null ? body : Uploads.named(body, upload));
+        return status;
+    }
 
     /**
      * {@code POST /v1/tools/NAME}: any operation by its MCP name with its MCP arguments as the body
-     * (what {@code pyro mcp serve} sends with PYRO_URL). A tree for {@code seed_path} or
-     * {@code source_path} comes as a tar body with {@code ?upload=ARG} and the arguments in the
-     * {@code Pyro-Arguments} header.
+     * (what {@code pyro mcp serve} sends with PYRO_URL). A tree for an argument a route uploads
+     * ({@code seed_path}, {@code source_path}) comes as a tar body with {@code ?upload=ARG} and the
+     * arguments in the {@code Pyro-Arguments} header.
      */
-    @SuppressWarnings("unchecked")
     private void namedTool(HttpExchange ex, String name) throws IOException {
         ToolDef tool = tools.get(name);
         if (tool == null) {
@@ -246,35 +261,20 @@ final class Api implements HttpHandler {
         Map<String, List<String>> query = Exchanges.query(ex);
         Path upload = null;
         try {
-            Map<String, Object> args;
             String ct = Exchanges.contentType(ex);
             String uploadArg = query.containsKey("upload") ? query.get("upload").getLast() : null;
-            if (uploadArg != null) {
-                if (!Uploads.isTar(ct) || !name.equals(HOST_PATHS.get(uploadArg)) || uploadArg.equals("output_path")
-                        || uploadArg.equals("secret_files")) {
-                    throw PyroException.invalid("upload=" + uploadArg + " is not an upload of " + name
-                            + ": send a tar body for workspace_create's seed_path or workspace_sync_push's source_path.");
-                }
-                args = Exchanges.headerArguments(ex); // secrets never in a URL
-            } else {
-                args = Exchanges.jsonObject(ex);
+            if (uploadArg != null && (!Uploads.isTar(ct) || routes.stream().noneMatch(
+                    r -> r.tool() && r.operation().equals(name) && uploadArg.equals(r.upload())))) {
+                throw PyroException.invalid("upload=" + uploadArg + " is not an upload of " + name
+                        + ": send a tar body for workspace_create's seed_path or workspace_sync_push's source_path.");
             }
-            for (String k : args.keySet()) {
-                if (HOST_PATHS.containsKey(k)) {
-                    throw PyroException.invalid("argument '" + k + "' would name a path on the server's host: "
-                            + (k.equals("output_path") ? "download with GET /v1/workspaces/{workspace_id}/export instead."
-                                    : k.equals("secret_files") ? "send the values in secrets instead."
-                                            : "upload the tree as a tar body with ?upload=" + k + " instead."));
-                }
-            }
+            Map<String, Object> args = uploadArg != null ? Exchanges.headerArguments(ex) : Exchanges.jsonObject(ex);
+            refuseHostPaths(args);
             if (uploadArg != null) {
                 upload = uploads.save(ex.getRequestBody(), ct);
                 args.put(uploadArg, upload.toString());
             }
-            long t0 = System.nanoTime();
-            JsonRecord record = tool.invoke(pyro.get(), args);
-            metrics.operation(name, (System.nanoTime() - t0) / 1_000_000);
-            Exchanges.sendJson(ex, 200, upload == null ? record.toMap() : Uploads.named(record.toMap(), upload));
+            answer(ex, 200, tool, args, upload);
         } finally {
             if (upload != null) {
                 Files.deleteIfExists(upload);

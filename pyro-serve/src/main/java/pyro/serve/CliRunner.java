@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import pyro.core.PyroException;
 import pyro.core.remote.PyroServeClient;
+import pyro.protocol.archive.SafeExtractor;
 
 /**
  * The remote CLI's server half. {@code POST /v1/uploads} keeps a client's file (a seed's tar, a secret
@@ -57,7 +58,7 @@ final class CliRunner {
         try {
             Exchanges.saveBounded(ex.getRequestBody(), dir.resolve(name), maxUploadBytes);
         } catch (IOException | RuntimeException e) {
-            Uploads.deleteTree(dir);
+            SafeExtractor.deleteTree(dir);
             throw e;
         }
         Exchanges.sendJson(ex, 201, Map.of("upload_id", id));
@@ -68,7 +69,7 @@ final class CliRunner {
         try (var s = Files.list(uploads)) {
             for (Path p : s.toList()) {
                 if (Files.getLastModifiedTime(p).toInstant().isBefore(Instant.now().minus(KEEP))) {
-                    Uploads.deleteTree(p);
+                    SafeExtractor.deleteTree(p);
                 }
             }
         } catch (IOException ignored) {
@@ -143,7 +144,7 @@ final class CliRunner {
                 p.destroy(); // the client went away: the CLI call ends as a killed local one would
             }
             for (Path d : used) {
-                Uploads.deleteTree(d);
+                SafeExtractor.deleteTree(d);
             }
             out.close();
         }

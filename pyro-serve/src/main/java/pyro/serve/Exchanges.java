@@ -97,20 +97,7 @@ final class Exchanges {
                 && !ct.equals("text/plain")) {
             throw PyroException.invalid("the body's Content-Type is '" + ct + "': send application/json.");
         }
-        Object parsed;
-        try {
-            parsed = JSON.std.anyFrom(body);
-        } catch (IOException e) {
-            String why = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-            throw PyroException.invalid("the body is not valid JSON: " + why);
-        }
-        if (!(parsed instanceof Map<?, ?> m)) {
-            throw PyroException.invalid("the body must be a JSON object, not " + (parsed == null ? "null"
-                    : parsed instanceof List<?> ? "an array" : "a " + parsed.getClass().getSimpleName().toLowerCase()) + ".");
-        }
-        Map<String, Object> out = new LinkedHashMap<>();
-        m.forEach((k, v) -> out.put(String.valueOf(k), v));
-        return out;
+        return object(new String(body, StandardCharsets.UTF_8), "the body");
     }
 
     /**
@@ -122,15 +109,21 @@ final class Exchanges {
         if (h == null || h.isBlank()) {
             return new LinkedHashMap<>();
         }
+        return object(h, "the Pyro-Arguments header");
+    }
+
+    /** {@code text} as a JSON object; {@code what} names where it came from in the one-sentence refusal. */
+    private static Map<String, Object> object(String text, String what) {
         Object parsed;
         try {
-            parsed = JSON.std.anyFrom(h);
+            parsed = JSON.std.anyFrom(text);
         } catch (IOException e) {
-            throw PyroException.invalid("the Pyro-Arguments header is not valid JSON: "
-                    + (e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("")));
+            String why = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+            throw PyroException.invalid(what + " is not valid JSON: " + why);
         }
         if (!(parsed instanceof Map<?, ?> m)) {
-            throw PyroException.invalid("the Pyro-Arguments header must be a JSON object.");
+            throw PyroException.invalid(what + " must be a JSON object, not " + (parsed == null ? "null"
+                    : parsed instanceof List<?> ? "an array" : "a " + parsed.getClass().getSimpleName().toLowerCase()) + ".");
         }
         Map<String, Object> out = new LinkedHashMap<>();
         m.forEach((k, v) -> out.put(String.valueOf(k), v));

@@ -41,7 +41,7 @@ final class Metrics {
         }
     }
 
-    void request(String route, int status, long ms) {
+    void request(String route, int status) {
         requests.computeIfAbsent(route + "\u0000" + status, k -> new LongAdder()).increment();
     }
 

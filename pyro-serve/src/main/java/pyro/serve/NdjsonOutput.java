@@ -67,41 +67,36 @@ final class NdjsonOutput implements OutputListener {
         pending[i] = ByteBuffer.allocate(in.remaining()).put(in).flip(); // an unfinished character waits for the rest
         text.flip();
         if (text.hasRemaining()) {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("type", "output");
-            line.put("stream", stderr ? "stderr" : "stdout");
-            line.put("text", text.toString());
-            write(line);
+            Map<String, Object> piece = new LinkedHashMap<>();
+            piece.put("stream", stderr ? "stderr" : "stdout");
+            piece.put("text", text.toString());
+            line("output", piece);
         }
     }
 
     /** A progress line of the call (a boot, a restore, an environment build step). */
     synchronized void progress(String text) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("type", "progress");
-        line.put("line", text);
-        write(line);
+        line("progress", Map.of("line", text));
     }
 
     /** What a followed service wrote since the last piece, and the cursor after it. */
     synchronized void logs(Map<String, Object> piece) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("type", "logs");
-        line.putAll(piece);
-        write(line);
+        line("logs", piece);
     }
 
     synchronized void result(Map<String, Object> record) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("type", "result");
-        line.put("result", record);
-        write(line);
+        line("result", java.util.Collections.singletonMap("result", record));
     }
 
     synchronized void error(Map<String, Object> error) {
+        line("error", error);
+    }
+
+    /** One line: {@code type} first, then {@code fields} in their order. */
+    private void line(String type, Map<String, Object> fields) {
         Map<String, Object> line = new LinkedHashMap<>();
-        line.put("type", "error");
-        line.putAll(error);
+        line.put("type", type);
+        line.putAll(fields);
         write(line);
     }
 

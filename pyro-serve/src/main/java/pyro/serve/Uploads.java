@@ -9,12 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import pyro.core.Pyro;
 import pyro.core.PyroException;
+import pyro.protocol.archive.SafeExtractor;
 import pyro.protocol.archive.TarWriter;
 import pyro.core.model.ExportResult;
 
@@ -36,7 +36,7 @@ final class Uploads {
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx------"));
         try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(scratch)) {
             for (Path p : leftovers) {
-                deleteTree(p); // from a server that was killed mid-call
+                SafeExtractor.deleteTree(p); // from a server that was killed mid-call
             }
         }
     }
@@ -120,7 +120,7 @@ final class Uploads {
                 }
             }
         } finally {
-            deleteTree(dir);
+            SafeExtractor.deleteTree(dir);
         }
     }
 
@@ -133,19 +133,5 @@ final class Uploads {
             throw PyroException.invalid("query parameter '" + name + "' is given " + v.size() + " times: give it once.");
         }
         return v.getFirst();
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        List<Path> all;
-        try (var walk = Files.walk(root)) {
-            all = new ArrayList<>(walk.toList());
-        }
-        java.util.Collections.reverse(all);
-        for (Path p : all) {
-            Files.deleteIfExists(p);
-        }
     }
 }
