@@ -136,6 +136,27 @@ def build_path(template: str, **segments: str) -> str:
 WS = "/v1/workspaces/{workspace_id}"
 
 
+class _UnixConnection(http.client.HTTPConnection):
+    """HTTP/1.1 over pyro serve's unix socket."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout, blocksize=1 << 20)
+        self._path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self._path)
+        except FileNotFoundError:
+            sock.close()
+            raise ConnectionRefusedError(f"no socket at {self._path}") from None
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
 class Pyro:
     """A client of one ``pyro serve``.
 
@@ -152,6 +173,9 @@ class Pyro:
                  timeout: float = DEFAULT_TIMEOUT, *, ssl_context: Optional[ssl.SSLContext] = None) -> None:
         url = base_url if base_url is not None else os.environ.get("PYRO_URL")
         tok = token if token is not None else os.environ.get("PYRO_TOKEN")
+        if url and url.strip().startswith("unix:"):
+            self._init_unix(url.strip(), timeout)
+            return
         if not url and not tok:
             raise invalid("no pyro server given: pass Pyro(base_url=..., token=...) or set PYRO_URL and PYRO_TOKEN "
                           "(pyro serve prints its URL and where its token is when it starts).")
@@ -174,6 +198,25 @@ class Pyro:
         self._token = tok.strip()
         self.timeout = float(timeout)
         self._ssl = ssl_context
+        self._unix: Optional[str] = None
+
+    def _init_unix(self, url: str, timeout: float) -> None:
+        # unix:/PATH (or unix:///PATH): pyro serve's 0600 socket, where the file's permissions are the
+        # check and no token is sent
+        path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
+        if not path.startswith("/"):
+            raise invalid(f"base_url '{url}' names no absolute socket path, e.g. unix:/run/user/1000/pyro.sock.")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise invalid(f"timeout must be a positive number of seconds, got {timeout!r}.")
+        self.base_url = "unix:" + path
+        self._https = False
+        self._host = "localhost"
+        self._port = 80
+        self._prefix = ""
+        self._token = ""
+        self.timeout = float(timeout)
+        self._ssl = None
+        self._unix = path
 
     def __repr__(self) -> str:
         return f"Pyro(base_url={self.base_url!r})"  # never the token
@@ -182,6 +225,8 @@ class Pyro:
 
     def url(self, path: str, query: Optional[Mapping[str, Any]] = None) -> str:
         """The full URL of a request (what the client would send)."""
+        if self._unix is not None:
+            return "http://localhost" + self._target(path, query)
         scheme, netloc = urllib.parse.urlsplit(self.base_url)[:2]
         return f"{scheme}://{netloc}" + self._target(path, query)
 
@@ -191,6 +236,8 @@ class Pyro:
 
     def _connect(self, timeout: float) -> http.client.HTTPConnection:
         # 1 MiB blocks: uploads of seeds and sync pushes go out in far fewer writes than the 8 KiB default
+        if self._unix is not None:
+            return _UnixConnection(self._unix, timeout)
         if self._https:
             return http.client.HTTPSConnection(self._host, self._port, timeout=timeout, context=self._ssl,
                                                blocksize=1 << 20)
@@ -202,7 +249,9 @@ class Pyro:
               ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         """Sends one request; returns the open connection and its response (status not yet checked)."""
         timeout = self.timeout + max(0.0, extra_seconds)
-        headers = {"Authorization": "Bearer " + self._token, "Accept": "application/json", "User-Agent": USER_AGENT}
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        if self._token:
+            headers["Authorization"] = "Bearer " + self._token
         body: Any = None
         if upload is not None:
             if upload_args:

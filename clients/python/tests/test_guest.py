@@ -60,6 +60,14 @@ class ServerErrorsTest(unittest.TestCase):
         self.assertEqual(("invalid_input", 400), (c.exception.code, c.exception.status))
         self.assertIsInstance(c.exception, InvalidInputError)
 
+    def test_the_unix_socket_needs_no_token(self) -> None:
+        sock = os.environ.get("PYRO_TEST_SOCKET")
+        if not sock:
+            self.skipTest("PYRO_TEST_SOCKET names no pyro serve unix socket")
+        over_socket = Pyro("unix:" + sock, token="")
+        self.assertTrue(over_socket.healthz()["ok"])
+        self.assertEqual(Pyro().list_environments(), over_socket.list_environments())
+
     def test_the_server_answers(self) -> None:
         self.assertTrue(Pyro().healthz()["ok"])
         names = [e["name"] for e in Pyro().list_environments()["environments"]]

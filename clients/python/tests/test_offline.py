@@ -467,5 +467,39 @@ class WireTest(unittest.TestCase):
         self.assertIsNone(c.exception.status)
 
 
+class UnixSocketTest(unittest.TestCase):
+    """``unix:/PATH`` talks to pyro serve's 0600 socket and sends no token."""
+
+    def test_requests_go_over_the_socket_without_a_token(self) -> None:
+        import socketserver
+
+        class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+            daemon_threads = True
+
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, "pyro.sock")
+        server = Server(path, Fake)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        Fake.requests.clear()
+        Fake.replies.clear()
+        Fake.replies.append(reply(200, {"workspaces": [], "count": 0}))
+        with mock.patch.dict(os.environ, {"PYRO_TOKEN": ""}):
+            p = Pyro("unix:" + path, timeout=10)
+        self.assertEqual({"workspaces": [], "count": 0}, p.list_workspaces())
+        self.assertEqual("/v1/workspaces", Fake.requests[-1]["path"])
+        self.assertNotIn("Authorization", Fake.requests[-1]["headers"])
+        self.assertEqual("unix:" + path, p.base_url)
+
+    def test_a_missing_socket_is_a_connection_error_and_a_relative_path_is_refused(self) -> None:
+        p = Pyro("unix:/nonexistent/pyro.sock", timeout=5)
+        with self.assertRaises(ConnectionFailedError):
+            p.list_workspaces()
+        with self.assertRaises(InvalidInputError) as c:
+            Pyro("unix:pyro.sock")
+        self.assertIn("unix:pyro.sock", str(c.exception))
+
+
 if __name__ == "__main__":
     unittest.main()

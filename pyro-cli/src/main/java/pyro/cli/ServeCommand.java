@@ -30,11 +30,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest seed or sync upload accepted (default: ${DEFAULT-VALUE}).")
     long maxUploadBytes;
 
+    @Option(names = "--socket", paramLabel = "PATH|none",
+            description = "Also serve on this unix socket (0600, no token needed); default: serve/pyro.sock in the "
+                    + "state folder; 'none' for TCP only.")
+    String socket;
+
     @Override
     public Integer call() throws Exception {
         Class<?> main = Faces.load(MODULE, MAIN, "the HTTP server");
-        Faces.invoke(main, "serve", new Class<?>[] {String.class, boolean.class, String.class, long.class}, listen, quiet,
-                keystore, maxUploadBytes);
+        Faces.invoke(main, "serve", new Class<?>[] {String.class, boolean.class, String.class, long.class, String.class}, listen,
+                quiet, keystore, maxUploadBytes, socket);
         return 0;
     }
 }

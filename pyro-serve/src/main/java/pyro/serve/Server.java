@@ -31,21 +31,34 @@ public final class Server implements AutoCloseable {
     public static final String DEFAULT_LISTEN = "127.0.0.1:7878";
     public static final long DEFAULT_MAX_UPLOAD_BYTES = 4L << 30;
 
-    /** What {@code pyro serve} was asked for. {@code keystore}: a PKCS#12 file (password in PYRO_TLS_PASSWORD). */
-    public record Options(String listen, boolean quiet, Path keystore, long maxUploadBytes) {}
+    /**
+     * What {@code pyro serve} was asked for. {@code keystore}: a PKCS#12 file (password in
+     * PYRO_TLS_PASSWORD); {@code socket}: the unix socket to serve too (null: none).
+     */
+    public record Options(String listen, boolean quiet, Path keystore, long maxUploadBytes, Path socket) {
+        /** TCP only. */
+        public Options(String listen, boolean quiet, Path keystore, long maxUploadBytes) {
+            this(listen, quiet, keystore, maxUploadBytes, null);
+        }
+    }
 
     private final HttpServer http;
     private final ExecutorService executor;
     private final Api api;
     private final Token token;
     private final boolean tls;
+    private final HttpServer local;
+    private final UnixSocketBridge unix;
 
-    private Server(HttpServer http, ExecutorService executor, Api api, Token token, boolean tls) {
+    private Server(HttpServer http, ExecutorService executor, Api api, Token token, boolean tls, HttpServer local,
+            UnixSocketBridge unix) {
         this.http = http;
         this.executor = executor;
         this.api = api;
         this.token = token;
         this.tls = tls;
+        this.local = local;
+        this.unix = unix;
     }
 
     /** Starts a server over {@code pyro} (made on first use) with the token from {@code tokenEnv} or the state folder. */
@@ -83,8 +96,28 @@ public final class Server implements AutoCloseable {
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         http.setExecutor(executor);
         http.createContext("/", api);
+        HttpServer local = null;
+        UnixSocketBridge unix = null;
+        if (o.socket() != null) {
+            // the unix socket's private listener: plain HTTP on a loopback port of its own, whose
+            // requests go without a token only when the bridge carried them (UnixSocketBridge)
+            local = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+            local.setExecutor(executor);
+            try {
+                unix = UnixSocketBridge.open(o.socket(), local.getAddress(), log);
+            } catch (IOException | RuntimeException e) {
+                local.stop(0);
+                executor.shutdownNow();
+                throw e;
+            }
+            int localPort = local.getAddress().getPort();
+            UnixSocketBridge bridge = unix;
+            api.trust(ex -> ex.getLocalAddress().getPort() == localPort && bridge.carried(ex.getRemoteAddress()));
+            local.createContext("/", api);
+            local.start();
+        }
         http.start();
-        return new Server(http, executor, api, token, o.keystore() != null);
+        return new Server(http, executor, api, token, o.keystore() != null, local, unix);
     }
 
     private static <T> java.util.function.Supplier<T> memo(java.util.function.Supplier<T> s) {
@@ -99,6 +132,11 @@ public final class Server implements AutoCloseable {
                 return value;
             }
         };
+    }
+
+    /** {@code <state>/serve/pyro.sock}, where the token file also lives. */
+    static Path defaultSocket(PyroConfig config) {
+        return config.stateDir().resolve("serve").resolve("pyro.sock");
     }
 
     static InetSocketAddress address(String listen) {
@@ -162,12 +200,29 @@ public final class Server implements AutoCloseable {
         return token.file();
     }
 
+    /** The unix socket served too, or null. */
+    public Path socket() {
+        return unix == null ? null : unix.path();
+    }
+
+    /**
+     * The private loopback listener behind the unix socket (null without one): it serves only what
+     * the socket carried without a token; anything else connecting to it must show the token.
+     */
+    public InetSocketAddress socketListener() {
+        return local == null ? null : local.getAddress();
+    }
+
     String openApiJson() {
         return api.openApi().json();
     }
 
     @Override
     public void close() {
+        if (unix != null) {
+            unix.close();
+            local.stop(0);
+        }
         http.stop(1);
         executor.shutdownNow();
     }
@@ -176,10 +231,16 @@ public final class Server implements AutoCloseable {
      * The CLI's entry: starts, says where it listens and where the token is, and serves until the
      * process is stopped (SIGTERM or SIGINT end it cleanly).
      */
-    public static void serve(String listen, boolean quiet, String keystore, long maxUploadBytes) throws Exception {
+    public static void serve(String listen, boolean quiet, String keystore, long maxUploadBytes, String socket)
+            throws Exception {
         PyroConfig config = PyroConfig.defaults();
         PrintStream log = System.err;
-        Options o = new Options(listen, quiet, keystore == null ? null : Path.of(keystore), maxUploadBytes);
+        Path unix = "none".equals(socket) ? null : socket == null || socket.isBlank() ? defaultSocket(config) : Path.of(socket);
+        if ((socket == null || socket.isBlank()) && UnixSocketBridge.unusable(unix) != null) {
+            log.println("pyro serve: no unix socket: " + UnixSocketBridge.unusable(unix) + " (choose one with --socket PATH)");
+            unix = null;
+        }
+        Options o = new Options(listen, quiet, keystore == null ? null : Path.of(keystore), maxUploadBytes, unix);
         Server s = start(o, config, () -> Pyro.create(config).withProgress(Progress.sink(log)),
                 System.getenv("PYRO_TOKEN"), log);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -189,6 +250,10 @@ public final class Server implements AutoCloseable {
         }));
         log.println("pyro serve: listening on " + s.url() + (s.tls ? " (TLS)" : "") + "; token "
                 + (s.tokenFile() == null ? "from PYRO_TOKEN" : "in " + s.tokenFile()));
+        if (s.socket() != null) {
+            log.println("pyro serve: and on unix socket " + s.socket() + " (0600; no token needed: curl --unix-socket "
+                    + s.socket() + " http://pyro/v1/workspaces)");
+        }
         log.println("pyro serve: try  curl -H \"Authorization: Bearer $(cat " + (s.tokenFile() == null ? "TOKEN_FILE" : s.tokenFile())
                 + ")\" " + s.url() + "/v1/workspaces");
         stopped.await();

@@ -42,6 +42,10 @@ public final class PyroServeClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     public PyroServeClient(String url, String token) {
+        if (url != null && url.startsWith("unix:")) {
+            throw PyroException.invalid("PYRO_URL '" + url + "': the CLI and the MCP server reach pyro serve over "
+                    + "http:// or https:// only; give its TCP address (the unix socket is for curl and the Python client).");
+        }
         if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
             throw PyroException.invalid("PYRO_URL '" + url + "' is not an http:// or https:// URL.");
         }
