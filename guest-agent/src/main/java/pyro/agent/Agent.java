@@ -40,6 +40,8 @@ final class Agent {
     private final pyro.agent.shell.Shells shells;
     private final Map<Long, Upload> uploads = new ConcurrentHashMap<>();
     private final Map<Long, pyro.protocol.ForwardWindow> windows = new ConcurrentHashMap<>();
+    /** The threads of running execs by request id: a {@link Request.Cancel} interrupts one, which kills its process group. */
+    private final Map<Long, Thread> execs = new ConcurrentHashMap<>();
 
     /**
      * @param guest true when running inside a guest ({@code --channel virtio:...}): shutdown powers off
@@ -210,6 +212,18 @@ final class Agent {
             windows.put(id, new pyro.protocol.ForwardWindow());
         }
         Upload finalUpload = upload;
+        if (request instanceof Request.Exec) {
+            Thread t = Thread.ofVirtual().name("request-" + id + "-" + f.type()).unstarted(() -> {
+                try {
+                    handle(id, request, finalUpload);
+                } finally {
+                    execs.remove(id);
+                }
+            });
+            execs.put(id, t);
+            t.start();
+            return;
+        }
         Thread.ofVirtual().name("request-" + id + "-" + f.type()).start(() -> handle(id, request, finalUpload));
     }
 
@@ -239,6 +253,7 @@ final class Agent {
                 case Request.PortConnect r -> PortForward.run(this, id, r, upload, windows.get(id));
                 case Request.SecretsPut r -> putSecrets(r);
                 case Request.SecretsGet r -> new Reply.SecretValues(pyro.agent.secret.Secrets.get().encoded());
+                case Request.Cancel c -> cancel(c);
             };
         } catch (AgentException e) {
             reply = new Reply.Error(e.code(), e.getMessage());
@@ -301,6 +316,17 @@ final class Agent {
             }
         }
         System.exit(0);
+    }
+
+    /** Interrupts the exec running under {@code requestId}, if any: {@link Exec} then kills its process group. */
+    private Reply.CancelResult cancel(Request.Cancel c) {
+        Thread t = c.requestId() == null ? null : execs.get(c.requestId());
+        if (t == null) {
+            return new Reply.CancelResult(false);
+        }
+        Log.info("cancelling exec " + c.requestId() + ": its requester went away");
+        t.interrupt();
+        return new Reply.CancelResult(true);
     }
 
     private Exec.Spec execSpec(Request.Exec req) throws AgentException {

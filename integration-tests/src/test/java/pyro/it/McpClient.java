@@ -21,6 +21,8 @@ final class McpClient implements AutoCloseable {
     private int nextId = 1;
     /** The notifications the server sent while requests were waiting for their replies, in order. */
     final List<Map<String, Object>> notifications = new java.util.ArrayList<>();
+    /** The ids of replies read while waiting for another request's reply. */
+    final List<Object> otherReplies = new java.util.ArrayList<>();
 
     McpClient(Path stateDir) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(Cli.dist().resolve("bin/pyro").toString(), "mcp", "serve", "--profile",
@@ -44,6 +46,11 @@ final class McpClient implements AutoCloseable {
     }
 
     Map<String, Object> request(String method, Map<String, Object> params) throws IOException {
+        return await(start(method, params));
+    }
+
+    /** Sends a request without waiting for its reply; returns its id. */
+    int start(String method, Map<String, Object> params) throws IOException {
         int id = nextId++;
         Map<String, Object> msg = new LinkedHashMap<>();
         msg.put("jsonrpc", "2.0");
@@ -51,6 +58,16 @@ final class McpClient implements AutoCloseable {
         msg.put("method", method);
         msg.put("params", params);
         send(msg);
+        return id;
+    }
+
+    /** Sends a notification. */
+    void notify(String method, Map<String, Object> params) throws IOException {
+        send(Map.of("jsonrpc", "2.0", "method", method, "params", params));
+    }
+
+    /** Reads until the reply to {@code id}, noting other replies and notifications on the way. */
+    Map<String, Object> await(int id) throws IOException {
         while (true) {
             String line = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -65,6 +82,9 @@ final class McpClient implements AutoCloseable {
             Map<String, Object> reply = Json.readMap(line);
             if (reply.get("id") instanceof Number n && n.intValue() == id) {
                 return reply;
+            }
+            if (reply.containsKey("id") && !reply.containsKey("method")) {
+                otherReplies.add(reply.get("id"));
             }
             if (!reply.containsKey("id") && reply.containsKey("method")) {
                 notifications.add(reply);

@@ -100,4 +100,44 @@ class McpGuestTest {
             assertTrue(McpClient.text(bad).contains("'ws-000000000000'"), bad.toString());
         }
     }
+
+    /**
+     * Issue 23 row 9: {@code notifications/cancelled} for a running {@code workspace_exec} stops the
+     * command in the guest, and the server sends nothing for the cancelled request.
+     */
+    @Test
+    void mcpCancellationOfARunningExecStopsTheGuestCommandAndSendsNoReply() throws Exception {
+        String ws = SharedWorkspace.id();
+        try (McpClient mcp = new McpClient(SharedWorkspace.state())) {
+            int id = mcp.start("tools/call", Map.of("name", "workspace_exec", "arguments", Map.of("workspace_id", ws,
+                    "command", "echo $$ > /tmp/mcp-cancel.pid; exec sleep 300", "timeout_seconds", 600)));
+            String pid = null;
+            long until = System.nanoTime() + 120_000_000_000L;
+            while (pid == null && System.nanoTime() < until) {
+                Cli.Result r = SharedWorkspace.cli("workspace", "exec", ws, "--", "cat", "/tmp/mcp-cancel.pid");
+                if (r.exitCode() == 0 && !r.stdout().isBlank()) {
+                    pid = r.stdout().strip();
+                } else {
+                    Thread.sleep(500);
+                }
+            }
+            assertTrue(pid != null && pid.matches("\\d+"), "the exec never started in the guest: " + pid);
+            mcp.notify("notifications/cancelled", Map.of("requestId", id, "reason", "the user pressed stop"));
+            String state = "";
+            until = System.nanoTime() + 60_000_000_000L;
+            while (!state.equals("gone") && System.nanoTime() < until) {
+                state = SharedWorkspace.cli("workspace", "exec", ws, "--", "sh", "-c",
+                        "kill -0 " + pid + " 2>/dev/null && echo alive || echo gone").stdout().strip();
+                if (!state.equals("gone")) {
+                    Thread.sleep(500);
+                }
+            }
+            assertEquals("gone", state, "the cancelled command still runs in the guest (pid " + pid + ")");
+            Thread.sleep(1_000); // had a reply to the cancelled call been sent, it would be read before the next one
+            Map<String, Object> after = mcp.call("workspace_exec", Map.of("workspace_id", ws, "command", "echo after"));
+            assertEquals("after", Json.readMap(McpClient.text(after)).get("stdout").toString().strip(), after.toString());
+            assertFalse(mcp.otherReplies.stream().anyMatch(o -> o instanceof Number n && n.intValue() == id), "a reply was sent for the cancelled request " + id + ": "
+                    + mcp.otherReplies);
+        }
+    }
 }

@@ -93,7 +93,8 @@ public final class McpServer {
         }
         CountDownLatch ended = new CountDownLatch(1);
         Set<String> toolNames = profile.tools().stream().map(ToolDef::name).collect(Collectors.toUnmodifiableSet());
-        StdioGuard guard = new StdioGuard(mapper, toolNames, runner::inFlight, ended::countDown);
+        Cancellations cancellations = new Cancellations();
+        StdioGuard guard = new StdioGuard(mapper, toolNames, runner::inFlight, ended::countDown, cancellations::cancel);
         OutputStream guardedOut = guard.output(out);
         // The guard hands on no line longer than MAX_LINE_BYTES (so no more characters than that either):
         // a line over the SDK's own limit would stop its reader for good.
@@ -104,7 +105,7 @@ public final class McpServer {
                 .instructions(profile.instructions())
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
                 .validateToolInputs(false) // Args checks them, with messages that name the argument
-                .tools(specifications(runner, profile.tools()))
+                .tools(specifications(runner, profile.tools(), cancellations))
                 .build();
         LoggerFactory.getLogger(McpServer.class).info("pyro {} MCP server ready on stdio (profile {}, {} tools)",
                 Pyro.VERSION, profile.wireName(), profile.tools().size());
@@ -139,13 +140,22 @@ public final class McpServer {
     }
 
     static List<SyncToolSpecification> specifications(ToolRunner runner, List<ToolDef> tools) {
+        return specifications(runner, tools, new Cancellations());
+    }
+
+    static List<SyncToolSpecification> specifications(ToolRunner runner, List<ToolDef> tools, Cancellations cancellations) {
         return tools.stream()
                 .map(def -> SyncToolSpecification.builder()
                         .tool(tool(def))
-                        .callHandler((exchange, request) -> runner.call(def, request.arguments(),
-                                progressTo(exchange, request)))
+                        .callHandler((exchange, request) -> cancellations.run(requestId(request), def.name(),
+                                () -> runner.call(def, request.arguments(), progressTo(exchange, request))))
                         .build())
                 .toList();
+    }
+
+    private static String requestId(McpSchema.CallToolRequest request) {
+        Object id = request.meta() == null ? null : request.meta().get(Cancellations.META_KEY);
+        return id == null ? null : id.toString();
     }
 
     /**

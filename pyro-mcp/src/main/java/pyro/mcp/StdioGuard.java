@@ -54,12 +54,22 @@ final class StdioGuard {
     private final Runnable onEnd;
     /** Request id (as JSON text) to method, for every request passed on and not yet answered. */
     private final Map<String, String> pending = new ConcurrentHashMap<>();
+    /** Request ids the client cancelled whose replies must not be written. */
+    private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+    private final java.util.function.Consumer<String> onCancel;
     private Output output;
 
     StdioGuard(McpJsonMapper mapper, Set<String> toolNames, IntSupplier toolCallsRunning, Runnable onEnd) {
+        this(mapper, toolNames, toolCallsRunning, onEnd, id -> {});
+    }
+
+    /** {@code onCancel} is told the request id (JSON text) of each pending request the client cancels. */
+    StdioGuard(McpJsonMapper mapper, Set<String> toolNames, IntSupplier toolCallsRunning, Runnable onEnd,
+            java.util.function.Consumer<String> onCancel) {
         this.check = new LineCheck(mapper, toolNames);
         this.toolCallsRunning = toolCallsRunning;
         this.onEnd = onEnd;
+        this.onCancel = onCancel;
     }
 
     private static Logger log() {
@@ -150,14 +160,59 @@ final class StdioGuard {
             case LineCheck.Drop d -> log().warn("{}", d.why());
             case LineCheck.Reply r -> reply(r.id(), r.code(), r.message());
             case LineCheck.Pass p -> {
+                if ("notifications/cancelled".equals(p.method())) {
+                    cancelled(p.line());
+                    return; // the SDK has nothing to do with it
+                }
+                byte[] passed = p.line();
                 if (p.idKey() != null) {
                     pending.put(p.idKey(), p.method());
+                    if ("tools/call".equals(p.method())) {
+                        passed = tagged(passed, p.idKey());
+                    }
                 }
-                byte[] out = java.util.Arrays.copyOf(p.line(), p.line().length + 1);
+                byte[] out = java.util.Arrays.copyOf(passed, passed.length + 1);
                 out[out.length - 1] = '\n';
                 pipe.put(out);
             }
         }
+    }
+
+    /** A {@code notifications/cancelled}: its request's reply is held back and its work stopped where it can be. */
+    private void cancelled(byte[] line) {
+        try {
+            JsonNode params = check.json().readTree(line).get("params");
+            JsonNode id = params == null ? null : params.get("requestId");
+            if (id == null || !(id.isString() || id.isIntegralNumber())) {
+                log().info("a notifications/cancelled without a usable requestId was ignored");
+                return;
+            }
+            String key = id.toString();
+            if (pending.containsKey(key)) {
+                cancelled.add(key);
+                onCancel.accept(key);
+            } // else: answered already or never asked; nothing to do (the specification allows this race)
+        } catch (RuntimeException e) {
+            log().info("a notifications/cancelled that could not be read was ignored: {}", e.getMessage());
+        }
+    }
+
+    /** The tools/call line with its request id in {@code params._meta}, so the call can be found to cancel it. */
+    private byte[] tagged(byte[] line, String idKey) {
+        try {
+            JsonNode m = check.json().readTree(line);
+            if (m instanceof ObjectNode o && o.get("params") instanceof ObjectNode params) {
+                JsonNode meta = params.get("_meta");
+                ObjectNode metaObject = meta instanceof ObjectNode mo ? mo : meta == null ? params.putObject("_meta") : null;
+                if (metaObject != null) {
+                    metaObject.put(Cancellations.META_KEY, idKey);
+                    return check.json().writeValueAsBytes(o);
+                }
+            }
+        } catch (RuntimeException e) {
+            log().debug("could not tag a tools/call for cancellation: {}", e.getMessage());
+        }
+        return line;
     }
 
     private void tooLong(long bytes) {
@@ -284,8 +339,11 @@ final class StdioGuard {
             line.write(b, start, off + len - start);
         }
 
-        /** One whole line, written and flushed while no other line can interleave. */
+        /** One whole line, written and flushed while no other line can interleave; null writes nothing. */
         synchronized void writeLine(byte[] json) throws IOException {
+            if (json == null) {
+                return;
+            }
             out.write(json);
             out.write('\n');
             out.flush();
@@ -319,6 +377,10 @@ final class StdioGuard {
             return line;
         }
         String method = pending.remove(m.get("id").toString());
+        if (cancelled.remove(m.get("id").toString())) {
+            log().info("the reply to cancelled request {} ({}) was not sent", m.get("id"), method);
+            return null;
+        }
         JsonNode error = m.get("error");
         if (error == null || !error.isObject()) {
             return line;

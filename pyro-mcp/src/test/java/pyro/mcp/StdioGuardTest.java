@@ -43,7 +43,11 @@ class StdioGuardTest {
                 + "\"vm_list_environments\",\"arguments\":{}}}";
         stdin.write((request + "\n").getBytes(StandardCharsets.UTF_8));
         stdin.flush();
-        assertEquals(request, sdkIn.readLine(), "a good line reaches the SDK as it was");
+        Map<String, Object> passed = JSON.std.mapFrom(sdkIn.readLine());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> params = (Map<String, Object>) passed.get("params");
+        assertEquals(Map.of(Cancellations.META_KEY, "3"), params.remove("_meta"), "tagged with its id for cancelling");
+        assertEquals(JSON.std.mapFrom(request), passed, "otherwise a good line reaches the SDK as it was");
 
         String reply = JSON.std.asString(Map.of("jsonrpc", "2.0", "id", 3,
                 "error", Map.of("code", -32603, "message", LEAKY, "data", "MismatchedInputException: " + LEAKY)));
@@ -77,5 +81,40 @@ class StdioGuardTest {
                 + "{\"jsonrpc\":\"2.0\",\"id\":2,\"error\":{\"code\":-32601,\"message\":\"Method not found: x\"}}\n";
         sdkOut.write(lines.getBytes(StandardCharsets.UTF_8));
         assertEquals(lines, wire.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Issue 23 row 9, the guard's part: a cancelled call is reported by id and its reply is never written. */
+    @Test
+    void aCancelledRequestIsReportedAndItsReplyIsNotWrittenWhileOthersAre() throws Exception {
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        java.util.List<String> cancelled = new java.util.concurrent.CopyOnWriteArrayList<>();
+        StdioGuard guard = new StdioGuard(McpJsonDefaults.getMapper(), Set.of("workspace_exec"), () -> 0, () -> {},
+                cancelled::add);
+        OutputStream sdkOut = guard.output(wire);
+        PipedOutputStream stdin = new PipedOutputStream();
+        var sdkIn = new BufferedReader(new InputStreamReader(guard.input(new PipedInputStream(stdin)),
+                StandardCharsets.UTF_8));
+        for (String id : new String[] {"5", "\"six\""}) {
+            stdin.write(("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":"
+                    + "\"workspace_exec\",\"arguments\":{\"workspace_id\":\"w\",\"command\":\"sleep 9\"}}}\n")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        stdin.write(("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":5,"
+                + "\"reason\":\"stop\"}}\n{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":"
+                + "{\"requestId\":77}}\n{\"jsonrpc\":\"2.0\",\"method\":\"tools/list\",\"id\":8}\n")
+                .getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+        assertTrue(sdkIn.readLine().contains("\"id\":5"));
+        assertTrue(sdkIn.readLine().contains("\"id\":\"six\""));
+        assertTrue(sdkIn.readLine().contains("tools/list"), "the cancellations themselves do not reach the SDK");
+        assertEquals(java.util.List.of("5"), cancelled, "only a pending request is cancelled");
+
+        for (String id : new String[] {"5", "\"six\"", "8"}) {
+            sdkOut.write(("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":{}}\n").getBytes(StandardCharsets.UTF_8));
+        }
+        String written = wire.toString(StandardCharsets.UTF_8);
+        assertEquals("{\"jsonrpc\":\"2.0\",\"id\":\"six\",\"result\":{}}\n{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":{}}\n",
+                written, "the reply to the cancelled request 5 is not written");
+        stdin.close();
     }
 }

@@ -65,6 +65,7 @@ public final class Messages {
         name(Request.SecretsPut.class, "secrets_put");
         name(Request.SecretsGet.class, "secrets_get");
         name(Request.PortConnect.class, "port_connect");
+        name(Request.Cancel.class, "cancel");
         name(Request.PortPublish.class, "port_publish");
         name(Request.PortUnpublish.class, "port_unpublish");
         name(Request.PortList.class, "port_list");
@@ -97,6 +98,7 @@ public final class Messages {
         name(Reply.PortsResult.class, "ports_result");
         name(Reply.VmStatusResult.class, "status_result");
         name(Reply.VmStopResult.class, "stop_result");
+        name(Reply.CancelResult.class, "cancel_result");
     }
 
     private Messages() {}

@@ -86,4 +86,7 @@ public sealed interface Reply {
     record VmStatusResult(String vmState, String reason, Long vmmPid, Long pendingRequests) implements Reply {}
 
     record VmStopResult() implements Reply {}
+
+    /** The answer to {@link Request.Cancel}. */
+    record CancelResult(Boolean cancelled) implements Reply {}
 }

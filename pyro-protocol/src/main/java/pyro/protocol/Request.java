@@ -175,6 +175,14 @@ public sealed interface Request {
     record PortConnect(Integer port) implements ToAgent {}
 
     /**
+     * Stop the request the agent knows as {@code requestId} because whoever asked for it went away
+     * (an MCP {@code notifications/cancelled}, a client that hung up): a running {@link Exec}'s
+     * process group is killed. Sent by the VM's supervisor, which knows the agent-side ids; answered by
+     * {@link Reply.CancelResult}, whose {@code cancelled} says whether such a request was running.
+     */
+    record Cancel(Long requestId) implements ToAgent {}
+
+    /**
      * Supervisor: listen on the host's 127.0.0.1 at {@code hostPort} (0: any free port) and forward each
      * connection to {@code guestPort} in the guest, for {@code service}; answered by {@link Reply.PortsResult}
      * with the one forward. The supervisor ends a service's forwards when the service is no longer

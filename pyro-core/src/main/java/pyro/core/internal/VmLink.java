@@ -182,6 +182,11 @@ final class VmLink {
             answered(inst);
         } catch (SupervisorClient.DeadlineMissed e) {
             throw unresponsive(inst, e);
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            // the caller was cancelled (an MCP notifications/cancelled): the closed connection has the
+            // supervisor stop the command in the guest; nothing here waits for it any longer
+            Thread.interrupted();
+            throw PyroException.guest("the exec in " + id + " was cancelled; its command was stopped in the guest.");
         } catch (IOException e) {
             Instance after = refresh(store.load(id).orElse(inst));
             throw PyroException.guest("the exec in " + id + " was cut off: " + e.getMessage()

@@ -116,7 +116,11 @@ final class Relay {
         } catch (RuntimeException | OutOfMemoryError e) {
             Supervisor.log("dropping a client whose frames could not be read: " + e);
         } finally {
-            routes.removeSink(c);
+            // whoever asked went away (a cancelled MCP call, a killed CLI): the agent stops what it can of
+            // the requests left unanswered (an exec's process group); their answers have nowhere to go
+            for (long agentId : routes.removeSink(c)) {
+                agent.send(Messages.frame(agent.nextId(), new Request.Cancel(agentId)));
+            }
             c.end();
         }
     }

@@ -36,9 +36,15 @@ final class Routes {
         routes.remove(agentId);
     }
 
-    /** Forgets the routes to {@code sink} (a client that went away). */
-    void removeSink(Sink sink) {
-        routes.entrySet().removeIf(e -> e.getValue().sink() == sink);
+    /** Forgets the routes to {@code sink} (a client that went away); returns the agent ids still unanswered. */
+    java.util.List<Long> removeSink(Sink sink) {
+        java.util.List<Long> unanswered = new java.util.ArrayList<>();
+        for (var e : routes.entrySet()) {
+            if (e.getValue().sink() == sink && routes.remove(e.getKey(), e.getValue())) {
+                unanswered.add(e.getKey());
+            }
+        }
+        return unanswered;
     }
 
     int size() {
