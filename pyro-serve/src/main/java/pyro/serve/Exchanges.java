@@ -113,7 +113,7 @@ final class Exchanges {
     }
 
     /** {@code text} as a JSON object; {@code what} names where it came from in the one-sentence refusal. */
-    private static Map<String, Object> object(String text, String what) {
+    static Map<String, Object> object(String text, String what) {
         Object parsed;
         try {
             parsed = JSON.std.anyFrom(text);

@@ -253,7 +253,7 @@ public final class UnifiedPatch {
                 case 'v' -> out.write(11);
                 case '"', '\\' -> out.write(n);
                 default -> {
-                    if (n >= '0' && n <= '7' && i + 2 < end) {
+                    if (i + 2 < end && q.substring(i, i + 3).matches("[0-3][0-7][0-7]")) {
                         out.write(Integer.parseInt(q.substring(i, i + 3), 8));
                         i += 2;
                     } else {
@@ -271,8 +271,19 @@ public final class UnifiedPatch {
         if (!m.matches()) {
             throw PyroException.invalid("patch line " + lineNo + " ('" + header + "') is not a hunk header '@@ -A,B +C,D @@'.");
         }
-        return new int[] {Integer.parseInt(m.group(1)), m.group(2) == null ? 1 : Integer.parseInt(m.group(2)),
-            Integer.parseInt(m.group(3)), m.group(4) == null ? 1 : Integer.parseInt(m.group(4))};
+        int[] r = new int[4];
+        for (int g = 1; g <= 4; g++) {
+            String n = m.group(g);
+            if (n == null) {
+                r[g - 1] = 1;
+            } else if (n.length() > 9) { // a line number or count past 999,999,999 is no file's
+                throw PyroException.invalid("patch line " + lineNo + " ('" + header + "') has a line number or count "
+                        + "too large for any file: " + n + ".");
+            } else {
+                r[g - 1] = Integer.parseInt(n);
+            }
+        }
+        return r;
     }
 
     /**
