@@ -19,7 +19,7 @@ import pyro.core.model.ServiceLogs;
 @Command(name = "service", description = "Long-running services in a workspace (dev servers, databases, watchers) with readiness probes.",
         subcommands = {ServiceCommand.Start.class, ServiceCommand.ListCmd.class, ServiceCommand.Status.class,
             ServiceCommand.Logs.class, ServiceCommand.Stop.class},
-        footer = {"%nExamples:", "  pyro workspace service start demo web --ready-tcp 8000 -- python3 -m http.server", "  pyro workspace service list demo"})
+        footer = {"%nExamples:", "  pyro workspace service start demo web --ready-tcp 8000 -- ./run-server", "  pyro workspace service list demo"})
 final class ServiceCommand {
     static final String NAME = "The service's name (letters, digits, '.', '_', '-').";
 
@@ -80,7 +80,7 @@ final class ServiceCommand {
     }
 
     @Command(name = "start", description = "Start a service; returns when it is running or has failed.",
-        footer = {"%nExamples:", "  pyro workspace service start demo web --ready-tcp 8000 -- python3 -m http.server", "  pyro workspace service start demo worker --restart on-failure --after web -- ./work"})
+        footer = {"%nExamples:", "  pyro workspace service start demo web --ready-tcp 8000 -- ./run-server", "  pyro workspace service start demo jobs --restart always --after web -- ./jobs"})
     static final class Start implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "WS", description = WorkspaceCommand.WS) String id;
         @Parameters(index = "1", paramLabel = "NAME", description = NAME) String name;

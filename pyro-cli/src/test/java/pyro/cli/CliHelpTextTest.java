@@ -84,7 +84,7 @@ class CliHelpTextTest {
             if (!help.contains(footer.lines().skip(1).findFirst().orElse("?").strip())) {
                 without.add(self + " (footer not rendered)");
             }
-            footer.lines().filter(l -> l.length() > 80).forEach(l -> without.add(self + " (example over 80 columns: " + l + ")"));
+            footer.lines().filter(l -> l.startsWith("  ") && l.length() > 80).forEach(l -> without.add(self + " (example over 80 columns: " + l + ")"));
             if (!example) {
                 without.add(self);
             }
