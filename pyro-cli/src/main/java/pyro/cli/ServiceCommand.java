@@ -40,7 +40,7 @@ final class ServiceCommand {
 
     private static String state(ServiceInfo s) {
         String st = s.state();
-        if (s.stopReason() != null && !"running".equals(st)) {
+        if (s.stopReason() != null && !"running".equals(st) && !s.stopReason().equals(st)) {
             st += " (" + s.stopReason() + (s.get("exit_code") instanceof Number n ? ", exit " + n : "") + ")";
         } else if (s.get("exit_code") instanceof Number n && !"running".equals(st)) {
             st += " (exit " + n + ")";

@@ -100,7 +100,7 @@ final class WorkspaceView {
     }
 
     private static void field(List<String> out, String name, String value) {
-        out.add(String.format("  %-12s%s", name + ":", value));
+        out.add(String.format("  %-13s%s", name + ":", value));
     }
 
     static String text(WorkspaceInfo w) {

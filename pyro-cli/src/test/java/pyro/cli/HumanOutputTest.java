@@ -69,18 +69,18 @@ class HumanOutputTest {
     void statusSaysWhatAnExpiredAndAStoppedWorkspaceAre() {
         String expired = String.join("\n", WorkspaceView.block(
                 workspace("ws-000000000003", null, "stopped", "expired: the ttl of 600 s passed", ServiceCounts.NONE), NOW));
-        assertTrue(expired.contains("state:      expired (its TTL of 600 s passed; its VM was released: delete it)"), expired);
+        assertTrue(expired.contains("state:       expired (its TTL of 600 s passed; its VM was released: delete it)"), expired);
         String stopped = String.join("\n", WorkspaceView.block(
                 workspace("ws-000000000002", "demo", "stopped", null, ServiceCounts.NONE), NOW));
-        assertTrue(stopped.contains("services:   saved with the machine; 'pyro workspace start ws-000000000002' resumes them"),
+        assertTrue(stopped.contains("services:    saved with the machine; 'pyro workspace start ws-000000000002' resumes them"),
                 stopped);
         String started = String.join("\n", WorkspaceView.block(
                 workspace("ws-000000000001", "demo", "started", null, new ServiceCounts(0, 2, 0, 0, 1)), NOW));
-        assertTrue(started.contains("services:   3 (2 running, 1 failed)"), started);
-        assertTrue(started.contains("commands:   2, last: sh -c 'make test'"), started);
-        assertTrue(started.contains("expires:    in 7 min (idle TTL 600 s: each use renews it; then its VM is stopped)"),
+        assertTrue(started.contains("services:    3 (2 running, 1 failed)"), started);
+        assertTrue(started.contains("commands:    2, last: sh -c 'make test'"), started);
+        assertTrue(started.contains("expires:     in 7 min (idle TTL 600 s: each use renews it; then its VM is stopped)"),
                 started);
-        assertTrue(started.contains("last used:  3 min ago"), started);
+        assertTrue(started.contains("last used:   3 min ago"), started);
     }
 
     static ServiceInfo service(String name, String state, Object pid, List<String> command, String reason) {
