@@ -28,7 +28,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(paramLabel = "SECONDS", names = "--timeout-seconds", defaultValue = "" + Pyro.DEFAULT_TIMEOUT_SECONDS, description = "Kill the command after this many seconds; the exit status is then 5.")
     long timeoutSeconds;
 
-    @Option(names = "--ttl-seconds", paramLabel = "N",
+    @Option(names = "--ttl-seconds", paramLabel = "SECONDS",
             description = "The longest the VM may outlive this command, 30 to 604800 s, should pyro be killed before it"
                     + " deletes the VM (default: the timeout plus 300, at least 600).")
     Long ttlSeconds;
