@@ -6,8 +6,10 @@ import pyro.core.PyroException;
 import pyro.core.model.RunResult;
 
 /**
- * One command in a disposable VM. Run from the repository root after building:
- * {@code PYRO_HOME=dist/target/pyro java -cp "examples/target/classes:dist/target/pyro/modules/*" examples.RunOnce}
+ * One command in a disposable VM.
+ * After building, run it from the repository root with pyro's own Java 25 runtime (a system
+ * {@code java} may be older: 17 on Debian 12):
+ * {@code PYRO_HOME=dist/target/pyro dist/target/pyro/runtime/bin/java --enable-native-access=ALL-UNNAMED -cp "examples/target/classes:dist/target/pyro/modules/*" examples.RunOnce}
  */
 public final class RunOnce {
     public static void main(String[] args) {

@@ -13,7 +13,9 @@ import pyro.core.model.WorkspaceInfo;
 /**
  * A workspace with two services: an HTTP server (ready when it answers) and a worker (ready when it
  * writes a file). Reads their logs, then only what is new with the cursor, stops both, deletes.
- * {@code PYRO_HOME=dist/target/pyro java -cp "examples/target/classes:dist/target/pyro/modules/*" examples.TwoServices}
+ * After building, run it from the repository root with pyro's own Java 25 runtime (a system
+ * {@code java} may be older: 17 on Debian 12):
+ * {@code PYRO_HOME=dist/target/pyro dist/target/pyro/runtime/bin/java --enable-native-access=ALL-UNNAMED -cp "examples/target/classes:dist/target/pyro/modules/*" examples.TwoServices}
  */
 public final class TwoServices {
     public static void main(String[] args) throws InterruptedException {

@@ -12,7 +12,9 @@ import pyro.core.model.WorkspaceInfo;
 
 /**
  * The agent loop through a workspace handle: create from a folder, exec, edit, diff, export, delete.
- * {@code PYRO_HOME=dist/target/pyro java -cp "examples/target/classes:dist/target/pyro/modules/*" examples.WorkspaceLoop DIR}
+ * After building, run it from the repository root with pyro's own Java 25 runtime (a system
+ * {@code java} may be older: 17 on Debian 12):
+ * {@code PYRO_HOME=dist/target/pyro dist/target/pyro/runtime/bin/java --enable-native-access=ALL-UNNAMED -cp "examples/target/classes:dist/target/pyro/modules/*" examples.WorkspaceLoop DIR}
  */
 public final class WorkspaceLoop {
     public static void main(String[] args) throws Exception {

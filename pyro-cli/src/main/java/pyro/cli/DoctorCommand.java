@@ -4,19 +4,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import pyro.core.model.DoctorReport;
 
-@Command(name = "doctor", description = "Check this host: KVM (does a stock guest really boot?), TCG fallback, QEMU, image cache, state folder.")
+@Command(name = "doctor", description = "Check this host: KVM (does a stock guest really boot?), TCG fallback, QEMU, image cache, state folder.",
+        footer = {"%nExamples:", "  pyro doctor", "  pyro doctor --json"})
 final class DoctorCommand implements Callable<Integer> {
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     @SuppressWarnings("unchecked")
     public Integer call() {
         DoctorReport r = Clients.pyro().doctor();
-        if (json) {
+        if (json.on) {
             Output.json(r);
         } else {
             Map<String, Object> f = r.facts();

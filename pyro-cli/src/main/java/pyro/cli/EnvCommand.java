@@ -2,6 +2,7 @@ package pyro.cli;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import pyro.core.model.EnvironmentInfo;
@@ -10,17 +11,18 @@ import pyro.core.model.PruneResult;
 
 @Command(name = "env", description = "Guest environments (images built on this machine from Debian packages).",
         subcommands = {EnvCommand.List.class, EnvCommand.Inspect.class, EnvCommand.Pull.class, EnvCommand.Warm.class,
-                EnvCommand.Prune.class})
+                EnvCommand.Prune.class},
+        footer = {"%nExamples:", "  pyro env list", "  pyro env pull debian:12"})
 final class EnvCommand {
-    @Command(name = "list", description = "List environments and whether each is built.")
+    @Command(name = "list", description = "List environments and whether each is built.",
+        footer = {"%nExample:", "  pyro env list"})
     static final class List implements Callable<Integer> {
-        @Option(names = "--json", description = "Print JSON.")
-        boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             EnvironmentList l = Clients.pyro().listEnvironments();
-            if (json) {
+            if (json.on) {
                 Output.json(l);
             } else {
                 for (EnvironmentInfo e : l.environments()) {
@@ -32,18 +34,18 @@ final class EnvCommand {
         }
     }
 
-    @Command(name = "inspect", description = "Show one environment.")
+    @Command(name = "inspect", description = "Show one environment.",
+        footer = {"%nExample:", "  pyro env inspect debian:12-build"})
     static final class Inspect implements Callable<Integer> {
         @Parameters(paramLabel = "ENV", description = "debian:12, debian:12-base or debian:12-build")
         String env;
 
-        @Option(names = "--json", description = "Print JSON.")
-        boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             EnvironmentInfo e = Clients.pyro().inspectEnvironment(env);
-            if (json) {
+            if (json.on) {
                 Output.json(e);
             } else {
                 print(e);
@@ -65,18 +67,18 @@ final class EnvCommand {
         }
     }
 
-    @Command(name = "pull", description = "Build the environment into the cache (once; a broken entry is rebuilt).")
+    @Command(name = "pull", description = "Build the environment into the cache (once; a broken entry is rebuilt).",
+        footer = {"%nExample:", "  pyro env pull debian:12"})
     static final class Pull implements Callable<Integer> {
         @Parameters(paramLabel = "ENV", description = "debian:12, debian:12-base or debian:12-build")
         String env;
 
-        @Option(names = "--json", description = "Print JSON.")
-        boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             EnvironmentInfo e = Clients.pyro().pullEnvironment(env);
-            if (json) {
+            if (json.on) {
                 Output.json(e);
             } else {
                 print(e);
@@ -86,24 +88,24 @@ final class EnvCommand {
     }
 
     @Command(name = "warm", description = "Save a booted guest of ENV for VMs of this size, so their boots restore it "
-            + "(pull saves one for the default size).")
+            + "(pull saves one for the default size).",
+        footer = {"%nExample:", "  pyro env warm debian:12 --vcpu-count 2 --mem-mib 2048"})
     static final class Warm implements Callable<Integer> {
         @Parameters(paramLabel = "ENV", description = "debian:12, debian:12-base or debian:12-build")
         String env;
 
-        @Option(names = "--vcpu-count", defaultValue = "" + pyro.core.Pyro.DEFAULT_VCPUS, description = "Virtual CPUs (default ${DEFAULT-VALUE}).")
+        @Option(paramLabel = "N", names = "--vcpu-count", defaultValue = "" + pyro.core.Pyro.DEFAULT_VCPUS, description = "Virtual CPUs of the VMs to restore it into, 1 to 16.")
         int vcpus;
 
-        @Option(names = "--mem-mib", defaultValue = "" + pyro.core.Pyro.DEFAULT_MEM_MIB, description = "Guest memory in MiB (default ${DEFAULT-VALUE}).")
+        @Option(paramLabel = "MIB", names = "--mem-mib", defaultValue = "" + pyro.core.Pyro.DEFAULT_MEM_MIB, description = "Guest memory in MiB of the VMs to restore it into, 256 to 32768.")
         int memMib;
 
-        @Option(names = "--json", description = "Print JSON.")
-        boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             var w = Clients.pyro().warmEnvironment(env, vcpus, memMib);
-            if (json) {
+            if (json.on) {
                 Output.json(w);
             } else {
                 System.out.println(w.detail());
@@ -112,15 +114,15 @@ final class EnvCommand {
         }
     }
 
-    @Command(name = "prune", description = "Remove broken, partial and unknown cache entries.")
+    @Command(name = "prune", description = "Remove broken, partial and unknown cache entries.",
+        footer = {"%nExample:", "  pyro env prune"})
     static final class Prune implements Callable<Integer> {
-        @Option(names = "--json", description = "Print JSON.")
-        boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             PruneResult r = Clients.pyro().pruneEnvironments();
-            if (json) {
+            if (json.on) {
                 Output.json(r);
             } else {
                 System.out.printf("removed %d entries, freed %d MiB%n", r.removed().size(), r.bytesFreed() >> 20);

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import pyro.core.PyroException;
@@ -13,7 +14,8 @@ import pyro.core.model.FileContent;
 import pyro.core.model.FileWriteResult;
 
 @Command(name = "file", description = "List, read and write files of /workspace by path.",
-        subcommands = {FileCommand.ListCmd.class, FileCommand.Read.class, FileCommand.Write.class})
+        subcommands = {FileCommand.ListCmd.class, FileCommand.Read.class, FileCommand.Write.class},
+        footer = {"%nExamples:", "  pyro workspace file list demo src", "  pyro workspace file read demo README.md --lines 1:20", "  pyro workspace file write demo notes.txt --content 'hello'"})
 final class FileCommand {
     static String written(FileWriteResult r) {
         StringBuilder sb = new StringBuilder();
@@ -57,17 +59,18 @@ final class FileCommand {
         return b;
     }
 
-    @Command(name = "list", description = "The entries of a folder of /workspace (default: /workspace itself).")
+    @Command(name = "list", description = "The entries of a folder of /workspace (default: /workspace itself).",
+        footer = {"%nExamples:", "  pyro workspace file list demo", "  pyro workspace file list demo src --recursive"})
     static final class ListCmd implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "WS") String id;
-        @Parameters(index = "1", paramLabel = "PATH", arity = "0..1") String path;
+        @Parameters(index = "0", paramLabel = "WS", description = WorkspaceCommand.WS) String id;
+        @Parameters(index = "1", paramLabel = "PATH", arity = "0..1", description = "A folder, relative to /workspace or absolute inside it.") String path;
         @Option(names = "--recursive", description = "Everything under the folder, not only its children.") boolean recursive;
-        @Option(names = "--json") boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             var l = Clients.pyro().listFiles(id, path, recursive);
-            if (json) {
+            if (json.on) {
                 Output.json(l);
                 return 0;
             }
@@ -83,15 +86,17 @@ final class FileCommand {
         }
     }
 
-    @Command(name = "read", description = "Print part of a file: bytes (--offset, --limit) or lines (--lines START[:COUNT]).")
+    @Command(name = "read", description = "Print part of a file: bytes (--offset, --limit) or lines (--lines START[:COUNT]).",
+        footer = {"%nExamples:", "  pyro workspace file read demo README.md", "  pyro workspace file read demo app.log --lines 100:50", "  pyro workspace file read demo logo.png --base64 --json"})
     static final class Read implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "WS") String id;
-        @Parameters(index = "1", paramLabel = "PATH") String path;
-        @Option(names = "--offset", description = "First byte to read (default 0).") Long offset;
-        @Option(names = "--limit", description = "Bytes to read (default 262144, at most 4194304).") Long limit;
+        @Parameters(index = "0", paramLabel = "WS", description = WorkspaceCommand.WS) String id;
+        @Parameters(index = "1", paramLabel = "PATH", description = "The file, relative to /workspace or absolute inside it.") String path;
+        @Option(names = "--offset", paramLabel = "N", description = "First byte to read (default 0).") Long offset;
+        @Option(names = {"--limit", "--max-bytes"}, paramLabel = "N", description = "Bytes to read (default 262144, at most 4194304).") Long limit;
         @Option(names = "--lines", paramLabel = "START[:COUNT]", description = "Lines to read, 1-based (COUNT default: to the end).") String lines;
         @Option(names = "--base64", description = "Read a binary file as base64.") boolean base64;
-        @Option(names = "--json") boolean json;
+        @Option(names = "--content-only", description = "Print the content alone: no note on stderr when more is left.") boolean contentOnly;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
@@ -106,12 +111,12 @@ final class FileCommand {
                 count = m.group(2) == null ? null : Long.parseLong(m.group(2));
             }
             FileContent c = Clients.pyro().readFile(id, path, offset, limit, start, count, base64);
-            if (json) {
+            if (json.on && !contentOnly) {
                 Output.json(c);
             } else {
                 System.out.print(c.content());
                 System.out.flush();
-                if (!c.eof()) {
+                if (!c.eof() && !contentOnly) {
                     System.err.println((c.content().endsWith("\n") ? "" : "\n") + "pyro: " + c.bytes() + " of " + c.size()
                             + " bytes shown; continue with --offset " + (c.offset() + c.bytes()));
                 }
@@ -120,24 +125,25 @@ final class FileCommand {
         }
     }
 
-    @Command(name = "write", description = "Write a file atomically (folders created) from --content, --from-file or stdin (-).")
+    @Command(name = "write", description = "Write a file atomically (folders created) from --content, --from-file or stdin (-).",
+        footer = {"%nExamples:", "  pyro workspace file write demo config.ini --content '[main]'", "  pyro workspace file write demo app.py --from-file app.py --expected-sha256 new", "  cat data.csv | pyro workspace file write demo data.csv --from-file -"})
     static final class Write implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "WS") String id;
-        @Parameters(index = "1", paramLabel = "PATH") String path;
-        @Option(names = "--content", description = "The new content, as text.") String content;
-        @Option(names = "--from-file", paramLabel = "HOST_FILE|-", description = "Take the content from a host file, or - for stdin.") String from;
+        @Parameters(index = "0", paramLabel = "WS", description = WorkspaceCommand.WS) String id;
+        @Parameters(index = "1", paramLabel = "PATH", description = "The file to write, relative to /workspace or absolute inside it.") String path;
+        @Option(names = {"--content", "--text"}, paramLabel = "TEXT", description = "The new content, as text.") String content;
+        @Option(names = {"--from-file", "--text-file"}, paramLabel = "HOST_FILE|-", description = "Take the content from a host file, or - for stdin.") String from;
         @Option(names = "--expected-sha256", paramLabel = "SHA256|new", description = "Write only if the file's sha256 is this (from a read), or with 'new' only if it does not exist.") String expected;
-        @Option(names = "--json") boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             if ((content == null) == (from == null)) {
-                throw PyroException.invalid("give exactly one of --content TEXT or --from-file HOST_FILE|- .");
+                throw PyroException.invalid("give exactly one of --content TEXT (or --text) and --from-file HOST_FILE|- (or --text-file).");
             }
             byte[] bytes = content != null ? content.getBytes(java.nio.charset.StandardCharsets.UTF_8) : readHost("file", from,
                     pyro.core.Pyro.WRITE_MAX_BYTES, "one write carries at most 8 MiB (push larger files with workspace sync push)");
             FileWriteResult r = Clients.pyro().writeFile(id, path, bytes, expected);
-            return VmCommand.show(json, r, written(r));
+            return VmCommand.show(json.on, r, written(r));
         }
     }
 }

@@ -8,16 +8,18 @@ import picocli.CommandLine.Option;
  * {@code pyro mcp serve}. The MCP server and its libraries are loaded only here, in a module layer
  * made on demand, so every other command starts without them.
  */
-@Command(name = "mcp", description = "Model Context Protocol server.", subcommands = McpCommand.Serve.class)
+@Command(name = "mcp", description = "Model Context Protocol server.", subcommands = McpCommand.Serve.class,
+        footer = {"%nExample:", "  pyro mcp serve --profile workspace-core"})
 final class McpCommand {
     static final String MODULE = "pyro.mcp";
     static final String MAIN = "pyro.mcp.McpServer";
 
-    @Command(name = "serve", description = "Serve pyro's tools over MCP on stdin/stdout.")
+    @Command(name = "serve", description = "Serve pyro's tools over MCP on stdin/stdout.",
+        footer = {"%nExamples:", "  pyro mcp serve", "  pyro mcp serve --profile workspace-full"})
     static final class Serve implements Callable<Integer> {
         @Option(names = "--profile", paramLabel = "NAME", defaultValue = "workspace-core",
                 description = "Which tools to offer: vm-run (vm_run alone), workspace-core (the edit/test loop, "
-                        + "15 tools; the default) or workspace-full (every tool, shells and the raw VM lifecycle "
+                        + "15 tools) or workspace-full (every tool, shells and the raw VM lifecycle "
                         + "included).")
         String profile;
 

@@ -65,11 +65,8 @@ final class Output {
     }
 
     static int handleUsageError(CommandLine.ParameterException ex, String[] args) {
-        CommandLine cl = ex.getCommandLine();
         boolean json = java.util.Arrays.asList(args).contains("--json");
-        PyroException pe = PyroException.invalid(ex.getMessage().replaceAll("\\s+", " ").strip()
-                + " (see '" + cl.getCommandSpec().qualifiedName() + " --help').");
-        error(json, pe);
+        error(json, PyroException.invalid(UsageErrors.sentence(ex)));
         return ErrorCode.INVALID_INPUT.exitStatus();
     }
 

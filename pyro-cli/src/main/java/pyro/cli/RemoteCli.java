@@ -67,15 +67,20 @@ final class RemoteCli {
                 if ("-".equals(leaf.matchedOptionValue("--from-file", null))) {
                     stdin = readStdin();
                 } else {
-                    uploadOption(server, argv, "--from-file", v -> server.upload(Path.of(v)));
+                    for (String name : new String[] {"--from-file", "--text-file"}) { // ours and the original tool's
+                        uploadOption(server, argv, name, v -> server.upload(Path.of(v)));
+                    }
                 }
             }
             case "workspace patch apply" -> {
-                String file = leaf.matchedPositional(1).originalStringValues().getFirst();
-                if ("-".equals(file)) {
+                var positional = leaf.matchedPositional(1);
+                String file = positional == null ? null : positional.originalStringValues().getFirst();
+                if ("-".equals(file) || "-".equals(leaf.matchedOptionValue("--patch-file", null))) {
                     stdin = readStdin();
-                } else {
+                } else if (file != null) {
                     replaceLast(argv, file, v -> server.upload(Path.of(v)));
+                } else {
+                    uploadOption(server, argv, "--patch-file", v -> server.upload(Path.of(v)));
                 }
             }
             default -> { }

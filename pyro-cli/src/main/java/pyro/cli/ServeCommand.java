@@ -9,14 +9,15 @@ import picocli.CommandLine.Option;
  * server, so every other command starts without it.
  */
 @Command(name = "serve", description = "Serve pyro's HTTP API (every workspace operation; docs/serve.md).",
-        footer = {"%nExample:%n  pyro serve --listen 127.0.0.1:7878%n"
-                + "  curl -H \"Authorization: Bearer $(cat ~/.local/state/pyro/serve/token)\" http://127.0.0.1:7878/v1/workspaces"})
+        footer = {"%nExample:", "  pyro serve --listen 127.0.0.1:7878",
+            "  token=$(cat ~/.local/state/pyro/serve/token)",
+            "  curl -H \"Authorization: Bearer $token\" http://127.0.0.1:7878/v1/workspaces"})
 final class ServeCommand implements Callable<Integer> {
     static final String MODULE = "pyro.serve";
     static final String MAIN = "pyro.serve.Server";
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7878",
-            description = "Address to listen on (default: ${DEFAULT-VALUE}). Anything but loopback needs --tls-keystore.")
+            description = "Address to listen on. Anything but loopback needs --tls-keystore.")
     String listen;
 
     @Option(names = "--quiet", description = "Do not print a line per request on stderr.")
@@ -27,7 +28,7 @@ final class ServeCommand implements Callable<Integer> {
     String keystore;
 
     @Option(names = "--max-upload-bytes", paramLabel = "N", defaultValue = "4294967296",
-            description = "Largest seed or sync upload accepted (default: ${DEFAULT-VALUE}).")
+            description = "Largest seed or sync upload accepted, in bytes.")
     long maxUploadBytes;
 
     @Option(names = "--socket", paramLabel = "PATH|none",

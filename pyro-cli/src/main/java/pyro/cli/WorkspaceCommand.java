@@ -6,6 +6,7 @@ import pyro.core.PyroException;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import pyro.core.Pyro;
@@ -18,25 +19,31 @@ import pyro.core.model.WorkspaceInfo;
             WorkspaceCommand.Exec.class, WorkspaceCommand.Logs.class, WorkspaceCommand.Sync.class,
             WorkspaceCommand.Diff.class, WorkspaceCommand.Export.class, WorkspaceCommand.Delete.class,
             WorkspaceCommand.Update.class, FileCommand.class, PatchCommand.class, SnapshotCommand.class, WorkspaceCommand.Reset.class, WorkspaceCommand.Stop.class, WorkspaceCommand.Start.class,
-            WorkspaceCommand.Fork.class, ServiceCommand.class, ShellCommand.class})
+            WorkspaceCommand.Fork.class, ServiceCommand.class, ShellCommand.class},
+        footer = {"%nExamples:", "  pyro workspace create debian:12 --seed-path ./my-repo --name demo",
+            "  pyro workspace exec demo -- sh -c 'make test'", "  pyro workspace diff demo",
+            "  pyro workspace delete demo",
+            "%nWS is a workspace's id (ws-...) or its --name. A workspace's TTL is an idle timeout: each use renews it;"
+                    + " when it passes, the VM is stopped (the record stays until deleted)."})
 final class WorkspaceCommand {
+    static final String WS = "The workspace: its id (ws-...) or its name.";
+
     static String line(WorkspaceInfo w) {
-        var c = w.serviceCounts();
-        return w.workspaceId() + (w.name() != null ? " (" + w.name() + ")" : "") + "  " + w.state() + "  " + w.environment() + "  " + w.accel() + "  commands "
-                + w.commandCount() + "  services " + c.total() + " (" + c.running() + " running)  expires "
-                + w.expiresAt() + (w.snapshotCount() > 0 ? "  snapshots " + w.snapshotCount() : "")
-                + (w.stateReason() != null ? "  (" + w.stateReason() + ")" : "");
+        return WorkspaceView.text(w);
     }
 
-    @Command(name = "create", description = "Create and boot a workspace; --seed-path fills /workspace and sets the diff baseline.")
+    @Command(name = "create", description = "Create and boot a workspace; --seed-path fills /workspace and sets the diff baseline.",
+        footer = {"%nExamples:", "  pyro workspace create debian:12 --seed-path . --name demo", "  pyro workspace create debian:12-build --network --ttl-seconds 3600 --id-only"})
     static final class Create implements Callable<Integer> {
         @Parameters(paramLabel = "ENV", description = "debian:12, debian:12-base or debian:12-build") String env;
-        @Option(names = "--name", description = "A unique name to use instead of the id in later calls.") String name;
+        @Option(paramLabel = "NAME", names = "--name", description = "A unique name to use instead of the id in later calls.") String name;
         @Option(names = "--seed-path", paramLabel = "DIR|TAR", description = "A folder or a .tar/.tar.gz to unpack into /workspace.") Path seed;
-        @Option(names = "--vcpu-count", defaultValue = "" + Pyro.DEFAULT_VCPUS) int vcpus;
-        @Option(names = "--mem-mib", defaultValue = "" + Pyro.DEFAULT_MEM_MIB) int memMib;
-        @Option(names = "--ttl-seconds", defaultValue = "" + Pyro.DEFAULT_TTL_SECONDS, description = "Delete after this long (default ${DEFAULT-VALUE}).") long ttl;
-        @Option(names = "--network", arity = "0..1", paramLabel = NetworkOption.LABEL,
+        @Option(paramLabel = "N", names = "--vcpu-count", defaultValue = "" + Pyro.DEFAULT_VCPUS, description = "Virtual CPUs, 1 to 16.") int vcpus;
+        @Option(paramLabel = "MIB", names = "--mem-mib", defaultValue = "" + Pyro.DEFAULT_MEM_MIB, description = "Guest memory in MiB, 256 to 32768.") int memMib;
+        @Option(paramLabel = "SECONDS", names = "--ttl-seconds", defaultValue = "" + Pyro.DEFAULT_TTL_SECONDS,
+                description = "Idle timeout, 30 to 604800 s: each use (exec, files, services, shells...) renews it;"
+                        + " when it passes unused, the VM is stopped and the workspace is expired (delete it then).") long ttl;
+        @Option(names = {"--network", "--network-policy"}, arity = "0..1", paramLabel = NetworkOption.LABEL,
                 parameterConsumer = NetworkOption.class,
                 description = "Network policy (default off: no network device). Alone: egress, outbound through passt,"
                         + " the host's loopback out of reach; egress+published-ports also lets services --publish ports"
@@ -50,7 +57,7 @@ final class WorkspaceCommand {
                 description = "A secret whose value is a host file's text (one trailing newline dropped); repeatable.")
         List<String> secretFile;
         @Option(names = "--id-only", description = "Print only the workspace id.") boolean idOnly;
-        @Option(names = "--json") boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
@@ -74,11 +81,11 @@ final class WorkspaceCommand {
                 o = o.secret(secretName, pyro.core.WorkspaceOptions.readSecretFile(secretName, Path.of(s.substring(eq + 1))));
             }
             WorkspaceInfo w = Clients.pyro().createWorkspace(o);
-            if (idOnly && !json) {
+            if (idOnly && !json.on) {
                 System.out.println(w.workspaceId());
                 return 0;
             }
-            return VmCommand.show(json, w, line(w));
+            return VmCommand.show(json.on, w, line(w));
         }
     }
 
@@ -89,101 +96,114 @@ final class WorkspaceCommand {
         return secretName;
     }
 
-    @Command(name = "list", description = "List workspaces.")
+    @Command(name = "list", description = "List workspaces.",
+        footer = {"%nExamples:", "  pyro workspace list", "  pyro workspace list --json"})
     static final class ListCmd implements Callable<Integer> {
-        @Option(names = "--json") boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             var l = Clients.pyro().listWorkspaces();
-            if (json) {
+            if (json.on) {
                 Output.json(l);
             } else if (l.workspaces().isEmpty()) {
                 System.out.println("no workspaces");
             } else {
-                l.workspaces().forEach(w -> System.out.println(line(w)));
+                WorkspaceView.table(l.workspaces(), java.time.Instant.now()).forEach(System.out::println);
             }
             return 0;
         }
     }
 
-    @Command(name = "status", description = "Show a workspace.")
+    @Command(name = "status", description = "Show a workspace.",
+        footer = {"%nExample:", "  pyro workspace status demo"})
     static final class Status implements Callable<Integer> {
-        @Parameters(paramLabel = "WS") String id;
-        @Option(names = "--json") boolean json;
+        @Parameters(paramLabel = "WS", description = WS) String id;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             WorkspaceInfo w = Clients.pyro().statusWorkspace(id);
-            return VmCommand.show(json, w, line(w));
+            return VmCommand.show(json.on, w, line(w));
         }
     }
 
-    @Command(name = "exec", description = "Run a command in /workspace (argv as given; wrap in sh -c for shell syntax).")
+    @Command(name = "exec", description = "Run a command in /workspace (argv as given; wrap in sh -c for shell syntax).",
+        footer = {"%nExamples:", "  pyro workspace exec demo -- python3 -m pytest -q", "  pyro workspace exec demo --cwd src -- sh -c 'ls | wc -l'"})
     static final class Exec implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "WS") String id;
-        @Parameters(index = "1..*", paramLabel = "CMD") List<String> command;
-        @Option(names = "--timeout-seconds", defaultValue = "" + Pyro.DEFAULT_TIMEOUT_SECONDS) long timeout;
-        @Option(names = "--cwd", description = "Working folder inside /workspace.") String cwd;
+        @Parameters(index = "0", paramLabel = "WS", description = WS) String id;
+        @Parameters(index = "1..*", paramLabel = "CMD", description = "The command and its arguments, after '--'.") List<String> command;
+        @Option(paramLabel = "SECONDS", names = "--timeout-seconds", defaultValue = "" + Pyro.DEFAULT_TIMEOUT_SECONDS, description = "Kill the command after this many seconds; the exit status is then 5.") long timeout;
+        @Option(paramLabel = "DIR", names = "--cwd", description = "Working folder inside /workspace.") String cwd;
         @Option(names = "--secret-env", paramLabel = "NAME[=ENV_VAR]",
                 description = "Give the workspace secret NAME to the command as ENV_VAR (default NAME); repeatable.")
         List<String> secretEnv;
-        @Option(names = "--json") boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             var r = Clients.pyro().execWorkspace(id, command == null ? List.of() : command, cwd, timeout,
-                    secretEnv == null ? List.of() : secretEnv, ExecOutput.live(json));
-            return ExecOutput.print(r, json ? r : null, timeout, !json);
+                    secretEnv == null ? List.of() : secretEnv, ExecOutput.live(json.on));
+            return ExecOutput.print(r, json.on ? r : null, timeout, !json.on);
         }
     }
 
-    @Command(name = "logs", description = "The exec journal: sequence, command, exit code, times.")
+    @Command(name = "logs", description = "The exec journal: sequence, command, exit code, times.",
+        footer = {"%nExample:", "  pyro workspace logs demo"})
     static final class Logs implements Callable<Integer> {
-        @Parameters(paramLabel = "WS") String id;
-        @Option(names = "--json") boolean json;
+        @Parameters(paramLabel = "WS", description = WS) String id;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             var l = Clients.pyro().logsWorkspace(id);
-            if (json) {
+            if (json.on) {
                 Output.json(l);
             } else {
+                Table t = new Table("#", "EXIT", "TOOK", "STARTED", "COMMAND");
                 for (Map<String, Object> e : l.entries()) {
-                    System.out.printf("#%s  exit %s  %s ms  %s  %s%n", e.get("sequence"), e.get("exit_code"),
-                            e.get("duration_ms"), e.get("started_at"), e.get("command"));
+                    t.row(e.get("sequence"), Boolean.TRUE.equals(e.get("timed_out")) ? "timeout" : e.get("exit_code"),
+                            e.get("duration_ms") + " ms", Human.ago(e.get("started_at")), Human.words(e.get("command")));
+                }
+                if (l.entries().isEmpty()) {
+                    System.out.println("no commands run yet");
+                } else {
+                    t.print(System.out);
                 }
             }
             return 0;
         }
     }
 
-    @Command(name = "sync", description = "Push host files into the workspace.", subcommands = Sync.Push.class)
+    @Command(name = "sync", description = "Push host files into the workspace.", subcommands = Sync.Push.class,
+        footer = {"%nExample:", "  pyro workspace sync push demo ./fixtures --dest tests/fixtures"})
     static final class Sync {
-        @Command(name = "push", description = "Unpack a folder or .tar/.tar.gz into /workspace (or --dest inside it).")
+        @Command(name = "push", description = "Unpack a folder or .tar/.tar.gz into /workspace (or --dest inside it).",
+        footer = {"%nExample:", "  pyro workspace sync push demo ./fixtures --dest tests/fixtures"})
         static final class Push implements Callable<Integer> {
-            @Parameters(index = "0", paramLabel = "WS") String id;
-            @Parameters(index = "1", paramLabel = "SOURCE") Path source;
-            @Option(names = "--dest", description = "Destination folder inside /workspace.") String dest;
-            @Option(names = "--json") boolean json;
+            @Parameters(index = "0", paramLabel = "WS", description = WS) String id;
+            @Parameters(index = "1", paramLabel = "SOURCE", description = "A host folder, or a .tar/.tar.gz archive.") Path source;
+            @Option(paramLabel = "DIR", names = "--dest", description = "Destination folder inside /workspace.") String dest;
+            @Mixin JsonOption json;
 
             @Override
             public Integer call() {
                 var r = Clients.pyro().pushWorkspaceSync(id, source, dest);
-                return VmCommand.show(json, r, "pushed " + r.files() + " files (" + r.bytes() + " bytes) to " + r.dest());
+                return VmCommand.show(json.on, r, "pushed " + r.files() + " files (" + r.bytes() + " bytes) to " + r.dest());
             }
         }
     }
 
-    @Command(name = "diff", description = "What changed in /workspace since the workspace was created.")
+    @Command(name = "diff", description = "What changed in /workspace since the workspace was created.",
+        footer = {"%nExamples:", "  pyro workspace diff demo", "  pyro workspace diff demo --json"})
     static final class Diff implements Callable<Integer> {
-        @Parameters(paramLabel = "WS") String id;
-        @Option(names = "--json") boolean json;
+        @Parameters(paramLabel = "WS", description = WS) String id;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             DiffResult d = Clients.pyro().diffWorkspace(id);
-            if (json) {
+            if (json.on) {
                 Output.json(d);
             } else if (!d.changed()) {
                 System.out.println("no changes");
@@ -197,102 +217,109 @@ final class WorkspaceCommand {
         }
     }
 
-    @Command(name = "export", description = "Copy a file or folder out of /workspace to the host (written atomically).")
+    @Command(name = "export", description = "Copy a file or folder out of /workspace to the host (written atomically).",
+        footer = {"%nExample:", "  pyro workspace export demo dist --output ./dist-from-guest"})
     static final class Export implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "WS") String id;
-        @Parameters(index = "1", paramLabel = "PATH") String path;
-        @Option(names = "--output", required = true, paramLabel = "HOST_PATH") Path output;
+        @Parameters(index = "0", paramLabel = "WS", description = WS) String id;
+        @Parameters(index = "1", paramLabel = "PATH", description = "A file or folder, relative to /workspace or absolute inside it.") String path;
+        @Option(names = "--output", required = true, paramLabel = "HOST_PATH", description = "Where to write it on the host (its parent folder must exist).") Path output;
         @Option(names = "--max-bytes", paramLabel = "N", description = "Refuse exports larger than this "
                 + "(apparent size; default 1073741824, and never more than the output folder's free space).")
         long maxBytes = Pyro.DEFAULT_EXPORT_MAX_BYTES;
-        @Option(names = "--json") boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             var r = Clients.pyro().exportWorkspace(id, path, output, maxBytes);
-            return VmCommand.show(json, r, "exported " + r.artifactType() + " " + r.path() + " to " + r.outputPath());
+            return VmCommand.show(json.on, r, "exported " + r.artifactType() + " " + r.path() + " to " + r.outputPath());
         }
     }
 
-    @Command(name = "delete", description = "Stop the workspace's VM and remove all its state.")
+    @Command(name = "delete", description = "Stop the workspace's VM and remove all its state.",
+        footer = {"%nExample:", "  pyro workspace delete demo"})
     static final class Delete implements Callable<Integer> {
-        @Parameters(paramLabel = "WS") String id;
-        @Option(names = "--json") boolean json;
+        @Parameters(paramLabel = "WS", description = WS) String id;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             var r = Clients.pyro().deleteWorkspace(id);
-            return VmCommand.show(json, r, "deleted " + r.id());
+            return VmCommand.show(json.on, r, "deleted " + r.id());
         }
     }
 
-    @Command(name = "reset", description = "Bring the workspace back to a snapshot exactly as it was (files, running services, shells), or without --snapshot to its create-time files in a fresh guest.")
+    @Command(name = "reset", description = "Bring the workspace back to a snapshot exactly as it was (files, running services, shells), or without --snapshot to its create-time files in a fresh guest.",
+        footer = {"%nExamples:", "  pyro workspace reset demo", "  pyro workspace reset demo --snapshot before-upgrade"})
     static final class Reset implements Callable<Integer> {
-        @Parameters(paramLabel = "WS") String id;
+        @Parameters(paramLabel = "WS", description = WS) String id;
         @Option(names = "--snapshot", paramLabel = "NAME", description = "The snapshot to go back to (default: the create-time state).") String snapshot;
-        @Option(names = "--json") boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             WorkspaceInfo w = Clients.pyro().resetWorkspace(id, snapshot);
-            return VmCommand.show(json, w, "reset to " + (snapshot == null ? "the create-time state" : "snapshot " + snapshot)
+            return VmCommand.show(json.on, w, "reset to " + (snapshot == null ? "the create-time state" : "snapshot " + snapshot)
                     + ": " + line(w));
         }
     }
 
-    @Command(name = "stop", description = "Suspend the workspace to disk (no CPU, no guest memory held); 'start' resumes it with its services.")
+    @Command(name = "stop", description = "Suspend the workspace to disk (no CPU, no guest memory held); 'start' resumes it with its services.",
+        footer = {"%nExample:", "  pyro workspace stop demo"})
     static final class Stop implements Callable<Integer> {
-        @Parameters(paramLabel = "WS") String id;
-        @Option(names = "--json") boolean json;
+        @Parameters(paramLabel = "WS", description = WS) String id;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             WorkspaceInfo w = Clients.pyro().stopWorkspace(id);
-            return VmCommand.show(json, w, line(w));
+            return VmCommand.show(json.on, w, line(w));
         }
     }
 
-    @Command(name = "start", description = "Resume a stopped workspace where it was stopped.")
+    @Command(name = "start", description = "Resume a stopped workspace where it was stopped.",
+        footer = {"%nExample:", "  pyro workspace start demo"})
     static final class Start implements Callable<Integer> {
-        @Parameters(paramLabel = "WS") String id;
-        @Option(names = "--json") boolean json;
+        @Parameters(paramLabel = "WS", description = WS) String id;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             WorkspaceInfo w = Clients.pyro().startWorkspace(id);
-            return VmCommand.show(json, w, line(w));
+            return VmCommand.show(json.on, w, line(w));
         }
     }
 
-    @Command(name = "fork", description = "A new workspace from a running one's current state (files, services, shells); each has its own disk from then on.")
+    @Command(name = "fork", description = "A new workspace from a running one's current state (files, services, shells); each has its own disk from then on.",
+        footer = {"%nExample:", "  pyro workspace fork demo --name demo-try2"})
     static final class Fork implements Callable<Integer> {
-        @Parameters(paramLabel = "WS") String id;
-        @Option(names = "--name", description = "A unique name for the new workspace.") String name;
+        @Parameters(paramLabel = "WS", description = WS) String id;
+        @Option(paramLabel = "NAME", names = "--name", description = "A unique name for the new workspace.") String name;
         @Option(names = "--id-only", description = "Print only the new workspace's id.") boolean idOnly;
-        @Option(names = "--json") boolean json;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             WorkspaceInfo w = Clients.pyro().forkWorkspace(id, name);
-            if (idOnly && !json) {
+            if (idOnly && !json.on) {
                 System.out.println(w.workspaceId());
                 return 0;
             }
-            return VmCommand.show(json, w, line(w));
+            return VmCommand.show(json.on, w, line(w));
         }
     }
 
-    @Command(name = "update", description = "Change a workspace's TTL (it expires that long after its last use) or name.")
+    @Command(name = "update", description = "Change a workspace's TTL (it expires that long after its last use) or name.",
+        footer = {"%nExamples:", "  pyro workspace update demo --ttl-seconds 7200", "  pyro workspace update demo --name demo2"})
     static final class Update implements Callable<Integer> {
-        @Parameters(paramLabel = "WS") String id;
-        @Option(names = "--ttl-seconds", description = "The new idle timeout, counted from now.") Long ttl;
-        @Option(names = "--name", description = "A new unique name.") String name;
-        @Option(names = "--json") boolean json;
+        @Parameters(paramLabel = "WS", description = WS) String id;
+        @Option(paramLabel = "SECONDS", names = "--ttl-seconds", description = "The new idle timeout (30 to 604800 s), counted from now; each use renews it.") Long ttl;
+        @Option(paramLabel = "NAME", names = "--name", description = "A new unique name.") String name;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
             WorkspaceInfo w = Clients.pyro().updateWorkspace(id, ttl, name);
-            return VmCommand.show(json, w, line(w));
+            return VmCommand.show(json.on, w, line(w));
         }
     }
 }

@@ -68,8 +68,11 @@ class CliDefaultsTest {
 
     private static void walk(CommandLine cl, Map<String, String> seen) {
         for (CommandLine.Model.OptionSpec o : cl.getCommandSpec().options()) {
-            // update's options change a value only when given: they have no default on purpose
-            if (CONTRACT.containsKey(o.longestName()) && !cl.getCommandSpec().qualifiedName().equals("pyro workspace update")) {
+            // update's options change a value only when given, and a run's TTL follows its timeout unless given:
+            // they have no default on purpose
+            String at = cl.getCommandSpec().qualifiedName() + " " + o.longestName();
+            if (CONTRACT.containsKey(o.longestName()) && !at.startsWith("pyro workspace update ")
+                    && !at.equals("pyro run --ttl-seconds")) {
                 seen.put(cl.getCommandSpec().qualifiedName() + " " + o.longestName(), o.defaultValue());
             }
         }

@@ -103,8 +103,8 @@ class CliHelpTest {
     @Test
     void helpShowsTheDefaultsOfTheSizeOptions() {
         String help = InProcessCli.run(config, "run", "--help").out().replaceAll("\\s+", " ");
-        assertTrue(help.contains("Virtual CPUs (default " + Pyro.DEFAULT_VCPUS + ")"), help);
-        assertTrue(help.contains("Guest memory in MiB (default " + Pyro.DEFAULT_MEM_MIB + ")"), help);
-        assertTrue(help.contains("after this many seconds (default " + Pyro.DEFAULT_TIMEOUT_SECONDS + ")"), help);
+        assertTrue(help.contains("Virtual CPUs, 1 to 16. Default: " + Pyro.DEFAULT_VCPUS), help);
+        assertTrue(help.contains("Guest memory in MiB, 256 to 32768. Default: " + Pyro.DEFAULT_MEM_MIB), help);
+        assertTrue(help.contains("the exit status is then 5. Default: " + Pyro.DEFAULT_TIMEOUT_SECONDS), help);
     }
 }

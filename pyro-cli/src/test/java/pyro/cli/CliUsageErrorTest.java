@@ -47,24 +47,51 @@ class CliUsageErrorTest {
         }
     }
 
+    static final String TOP = "doctor, env, run, vm, workspace, mcp, serve and help";
+
     static Stream<Arguments> invalid() {
         return Stream.of(
-                // unknown subcommands and options (picocli's sentence, pointed at the command's --help)
-                Arguments.of("Unmatched argument at index 0: 'frobnicate' (see 'pyro --help').",
+                // unknown commands and options (issue 26: in words, with the nearest name and the list)
+                Arguments.of("unknown command 'frobnicate'; 'pyro' has " + TOP + " (see 'pyro --help').",
                         new String[] {"frobnicate"}),
-                Arguments.of("Unmatched argument at index 1: 'frobnicate' (see 'pyro workspace --help').",
-                        new String[] {"workspace", "frobnicate"}),
-                Arguments.of("Unknown option: '--bogus' (see 'pyro workspace create --help').",
+                Arguments.of("unknown command 'wrkspace' (did you mean 'workspace'?); 'pyro' has " + TOP + " (see 'pyro --help').",
+                        new String[] {"wrkspace"}),
+                Arguments.of("unknown command 'wrkspace' (did you mean 'workspace'?); 'pyro' has " + TOP + " (see 'pyro --help').",
+                        new String[] {"wrkspace", "--help"}),
+                Arguments.of("unknown command 'wrkspace' (did you mean 'workspace'?); 'pyro' has " + TOP + " (see 'pyro --help').",
+                        new String[] {"help", "wrkspace"}),
+                Arguments.of("unknown command 'lst' (did you mean 'list'?); 'pyro workspace service' has start, list, status, logs"
+                        + " and stop (see 'pyro workspace service --help').", new String[] {"workspace", "service", "lst", "-h"}),
+                Arguments.of("unknown option '--bogus' for 'pyro workspace create' (see 'pyro workspace create --help').",
                         new String[] {"workspace", "create", "--bogus", "debian:12"}),
-                // values that are not numbers
-                Arguments.of("Invalid value for option '--vcpu-count': 'two' is not an int (see 'pyro workspace create --help').",
+                Arguments.of("unknown option '--nmae' for 'pyro workspace create' (did you mean '--name'?) (see 'pyro workspace"
+                        + " create --help').", new String[] {"workspace", "create", "--nmae=x", "debian:12"}),
+                Arguments.of("unexpected argument 'extra' for 'pyro workspace status', which takes WS (see 'pyro workspace status"
+                        + " --help').", new String[] {"workspace", "status", "ws-000000000000", "extra"}),
+                // values that are not numbers: the option and the value in one sentence
+                Arguments.of("option --vcpu-count needs a whole number, not 'two' (see 'pyro workspace create --help').",
                         new String[] {"workspace", "create", "debian:12", "--vcpu-count", "two"}),
-                Arguments.of("Invalid value for option '--mem-mib': '1G' is not an int (see 'pyro vm create --help').",
+                Arguments.of("option --mem-mib needs a whole number, not '1G' (see 'pyro vm create --help').",
                         new String[] {"vm", "create", "debian:12", "--mem-mib", "1G"}),
-                Arguments.of("Invalid value for option '--ttl-seconds': '10m' is not a long (see 'pyro workspace create --help').",
+                Arguments.of("option --ttl-seconds needs a whole number, not '10m' (see 'pyro workspace create --help').",
                         new String[] {"workspace", "create", "debian:12", "--ttl-seconds", "10m"}),
-                Arguments.of("Invalid value for option '--timeout-seconds': 'soon' is not a long (see 'pyro workspace exec --help').",
+                Arguments.of("option --timeout-seconds needs a whole number, not 'soon' (see 'pyro workspace exec --help').",
                         new String[] {"workspace", "exec", "ws-000000000000", "--timeout-seconds", "soon", "--", "true"}),
+                // run --ttl-seconds (the original tool's flag): checked before any VM
+                Arguments.of("ttl 5 seconds is out of range: use 30 to 604800 seconds.",
+                        new String[] {"run", "debian:12", "--ttl-seconds", "5", "--", "true"}),
+                Arguments.of("ttl 60 seconds is shorter than the command's timeout of 120 seconds: the VM would be stopped"
+                        + " under the command.", new String[] {"run", "debian:12", "--ttl-seconds", "60", "--timeout-seconds",
+                            "120", "--", "true"}),
+                // the original tool's flag names: the same checks as ours
+                Arguments.of("give exactly one of --content TEXT (or --text) and --from-file HOST_FILE|- (or --text-file).",
+                        new String[] {"workspace", "file", "write", "ws-000000000000", "a.txt", "--text", "x", "--text-file", "f"}),
+                Arguments.of("give the patch exactly once: PATCH_FILE|-, --patch-file PATCH_FILE|- or --patch TEXT, not 2 of them.",
+                        new String[] {"workspace", "patch", "apply", "ws-000000000000", "fix.diff", "--patch", "x"}),
+                Arguments.of("give the patch exactly once: PATCH_FILE|-, --patch-file PATCH_FILE|- or --patch TEXT.",
+                        new String[] {"workspace", "patch", "apply", "ws-000000000000"}),
+                Arguments.of("network policy 'sometimes' is unknown: use off, egress, egress+published-ports.",
+                        new String[] {"workspace", "create", "debian:12", "--network-policy", "sometimes"}),
                 // numbers out of range (pyro's own sentences, checked before the environment or any VM)
                 Arguments.of("vcpu count 0 is out of range: use 1 to 16.",
                         new String[] {"workspace", "create", "debian:12", "--vcpu-count", "0"}),
@@ -113,15 +140,15 @@ class CliUsageErrorTest {
                         new String[] {"workspace", "service", "start", "ws-000000000000", "web", "--after", "web:ready",
                             "--", "true"}),
                 // missing required arguments
-                Arguments.of("Missing required parameter: 'ENV' (see 'pyro workspace create --help').",
+                Arguments.of("missing ENV for 'pyro workspace create' (see 'pyro workspace create --help').",
                         new String[] {"workspace", "create"}),
-                Arguments.of("Missing required parameter: 'WS' (see 'pyro workspace status --help').",
+                Arguments.of("missing WS for 'pyro workspace status' (see 'pyro workspace status --help').",
                         new String[] {"workspace", "status"}),
-                Arguments.of("Missing required option: '--output=HOST_PATH' (see 'pyro workspace export --help').",
+                Arguments.of("missing --output HOST_PATH for 'pyro workspace export' (see 'pyro workspace export --help').",
                         new String[] {"workspace", "export", "ws-000000000000", "/workspace/out.txt"}),
-                Arguments.of("Missing required option: '--input=<input>' (see 'pyro workspace shell write --help').",
+                Arguments.of("missing --input TEXT for 'pyro workspace shell write' (see 'pyro workspace shell write --help').",
                         new String[] {"workspace", "shell", "write", "ws-000000000000", "sh-1"}),
-                Arguments.of("Missing required parameters: 'WS', 'SOURCE' (see 'pyro workspace sync push --help').",
+                Arguments.of("missing WS and SOURCE for 'pyro workspace sync push' (see 'pyro workspace sync push --help').",
                         new String[] {"workspace", "sync", "push"}),
                 // secrets (issue 23, rows 1 and 6: named, never echoed, before anything is made)
                 Arguments.of("secret file /dev/zero for 'K' is not a regular file (a device, FIFO or folder is never read).",
@@ -196,7 +223,7 @@ class CliUsageErrorTest {
         assertEquals("", r.out(), r.toString());
         Map<String, Object> err = (Map<String, Object>) JSON.std.mapFrom(r.err()).get("error");
         assertEquals("invalid_input", err.get("code"));
-        assertEquals("Invalid value for option '--mem-mib': 'lots' is not an int (see 'pyro workspace create --help').",
+        assertEquals("option --mem-mib needs a whole number, not 'lots' (see 'pyro workspace create --help').",
                 err.get("message"));
     }
 

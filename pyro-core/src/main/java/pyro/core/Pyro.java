@@ -239,7 +239,8 @@ public final class Pyro {
     /** As above, with the command's output handed to {@code output} as the guest produces it. */
     public RunResult runInVm(String environment, List<String> command, RunOptions options, OutputListener output) {
         RunOptions o = options == null ? RunOptions.defaults() : options;
-        return run(environment, command, o.vcpus(), o.memMib(), o.timeoutSeconds(), o.network(), o.cold(), output);
+        return run(environment, command, o.vcpus(), o.memMib(), o.timeoutSeconds(), o.network(), o.cold(), o.ttlSeconds(),
+                output);
     }
 
     /**
@@ -248,16 +249,23 @@ public final class Pyro {
      */
     public RunResult runInVm(
             String environment, List<String> command, int vcpus, int memMib, long timeoutSeconds, boolean network) {
-        return run(environment, command, vcpus, memMib, timeoutSeconds, network, false, null);
+        return run(environment, command, vcpus, memMib, timeoutSeconds, network, false, 0, null);
     }
 
     private RunResult run(String environment, List<String> command, int vcpus, int memMib, long timeoutSeconds,
-            boolean network, boolean cold, OutputListener output) {
+            boolean network, boolean cold, long ttlSeconds, OutputListener output) {
         pyro.core.internal.Validate.command(command);
         pyro.core.internal.Validate.timeoutSeconds(timeoutSeconds);
+        if (ttlSeconds != 0) {
+            pyro.core.internal.Validate.ttlSeconds(ttlSeconds);
+            if (ttlSeconds < timeoutSeconds) {
+                throw PyroException.invalid("ttl " + ttlSeconds + " seconds is shorter than the command's timeout of "
+                        + timeoutSeconds + " seconds: the VM would be stopped under the command.");
+            }
+        }
         long t0 = System.nanoTime();
         Instance inst = vms.create(Instance.KIND_VM, environment, vcpus, memMib,
-                Math.max(timeoutSeconds + 300, 600), NetworkPolicy.of(network), progress);
+                ttlSeconds != 0 ? ttlSeconds : Math.max(timeoutSeconds + 300, 600), NetworkPolicy.of(network), progress);
         String id = inst.id();
         if (cold) {
             vms.store().update(id, i -> i.set(VmManager.BOOT_REQUEST, VmManager.BOOT_COLD));
