@@ -508,6 +508,16 @@ public final class QemuBackend implements Backend {
     }
 
     @Override
+    public List<Map<String, Object>> warmStates(String environment, int defaultVcpus, int defaultMemMib) {
+        ImageStore.entry(environment); // an unknown name is refused by name
+        if (!inspectEnvironment(environment).installed()) {
+            return List.of(Map.of("environment", environment, "vcpu_count", defaultVcpus, "mem_mib", defaultMemMib,
+                    "state", "cold", "fix", "pyro env pull " + environment));
+        }
+        return warm.states(images.dir(ImageStore.entry(environment)), environment, defaultVcpus, defaultMemMib);
+    }
+
+    @Override
     public String warmEnvironment(String environment, int vcpus, int memMib, ProgressSink progress) {
         requireUsable();
         ensureEnvironment(environment, progress);
