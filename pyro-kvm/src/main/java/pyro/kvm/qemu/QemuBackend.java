@@ -549,7 +549,8 @@ public final class QemuBackend implements Backend {
                 "-kernel", envDir.resolve("vmlinux").toString(),
                 "-initrd", envDir.resolve("initrd.img").toString(),
                 "-append", kernelArgs(spec, agentSock == null),
-                "-drive", "file=" + overlay + ",format=qcow2,if=none,id=d0,cache=unsafe",
+                // werror/rerror=report: a full host disk is an I/O error in the guest, not a VM paused for good
+                "-drive", "file=" + overlay + ",format=qcow2,if=none,id=d0,cache=unsafe,werror=report,rerror=report",
                 "-device", "virtio-blk-device,drive=d0"));
         if (agentSock != null) {
             argv.addAll(List.of("-device", "virtio-serial-device",
