@@ -57,8 +57,18 @@ class WarmStartGuestTest {
         }
     }
 
+    /** What doctor says of the default size (1 vCPU, 1024 MiB) of the environment. */
+    @SuppressWarnings("unchecked")
+    private static String doctorSays() {
+        List<Map<String, Object>> warm = (List<Map<String, Object>>) Guests.sdk(state).doctor(Guests.ENV).facts().get("warm");
+        return warm.stream().filter(w -> ((Number) w.get("vcpu_count")).intValue() == 1
+                && ((Number) w.get("mem_mib")).intValue() == 1024).map(w -> String.valueOf(w.get("state")))
+                .findFirst().orElse("absent: " + warm);
+    }
+
     @Test
     void twoRestoredGuestsAreTwoMachinesWithTheHostsClock() {
+        assertEquals("warm", doctorSays(), "doctor --environment after env pull");
         Map<String, Object> a = run();
         Map<String, Object> b = run();
         assertEquals("warm", a.get("boot"), a.toString());
@@ -90,6 +100,7 @@ class WarmStartGuestTest {
         Map<String, Object> r = run();
         assertEquals("cold", r.get("boot"), r.toString());
         assertFalse(Files.exists(dir.resolve("saved.json")), "the save that failed to restore must not be offered again");
+        assertEquals("cold", doctorSays(), "doctor --environment once the save is discarded");
         assertEquals("cold", run().get("boot"), "no save: cold");
     }
 }

@@ -176,6 +176,21 @@ public final class Pyro {
         return new DoctorReport(ok, facts);
     }
 
+    /**
+     * {@link #doctor()} plus, under {@code warm}, whether VMs of {@code environment} boot warm or cold
+     * per size ({@code warm}, {@code stale}, {@code cold}, each with the command that fixes it).
+     */
+    public DoctorReport doctor(String environment) {
+        DoctorReport r = doctor();
+        if (environment == null) {
+            return r;
+        }
+        backend.inspectEnvironment(environment); // an unknown name is refused by name
+        Map<String, Object> facts = new java.util.LinkedHashMap<>(r.facts());
+        facts.put("warm", backend.warmStates(environment, DEFAULT_VCPUS, DEFAULT_MEM_MIB));
+        return new DoctorReport(r.ok(), facts);
+    }
+
     // ---- environments -------------------------------------------------------------------------
 
     public EnvironmentList listEnvironments() {
@@ -195,11 +210,7 @@ public final class Pyro {
         backend.inspectEnvironment(name);
         backend.requireUsable();
         EnvironmentInfo info = backend.pullEnvironment(name, progress);
-        try {
-            progress.line(backend.warmEnvironment(name, DEFAULT_VCPUS, DEFAULT_MEM_MIB, progress));
-        } catch (PyroException e) {
-            progress.line("could not save a booted " + name + " (boots stay cold): " + e.getMessage());
-        }
+        pyro.core.internal.DefaultWarmSave.save(backend, name, progress);
         return info;
     }
 

@@ -30,6 +30,9 @@ public final class Files2 {
                 StandardOpenOption.WRITE), PRIVATE)) {
             ch.write(java.nio.ByteBuffer.wrap(bytes));
             ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp); // a full disk must not leave an empty temporary file per attempt
+            throw e;
         }
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

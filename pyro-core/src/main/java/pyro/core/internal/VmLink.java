@@ -126,6 +126,10 @@ final class VmLink {
      * may come back), and the caller gets a timeout naming the call and the limit.
      */
     PyroException unresponsive(Instance inst, SupervisorClient.DeadlineMissed e) {
+        String full = HostDisk.fullNote(store.paths(inst.id()).dir());
+        if (full != null) { // not the guest's fault, and a record written now may not fit
+            return PyroException.host(VmManager.label(inst) + " " + inst.id() + " did not answer: " + full + ".");
+        }
         String reason = UNRESPONSIVE + "the guest agent did not answer " + e.request().replace('_', ' ') + " within "
                 + e.limit().toSeconds() + " s (at " + VmManager.now() + ")";
         store.update(inst.id(), i -> i.set("state_reason", reason));

@@ -91,10 +91,13 @@ public final class VmManager {
         Validate.vcpus(vcpus);
         Validate.memMib(memMib);
         Validate.ttlSeconds(ttlSeconds);
-        backend.inspectEnvironment(environment); // unknown names fail here, before anything is written
+        boolean built = backend.inspectEnvironment(environment).installed(); // unknown names fail here
         backend.requireUsable();
         requireCapacity();
         backend.ensureEnvironment(environment, progress);
+        if (!built) { // this use built it: save the default size's booted guest so later boots restore it
+            DefaultWarmSave.save(backend, environment, progress);
+        }
         // check and reserve under one lock: two creates at once cannot both pass the limit or take one name
         return store.underCreateLock(() -> {
             if (name != null) {

@@ -136,8 +136,10 @@ public final class WorkspaceManager {
                 r -> Thread.ofVirtual().start(r));
         ServiceCounts counts = serviceCounts(i);
         InstancePaths paths = vms.store().paths(i.id());
-        return i.toWorkspaceInfo(counts, shellList.join(), WorkspaceMachines.snapshotCount(paths),
+        WorkspaceInfo info = i.toWorkspaceInfo(counts, shellList.join(), WorkspaceMachines.snapshotCount(paths),
                 WorkspaceMachines.savedBytes(paths));
+        String full = info.stateReason() == null ? HostDisk.fullNote(paths.dir()) : null;
+        return full == null ? info : info.withStateReason(full);
     }
 
     ServiceCounts serviceCounts(Instance i) {

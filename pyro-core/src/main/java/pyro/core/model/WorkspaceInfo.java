@@ -128,4 +128,11 @@ public record WorkspaceInfo(
                 .put("secrets", secrets)
                 .map();
     }
+
+    /** The same record with another {@code state_reason} (a condition seen now, such as a full host disk). */
+    public WorkspaceInfo withStateReason(String reason) {
+        return new WorkspaceInfo(workspaceId, name, environment, state, backend, accel, vcpuCount, memMib, ttlSeconds,
+                network, createdAt, expiresAt, lastActivityAt, workspaceSeed, commandCount, lastCommand, serviceCounts,
+                shells, reason, boot, snapshotCount, snapshotBytes, networkPolicy, secrets, channel);
+    }
 }

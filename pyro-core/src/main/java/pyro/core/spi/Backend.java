@@ -57,6 +57,17 @@ public interface Backend {
     default void warmFailed(LaunchSpec spec, String reason) {}
 
     /**
+     * The saved guests of {@code environment}, one map per size ({@code vcpu_count}, {@code mem_mib},
+     * {@code state}: {@code warm} when a VM of that size restores it, {@code stale} when the save is of an
+     * older build, agent or QEMU and boots are cold until it is saved again, {@code cold} when there is
+     * none), always with the default size; empty when the backend keeps no saves.
+     */
+    default java.util.List<java.util.Map<String, Object>> warmStates(String environment, int defaultVcpus,
+            int defaultMemMib) {
+        return java.util.List.of();
+    }
+
+    /**
      * Saves a booted, idle guest of {@code environment} for VMs of this size, so their boots restore
      * it instead ({@code pyro env warm}); returns a line for the user. Backends without memory
      * snapshots say so.

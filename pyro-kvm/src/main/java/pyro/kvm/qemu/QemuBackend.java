@@ -508,6 +508,16 @@ public final class QemuBackend implements Backend {
     }
 
     @Override
+    public List<Map<String, Object>> warmStates(String environment, int defaultVcpus, int defaultMemMib) {
+        ImageStore.entry(environment); // an unknown name is refused by name
+        if (!inspectEnvironment(environment).installed()) {
+            return List.of(Map.of("environment", environment, "vcpu_count", defaultVcpus, "mem_mib", defaultMemMib,
+                    "state", "cold", "fix", "pyro env pull " + environment));
+        }
+        return warm.states(images.dir(ImageStore.entry(environment)), environment, defaultVcpus, defaultMemMib);
+    }
+
+    @Override
     public String warmEnvironment(String environment, int vcpus, int memMib, ProgressSink progress) {
         requireUsable();
         ensureEnvironment(environment, progress);
@@ -539,7 +549,8 @@ public final class QemuBackend implements Backend {
                 "-kernel", envDir.resolve("vmlinux").toString(),
                 "-initrd", envDir.resolve("initrd.img").toString(),
                 "-append", kernelArgs(spec, agentSock == null),
-                "-drive", "file=" + overlay + ",format=qcow2,if=none,id=d0,cache=unsafe",
+                // werror/rerror=report: a full host disk is an I/O error in the guest, not a VM paused for good
+                "-drive", "file=" + overlay + ",format=qcow2,if=none,id=d0,cache=unsafe,werror=report,rerror=report",
                 "-device", "virtio-blk-device,drive=d0"));
         if (agentSock != null) {
             argv.addAll(List.of("-device", "virtio-serial-device",

@@ -78,6 +78,45 @@ final class WarmStore {
         }
     }
 
+    /** Per size: warm (restorable), stale (only an outdated save), or cold (none); the default size always. */
+    List<Map<String, Object>> states(Path envDir, String environment, int defaultVcpus, int defaultMemMib) {
+        Map<String, Map<String, Object>> bySize = new java.util.TreeMap<>();
+        Path warm = envDir.resolve("warm");
+        if (Files.isDirectory(warm)) {
+            try (var s = Files.list(warm)) {
+                for (Path d : s.toList()) {
+                    var m = java.util.regex.Pattern.compile("v(\\d+)-m(\\d+)-[0-9a-f]{16}").matcher(d.getFileName().toString());
+                    if (!m.matches() || !Files.isRegularFile(d.resolve(SAVED))) {
+                        continue;
+                    }
+                    int vcpus = Integer.parseInt(m.group(1));
+                    int mem = Integer.parseInt(m.group(2));
+                    LaunchSpec shape = new LaunchSpec("vm-shape", environment, vcpus, mem, false, Path.of("/INSTANCE"));
+                    boolean current = d.equals(dirFor(envDir, vcpus, mem)) && find(envDir, shape) != null;
+                    String key = String.format("%04d-%08d", vcpus, mem);
+                    if (current || !bySize.containsKey(key)) {
+                        bySize.put(key, state(environment, vcpus, mem, current ? "warm" : "stale"));
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // an unreadable save folder reads as no save
+            }
+        }
+        bySize.putIfAbsent(String.format("%04d-%08d", defaultVcpus, defaultMemMib),
+                state(environment, defaultVcpus, defaultMemMib, "cold"));
+        return List.copyOf(bySize.values());
+    }
+
+    private static Map<String, Object> state(String environment, int vcpus, int memMib, String state) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("environment", environment);
+        m.put("vcpu_count", vcpus);
+        m.put("mem_mib", memMib);
+        m.put("state", state);
+        m.put("fix", state.equals("warm") ? null : "pyro env warm " + environment + " --vcpu-count " + vcpus + " --mem-mib " + memMib);
+        return m;
+    }
+
     void discard(Path envDir, LaunchSpec spec, String reason) {
         try {
             Path dir = dirFor(envDir, spec.vcpuCount(), spec.memMib());

@@ -143,7 +143,7 @@ class QemuCommandLineTest {
     void rootDiskIsTheOverlayAndTheAgentPortIsAVirtioSerialPortOnTheSocket() {
         Path dir = tmp.resolve("state/instances/ws-0123456789ab");
         List<String> argv = argv(TCG, 1, 1024, false);
-        assertEquals(List.of("file=" + dir.resolve("overlay.qcow2") + ",format=qcow2,if=none,id=d0,cache=unsafe"),
+        assertEquals(List.of("file=" + dir.resolve("overlay.qcow2") + ",format=qcow2,if=none,id=d0,cache=unsafe,werror=report,rerror=report"),
                 values(argv, "-drive"));
         assertEquals(List.of("virtio-blk-device,drive=d0", "virtio-serial-device",
                 "virtserialport,chardev=c0,name=" + QemuBackend.PORT_NAME), values(argv, "-device"));
