@@ -9,14 +9,19 @@ import picocli.CommandLine.Option;
 import pyro.core.model.DoctorReport;
 
 @Command(name = "doctor", description = "Check this host: KVM (does a stock guest really boot?), TCG fallback, QEMU, image cache, state folder.",
-        footer = {"%nExamples:", "  pyro doctor", "  pyro doctor --json"})
+        footer = {"%nExamples:", "  pyro doctor", "  pyro doctor --environment debian:12", "  pyro doctor --json"})
 final class DoctorCommand implements Callable<Integer> {
     @Mixin JsonOption json;
+
+    @Option(names = "--environment", paramLabel = "ENV",
+            description = "Also say whether VMs of ENV boot warm (a saved guest restores), stale (the save is of an "
+                    + "older build: cold until saved again) or cold, per size, with the command that fixes it.")
+    String environment;
 
     @Override
     @SuppressWarnings("unchecked")
     public Integer call() {
-        DoctorReport r = Clients.pyro().doctor();
+        DoctorReport r = Clients.pyro().doctor(environment);
         if (json.on) {
             Output.json(r);
         } else {
@@ -55,6 +60,12 @@ final class DoctorCommand implements Callable<Integer> {
             System.out.printf("cache dir:    %s%n", f.get("cache_dir"));
             System.out.printf("state dir:    %s%n", f.get("state_dir"));
             System.out.printf("environments: %s%n", f.get("environments"));
+            if (f.get("warm") instanceof List<?> warm) {
+                for (Map<String, Object> w : (List<Map<String, Object>>) warm) {
+                    System.out.printf("  %s %s vCPU/%s MiB: %s%s%n", w.get("environment"), w.get("vcpu_count"),
+                            w.get("mem_mib"), w.get("state"), w.get("fix") == null ? "" : "  (" + w.get("fix") + ")");
+                }
+            }
             List<String> problems = (List<String>) f.get("problems");
             System.out.println(r.ok() ? "ok: this host can run guests" : "NOT ok: " + String.join("; ", problems));
         }
