@@ -49,9 +49,11 @@ final class WorkspaceCommand {
                         + " the host's loopback out of reach; egress+published-ports also lets services --publish ports"
                         + " on the host's 127.0.0.1.") String network;
         @Option(names = "--cold", description = "Boot the guest even when a saved, booted one could be restored.") boolean cold;
-        @Option(names = "--secret", paramLabel = "NAME=VALUE",
+        @Option(names = "--secret", paramLabel = "NAME[=VALUE]",
                 description = "A secret kept in the guest only (repeatable); processes get it with --secret-env, and its"
-                        + " value is redacted from all output. NAME: letters, digits, _, not a digit first, at most 64.")
+                        + " value is redacted from all output. NAME alone takes the value from the environment variable"
+                        + " NAME, so it is not in the process list as NAME=VALUE would be. NAME: letters, digits, _, not"
+                        + " a digit first, at most 64.")
         List<String> secret;
         @Option(names = "--secret-file", paramLabel = "NAME=PATH",
                 description = "A secret whose value is a host file's text (one trailing newline dropped); repeatable.")
@@ -66,9 +68,18 @@ final class WorkspaceCommand {
             java.util.Set<String> seen = new java.util.HashSet<>();
             for (String s : secret == null ? List.<String>of() : secret) {
                 int eq = s.indexOf('=');
-                if (eq <= 0) {
-                    throw PyroException.invalid("--secret '" + (eq < 0 ? s : s.substring(0, eq))
-                            + "' is not NAME=VALUE.");
+                if (eq < 0 && s.matches("[A-Za-z_][A-Za-z0-9_]{0,63}")) {
+                    String fromEnv = System.getenv(s);
+                    if (fromEnv == null) {
+                        throw PyroException.invalid("--secret " + s + " takes its value from the environment variable "
+                                + s + ", which is not set: export it first (or give NAME=VALUE).");
+                    }
+                    o = o.secret(once(seen, s), fromEnv);
+                    continue;
+                }
+                if (eq <= 0) { // never echo it: a mistyped argument may be the value itself
+                    throw PyroException.invalid("a --secret argument is neither NAME=VALUE nor a NAME (its text is not "
+                            + "shown, in case it is the value).");
                 }
                 o = o.secret(once(seen, s.substring(0, eq)), s.substring(eq + 1));
             }

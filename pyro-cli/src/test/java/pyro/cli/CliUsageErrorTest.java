@@ -155,6 +155,16 @@ class CliUsageErrorTest {
                         new String[] {"workspace", "create", "debian:12", "--secret-file", "K=/dev/zero"}),
                 Arguments.of("secret 'K' is shorter than 8 characters, too short to redact from output without rewriting"
                         + " unrelated text.", new String[] {"workspace", "create", "debian:12", "--secret", "K=e"}),
+                // issue 23: a mistyped --secret is never echoed (it may be the value); NAME alone reads the environment
+                Arguments.of("a --secret argument is neither NAME=VALUE nor a NAME (its text is not shown, in case it is"
+                        + " the value).", new String[] {"workspace", "create", "debian:12", "--secret", "hunter2 hunter2"}),
+                Arguments.of("--secret PYRO_TEST_UNSET_0123 takes its value from the environment variable"
+                        + " PYRO_TEST_UNSET_0123, which is not set: export it first (or give NAME=VALUE).",
+                        new String[] {"workspace", "create", "debian:12", "--secret", "PYRO_TEST_UNSET_0123"}),
+                // PATH is set (and long enough): the secret is taken, and the create goes on to the next check
+                Arguments.of("workspace name '-bad' is invalid: use 1-64 characters, first a letter or digit, then letters,"
+                        + " digits, '.', '_' or '-'.", new String[] {"workspace", "create", "debian:12", "--secret", "PATH",
+                            "--name=-bad"}),
                 // names
                 Arguments.of("workspace name '-bad' is invalid: use 1-64 characters, first a letter or digit, then letters,"
                         + " digits, '.', '_' or '-'.", new String[] {"workspace", "create", "debian:12", "--name=-bad"}),
