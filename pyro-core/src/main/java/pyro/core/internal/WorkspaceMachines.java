@@ -190,6 +190,8 @@ public final class WorkspaceMachines {
             }
             try (var all = Files.walk(root)) {
                 total += all.filter(Files::isRegularFile).filter(p -> !leftover(root.relativize(p)))
+                        .filter(p -> !root.equals(paths.snapshots())
+                                || Files.isRegularFile(root.resolve(root.relativize(p).getName(0)).resolve(META)))
                         .mapToLong(p -> p.toFile().length()).sum();
             } catch (IOException | java.io.UncheckedIOException e) {
                 // gone meanwhile
