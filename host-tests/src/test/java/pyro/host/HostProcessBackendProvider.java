@@ -10,7 +10,8 @@ import pyro.core.spi.VmmControl;
 /**
  * {@link HostProcessBackend} as a provider, so the supervisor of a host-process VM finds its control
  * calls the way it finds QEMU's: by the backend's name in launch.json. Never chosen automatically
- * (not {@link #available()}): tests ask for it.
+ * (not {@link #available()}): tests ask for it. Like a backend without memory snapshots it refuses
+ * saves, unless a test turned the stand-in control on for one VM.
  */
 public final class HostProcessBackendProvider implements BackendProvider {
     @Override
@@ -33,8 +34,13 @@ public final class HostProcessBackendProvider implements BackendProvider {
         return new HostProcessBackend();
     }
 
+    /**
+     * The stand-in control for VMs whose test asked for it ({@link StandInVmmControl#ENABLE} in the
+     * instance folder); otherwise what any backend without machine saves gives: a refusal.
+     */
     @Override
     public VmmControl control(LaunchPlan plan, InstancePaths paths) {
-        return new StandInVmmControl(paths);
+        return java.nio.file.Files.exists(paths.dir().resolve(StandInVmmControl.ENABLE)) ? new StandInVmmControl(paths)
+                : BackendProvider.super.control(plan, paths);
     }
 }

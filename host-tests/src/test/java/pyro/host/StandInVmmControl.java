@@ -17,6 +17,8 @@ import pyro.core.spi.VmmControl;
  * {@code control.log} once it is done, so a test sees what the supervisor did and in what order.
  */
 final class StandInVmmControl implements VmmControl {
+    /** In the instance folder before the VM's first pause or save: the supervisor uses this stand-in. */
+    static final String ENABLE = "stand-in-control";
     static final String LOG = "control.log";
     static final String DELAY = "save-delay-ms";
     static final String FAILS = "save-fails";

@@ -45,6 +45,7 @@ class SupervisorSaveStandInVmmHostProcessTest {
     void create() throws Exception {
         id = pyro.createWorkspace(WorkspaceOptions.of(HostProcessBackend.ENV).memMib(256)).workspaceId();
         paths = store.paths(id);
+        Files.writeString(paths.dir().resolve(StandInVmmControl.ENABLE), "");
         Files.writeString(HostProcessBackend.workspaceRoot(paths.dir()).resolve("kept.txt"), "kept\n");
     }
 
