@@ -3,11 +3,15 @@ package pyro.host;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import pyro.core.spi.InstancePaths;
+import pyro.core.spi.VmmControl;
 
 /**
  * The layering as rules: data flows face -> Pyro -> manager -> backend -> supervisor -> agent, and
@@ -66,6 +70,45 @@ class ArchitectureTest {
                 .check(classes);
         slices().matching("pyro.protocol.(**)").should().beFreeOfCycles()
                 .because("the protocol's packages start without cycles (pyro.core's still have one: issue 20)")
+                .check(classes);
+    }
+
+    /**
+     * Issue 20: one controller per running VM. The VMM's control clients (QEMU's monitor, Firecracker's
+     * API over {@code UnixHttp}) are used only by a backend's {@link VmmControl} (and by the supervisor
+     * itself for a plan's boot-time API calls); a VmmControl's calls are made only inside the supervisor;
+     * no backend reads core's launch.json. So no client process pauses, saves or resumes a running VM.
+     */
+    @Test
+    void onlyTheSupervisorControlsARunningVmm() {
+        noClasses().that().doNotImplement(VmmControl.class)
+                .and().doNotHaveFullyQualifiedName("pyro.kvm.qemu.Qmp")
+                .and().doNotHaveFullyQualifiedName("pyro.kvm.qemu.WarmStore")
+                .should().dependOnClassesThat().haveFullyQualifiedName("pyro.kvm.qemu.Qmp")
+                .because("QEMU's monitor of a running VM is its supervisor's, through the backend's VmmControl"
+                        + " (WarmStore saves a QEMU of its own, which no supervisor runs)")
+                .check(classes);
+        noClasses().that().doNotImplement(VmmControl.class)
+                .and().resideOutsideOfPackage("pyro.core.supervisor..")
+                .and().doNotHaveFullyQualifiedName("pyro.core.internal.UnixHttp")
+                .should().dependOnClassesThat().haveFullyQualifiedName("pyro.core.internal.UnixHttp")
+                .because("a VMM's HTTP API (Firecracker's api.sock) is called by the supervisor (the plan's boot calls)"
+                        + " and the backend's VmmControl it holds, never from a client process")
+                .check(classes);
+        noClasses().that().resideOutsideOfPackage("pyro.core.supervisor..")
+                .and().doNotImplement(VmmControl.class)
+                .should().callMethodWhere(new DescribedPredicate<JavaMethodCall>("a VmmControl's control call") {
+                    @Override
+                    public boolean test(JavaMethodCall call) {
+                        return call.getTargetOwner().isAssignableTo(VmmControl.class)
+                                && !call.getName().equals("unsupported");
+                    }
+                })
+                .because("the supervisor alone pauses, saves and resumes its VM, so it always knows whether its guest runs")
+                .check(classes);
+        noClasses().that().resideInAPackage("pyro.kvm..")
+                .should().callMethod(InstancePaths.class, "launchFile")
+                .because("launch.json is core's private file: a backend gets the typed plan (BackendProvider.control)")
                 .check(classes);
     }
 

@@ -2,31 +2,25 @@ package pyro.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import pyro.core.Pyro;
 import pyro.core.WorkspaceOptions;
-import pyro.core.internal.Json;
 import pyro.core.model.ExecResult;
+import pyro.core.model.WorkspaceInfo;
 
 /**
- * Issue 23 row 2: a snapshot, stop or fork whose process is killed mid-save left QEMU paused in
- * {@code postmigrate} for good while the record said {@code started}. Here the state such a kill
- * leaves is made exactly, in a real guest: QEMU's migration run to its end and never continued, the
- * record naming a saver process that is gone, and the save's hidden partial folder. The next call
- * must find the VM running again, and the next machine operation must clear the leftover.
+ * Issue 23 row 2: a snapshot, stop or fork whose process was killed mid-save left QEMU paused in
+ * {@code postmigrate} for good while the record said {@code started}. Saves are now the VM's
+ * supervisor's (issue 20): here the packaged CLI is killed with SIGKILL while QEMU is streaming the
+ * machine out, and the supervisor still finishes the save and runs the guest on (a snapshot) or
+ * records the workspace stopped and ends it (a stop), so the next call finds it as the save left it.
  */
 class InterruptedSaveGuestTest {
     @Test
@@ -37,60 +31,65 @@ class InterruptedSaveGuestTest {
         String id = pyro.createWorkspace(WorkspaceOptions.of(Guests.ENV)).workspaceId();
         try {
             Path inst = state.resolve("instances").resolve(id);
-            qmpMigrateAndLeavePaused(inst.resolve("qmp.sock"));
-            Process gone = new ProcessBuilder("true").start();
-            gone.waitFor();
-            Path record = inst.resolve("record.json");
-            Map<String, Object> m = new LinkedHashMap<>(Json.readMap(Files.readString(record)));
-            m.put("saver_pid", gone.pid());
-            Files.writeString(record, Json.write(m));
-            Path partial = Files.createDirectories(inst.resolve("snapshots").resolve(".s1.partial"));
-            Files.write(partial.resolve("memory.bin"), new byte[1 << 20]);
-
-            long t0 = System.nanoTime();
-            ExecResult r = pyro.execWorkspace(id, "echo alive", null, 20);
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertEquals("alive\n", r.stdout(), r.toString());
-            assertTrue(ms < 15_000, "the exec ran at once, not after a timeout: " + ms + " ms");
-            assertEquals("started", pyro.statusWorkspace(id).state());
+            pyro.execWorkspace(id, "echo before > kept.txt", null, 30);
+            // what a save whose supervisor was killed leaves: a hidden folder nobody lists
+            Path old = Files.createDirectories(inst.resolve("snapshots").resolve(".old.partial"));
+            Files.write(old.resolve("memory.bin"), new byte[1 << 20]);
             assertEquals(0, pyro.statusWorkspace(id).snapshotBytes(), "a leftover is not a saved machine");
 
-            pyro.createSnapshot(id, "after");
-            assertFalse(Files.exists(partial), "the next machine operation clears the killed save's folder");
-            assertEquals("alive\n", pyro.execWorkspace(id, "echo alive", null, 20).stdout());
+            killMidSave(state, inst.resolve("snapshots/.s1.partial/memory.bin"), "workspace", "snapshot", "create", id, "s1");
+            WorkspaceInfo after = settled(pyro, id);
+            assertEquals("started", after.state(), after.toString());
+            assertNull(after.stateReason(), "the supervisor ended its save and cleared its note: " + after);
+            long t0 = System.nanoTime();
+            ExecResult r = pyro.execWorkspace(id, "cat kept.txt", null, 20);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals("before\n", r.stdout(), r.toString());
+            assertTrue(ms < 15_000, "the exec ran at once, not after a timeout: " + ms + " ms");
+
+            pyro.createSnapshot(id, "s1"); // the killed client's save, never recorded, is not in the way
+            assertFalse(Files.exists(old), "the next machine operation clears a killed save's folder");
+            assertEquals(List.of("s1"), pyro.listSnapshots(id).snapshots().stream().map(s -> s.name()).toList());
+
+            killMidSave(state, inst.resolve(".suspended.partial/memory.bin"), "workspace", "stop", id);
+            WorkspaceInfo stopped = settled(pyro, id);
+            assertEquals("stopped", stopped.state(), "the supervisor recorded the stop its client asked for: " + stopped);
+            for (int i = 0; i < 100 && !Guests.qemuProcesses(inst.toString()).isEmpty(); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(Guests.qemuProcesses(inst.toString()).isEmpty(), "and ended the VM");
+            assertEquals("started", pyro.startWorkspace(id).state());
+            assertEquals("before\n", pyro.execWorkspace(id, "cat kept.txt", null, 20).stdout());
         } finally {
             pyro.deleteWorkspace(id);
         }
     }
 
-    /** What a killed save leaves: the whole machine migrated out, the VM paused in postmigrate, nobody to continue it. */
-    static void qmpMigrateAndLeavePaused(Path socket) throws Exception {
-        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
-            PrintWriter out = new PrintWriter(Channels.newOutputStream(ch), true, StandardCharsets.UTF_8);
-            in.readLine(); // greeting
-            call(in, out, "{\"execute\":\"qmp_capabilities\"}");
-            call(in, out, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat > /dev/null\"}}");
-            for (int i = 0; i < 600; i++) {
-                if (call(in, out, "{\"execute\":\"query-migrate\"}").contains("\"completed\"")) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
-            assertTrue(call(in, out, "{\"execute\":\"query-status\"}").contains("postmigrate"), "the VM is left paused");
+    /** Runs the CLI and kills it with SIGKILL once QEMU has begun writing {@code memory} (the save is under way). */
+    static void killMidSave(Path state, Path memory, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Cli.dist().resolve("bin/pyro").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Cli.env(pb.environment(), state);
+        Process client = pb.start();
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (!(Files.exists(memory) && Files.size(memory) > 0)) {
+            assertTrue(client.isAlive(), "pyro " + String.join(" ", args) + " ended before it was killed");
+            assertTrue(System.nanoTime() < deadline, "the save never began");
+            Thread.sleep(20);
         }
+        client.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook runs
     }
 
-    static String call(BufferedReader in, PrintWriter out, String command) throws Exception {
-        out.println(command);
-        while (true) {
-            String line = in.readLine();
-            if (line == null) {
-                throw new AssertionError("QEMU closed its monitor after " + command);
-            }
-            if (line.contains("\"return\"") || line.contains("\"error\"")) {
-                return line;
-            }
+    /** The workspace once its supervisor has finished the killed client's save (its note gone). */
+    static WorkspaceInfo settled(Pyro pyro, String id) throws Exception {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        WorkspaceInfo w = pyro.statusWorkspace(id);
+        while (w.stateReason() != null && w.stateReason().startsWith("saving:") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            w = pyro.statusWorkspace(id);
         }
+        return w;
     }
 }

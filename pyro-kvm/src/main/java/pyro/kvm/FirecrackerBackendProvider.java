@@ -5,6 +5,9 @@ import java.util.List;
 import pyro.core.PyroConfig;
 import pyro.core.spi.Backend;
 import pyro.core.spi.BackendProvider;
+import pyro.core.spi.InstancePaths;
+import pyro.core.spi.LaunchPlan;
+import pyro.core.spi.VmmControl;
 import pyro.kvm.firecracker.FirecrackerBackend;
 
 /**
@@ -42,5 +45,10 @@ public final class FirecrackerBackendProvider implements BackendProvider {
     @Override
     public Backend create(PyroConfig config) {
         return new FirecrackerBackend(config);
+    }
+
+    @Override
+    public VmmControl control(LaunchPlan plan, InstancePaths paths) {
+        return FirecrackerBackend.control(plan, paths);
     }
 }

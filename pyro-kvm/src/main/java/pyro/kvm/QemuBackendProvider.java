@@ -3,6 +3,9 @@ package pyro.kvm;
 import pyro.core.PyroConfig;
 import pyro.core.spi.Backend;
 import pyro.core.spi.BackendProvider;
+import pyro.core.spi.InstancePaths;
+import pyro.core.spi.LaunchPlan;
+import pyro.core.spi.VmmControl;
 import pyro.kvm.qemu.QemuBackend;
 
 /** QEMU: the default backend, KVM or TCG. */
@@ -25,5 +28,10 @@ public final class QemuBackendProvider implements BackendProvider {
     @Override
     public Backend create(PyroConfig config) {
         return new QemuBackend(config);
+    }
+
+    @Override
+    public VmmControl control(LaunchPlan plan, InstancePaths paths) {
+        return QemuBackend.control(plan, paths);
     }
 }

@@ -71,6 +71,9 @@ public final class Messages {
         name(Request.PortList.class, "port_list");
         name(Request.VmStatus.class, "status");
         name(Request.VmStop.class, "stop");
+        name(Request.VmPause.class, "vm_pause");
+        name(Request.VmResume.class, "vm_resume");
+        name(Request.VmSave.class, "vm_save");
         name(Reply.Hello.class, "hello");
         name(Reply.Pong.class, "pong");
         name(Reply.ShutdownResult.class, "shutdown_result");
@@ -99,6 +102,8 @@ public final class Messages {
         name(Reply.VmStatusResult.class, "status_result");
         name(Reply.VmStopResult.class, "stop_result");
         name(Reply.CancelResult.class, "cancel_result");
+        name(Reply.VmControlResult.class, "vm_control_result");
+        name(Reply.VmSaveResult.class, "vm_save_result");
     }
 
     private Messages() {}

@@ -82,11 +82,20 @@ public sealed interface Reply {
     /** Port forwards: {@code {service, guest_port, host_port, host_address}} each. */
     record PortsResult(List<Map<String, Object>> ports) implements Reply {}
 
-    /** The supervisor's view: {@code vmState} running or failed (with {@code reason}). */
+    /**
+     * The supervisor's view: {@code vmState} running, paused (a client's pause), saving (a save under
+     * way: the guest is paused for its end) or failed (with {@code reason}).
+     */
     record VmStatusResult(String vmState, String reason, Long vmmPid, Long pendingRequests) implements Reply {}
 
     record VmStopResult() implements Reply {}
 
     /** The answer to {@link Request.Cancel}. */
     record CancelResult(Boolean cancelled) implements Reply {}
+
+    /** The guest's run state after a pause or resume: {@code running} or {@code paused}. */
+    record VmControlResult(String vmState) implements Reply {}
+
+    /** A finished save: the bytes its files take, and how long the save took (the guest paused for its end). */
+    record VmSaveResult(Long bytes, Long saveMs) implements Reply {}
 }

@@ -9,8 +9,9 @@ import java.util.Map;
  * names on the wire are the components' names in snake_case ({@link Messages}); a {@code null}
  * component is a field the sender left out (the receiver applies its default).
  *
- * <p>{@link VmStatus} and {@link VmStop} are answered by the VM's supervisor itself; every other
- * request is relayed to the guest agent.
+ * <p>{@link ToSupervisor} requests ({@link VmStatus}, {@link VmStop}, {@link VmPause}, {@link VmResume},
+ * {@link VmSave} and the port requests) are answered by the VM's supervisor itself, the one controller
+ * of the running VMM; every other request is relayed to the guest agent.
  */
 public sealed interface Request {
     /** A request the guest agent answers; the VM's supervisor relays it and its reply. */
@@ -201,6 +202,25 @@ public sealed interface Request {
 
     /** Supervisor: end the VM ({@code graceful}: ask the agent to sync and power off first). */
     record VmStop(Boolean graceful) implements ToSupervisor {}
+
+    /**
+     * Supervisor: stop the guest's vCPUs for as long as the asking connection stays open (it is run
+     * again by {@link VmResume}, or when that connection closes, so no client can leave it paused for
+     * good); requests for the agent wait meanwhile. Answered by {@link Reply.VmControlResult}.
+     */
+    record VmPause() implements ToSupervisor {}
+
+    /** Supervisor: run a paused guest again. Answered by {@link Reply.VmControlResult}. */
+    record VmResume() implements ToSupervisor {}
+
+    /**
+     * Supervisor: save the whole running machine (memory, devices and its disk as of one instant) into
+     * the new folder {@code dir} (an absolute path inside pyro's instances folder), then run the guest
+     * on, or with {@code stop} true record the VM stopped with {@code dir} to resume from and end it.
+     * The supervisor finishes the save, or rolls it back with the guest running again, whatever becomes
+     * of the client that asked. Answered by {@link Reply.VmSaveResult}.
+     */
+    record VmSave(String dir, Boolean stop) implements ToSupervisor {}
 
     /**
      * A readiness probe as the agent runs it: {@code type} is none, file, tcp, http or command; the

@@ -17,6 +17,8 @@ final class Deadlines {
     static final Duration QUERY = Duration.ofSeconds(3);
     static final Duration STREAM_IDLE = Duration.ofSeconds(60);
     static final Duration DEFAULT = Duration.ofSeconds(30);
+    /** A whole machine's save: the supervisor's own limit ({@code MachineControl.SAVE_LIMIT_MS}). */
+    static final Duration SAVE = Duration.ofMinutes(5);
 
     private Deadlines() {}
 
@@ -32,6 +34,9 @@ final class Deadlines {
             case Request.Discard d -> STREAM_IDLE;
             case Request.VmStatus s -> QUERY;
             case Request.VmStop s -> GRACE;
+            case Request.VmPause p -> GRACE;
+            case Request.VmResume v -> GRACE;
+            case Request.VmSave s -> SAVE.plus(GRACE);
             default -> DEFAULT;
         };
     }

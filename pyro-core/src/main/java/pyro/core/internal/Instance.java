@@ -136,6 +136,23 @@ public final class Instance {
         return state(VmState.STOPPED, "expired: the ttl of " + ttlSeconds() + " s passed");
     }
 
+    /**
+     * Record field: the folder (relative to the instance folder) of a saved machine the next start
+     * resumes instead of booting; cleared once it did.
+     */
+    public static final String RESTORE_FROM = "restore_from";
+
+    /**
+     * Marks the instance stopped with its whole machine saved in {@code restoreFrom} (relative to its
+     * folder), for the next start to resume: what its supervisor records when a stop's save finished.
+     */
+    public Instance suspend(String restoreFrom, String at) {
+        state(VmState.STOPPED, null);
+        map.put(RESTORE_FROM, restoreFrom);
+        map.put("stopped_at", at);
+        return this;
+    }
+
     public Instance set(String key, Object value) {
         map.put(key, value);
         return this;

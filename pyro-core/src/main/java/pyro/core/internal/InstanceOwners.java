@@ -29,19 +29,6 @@ public final class InstanceOwners {
         return alive(i.num(OWNER_PID), i.num(OWNER_STARTED));
     }
 
-    /**
-     * The pyro process saving the instance's running machine (a snapshot, a stop, a fork's source):
-     * a save pauses the VM, so a saver that died mid-save (kill -9, a lost terminal) left it paused;
-     * the next look at the record resumes it ({@link VmLink#refresh}).
-     */
-    static final String SAVER_PID = "saver_pid";
-    static final String SAVER_STARTED = "saver_started_ms";
-
-    /** Whether a save was under way and the process doing it is gone. */
-    static boolean saverDied(Instance i) {
-        return i.num(SAVER_PID) != null && !alive(i.num(SAVER_PID), i.num(SAVER_STARTED));
-    }
-
     /** Whether a process starting the instance again is still running (false when there is none). */
     static boolean starterAlive(Instance i) {
         return alive(i.num(STARTER_PID), i.num(STARTER_STARTED));

@@ -27,11 +27,9 @@ import pyro.protocol.Request;
  */
 final class VmLink {
     private final StateStore store;
-    private final pyro.core.spi.Backend backend;
 
-    VmLink(StateStore store, pyro.core.spi.Backend backend) {
+    VmLink(StateStore store) {
         this.store = store;
-        this.backend = backend;
     }
 
     /** Applies expiry and liveness checks to a record and returns its current state. */
@@ -47,12 +45,6 @@ final class VmLink {
         if (!inst.expired() && Instant.now().isAfter(inst.expiresAt())) {
             release(inst);
             return store.update(id, Instance::expire).orElse(inst);
-        }
-        if (InstanceOwners.saverDied(inst)) {
-            // a snapshot, stop or fork whose process died mid-save left the VM paused: run it again
-            backend.resumeAfterInterruptedSave(store.paths(id));
-            inst = store.update(id, i -> i.remove(InstanceOwners.SAVER_PID).remove(InstanceOwners.SAVER_STARTED))
-                    .orElse(inst);
         }
         if (VmState.STARTED.wire().equals(inst.state())) {
             Path sock = store.paths(id).supervisorSocket();

@@ -49,7 +49,7 @@ public final class VmManager {
         this.store = store;
         this.backend = backend;
         this.maxActive = maxActive;
-        this.link = new VmLink(store, backend);
+        this.link = new VmLink(store);
     }
 
     public StateStore store() {
@@ -181,7 +181,8 @@ public final class VmManager {
             LaunchPlan plan = backend.plan(spec, progress);
             long bootMs;
             try {
-                bootMs = SupervisorLauncher.launch(id, store.stateDir(), spec.paths(), plan, BOOT_TIMEOUT);
+                bootMs = SupervisorLauncher.launch(id, store.stateDir(), spec.paths(), plan, backend.name(),
+                        BOOT_TIMEOUT);
             } catch (PyroException e) {
                 if (!plan.warm() || spec.restoreFrom() != null) {
                     throw e; // a workspace's own saved machine has no cold stand-in: booting cold would lose it
@@ -191,7 +192,8 @@ public final class VmManager {
                 progress.line("the saved guest of " + inst.environment() + " did not restore (" + e.getMessage()
                         + "): discarded it, booting cold");
                 plan = backend.plan(spec.forceCold(), progress);
-                bootMs = SupervisorLauncher.launch(id, store.stateDir(), spec.paths(), plan, BOOT_TIMEOUT);
+                bootMs = SupervisorLauncher.launch(id, store.stateDir(), spec.paths(), plan, backend.name(),
+                        BOOT_TIMEOUT);
             }
             long ms = bootMs;
             String channel = plan.channel().name();
@@ -224,11 +226,8 @@ public final class VmManager {
     public static final String BOOT_COLD = "cold";
     /** Resumed from the workspace's own saved machine (a snapshot, a stop, a fork's source). */
     public static final String BOOT_RESTORED = "restored";
-    /**
-     * Record field: the folder (relative to the instance folder) of a saved machine the next start
-     * resumes instead of booting; cleared once it did.
-     */
-    public static final String RESTORE_FROM = "restore_from";
+    /** Record field: the saved machine the next start resumes ({@link Instance#RESTORE_FROM}). */
+    public static final String RESTORE_FROM = Instance.RESTORE_FROM;
     /** Record field: {@code cold} when the caller asked for a cold boot, otherwise absent. */
     public static final String BOOT_REQUEST = "boot_request";
 

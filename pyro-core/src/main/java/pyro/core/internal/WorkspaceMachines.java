@@ -10,6 +10,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import pyro.protocol.ErrorCode;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 import pyro.core.PyroException;
 import pyro.core.model.SnapshotInfo;
 import pyro.core.model.SnapshotList;
@@ -20,10 +22,11 @@ import pyro.core.spi.ProgressSink;
 
 /**
  * A workspace's whole machine, saved and resumed: named snapshots and reset, stop (suspend to disk)
- * and start, and fork. Every save is the backend's {@code saveMachine} (memory, devices and disk of
- * one instant) in a folder of the workspace's own state folder, so it is private (0700/0600) and
- * goes with the workspace; every resume is a start whose record names that folder. One operation at
- * a time per workspace (its machine lock); the diff baseline is never touched.
+ * and start, and fork. Every save is a {@link Request.VmSave} to the workspace's supervisor, which
+ * alone pauses, saves and resumes the running VM (memory, devices and disk of one instant), into a
+ * folder of the workspace's own state folder, so it is private (0700/0600) and goes with the
+ * workspace; every resume is a start whose record names that folder. One operation at a time per
+ * workspace (its machine lock); the diff baseline is never touched.
  */
 public final class WorkspaceMachines {
     static final String META = "snapshot.json";
@@ -49,14 +52,28 @@ public final class WorkspaceMachines {
 
     /**
      * Runs {@code body} under the workspace's machine lock, first clearing what an interrupted save
-     * left (a hidden {@code .NAME.partial} folder of a killed snapshot, stop or fork): under the lock
-     * no save is running, so every such folder is a leftover nobody could list or delete.
+     * left (a hidden {@code .NAME.partial} folder of a save whose supervisor was killed, a snapshot
+     * folder without its metadata whose client was): under the lock no client's save is running, and
+     * unless the supervisor says it is still finishing one, every such folder is a leftover nobody
+     * could list or delete.
      */
     private <T> T underMachineLock(String id, java.util.function.Supplier<T> body) {
         return vms.store().underMachineLock(id, () -> {
-            clearLeftovers(paths(id));
+            if (!saving(id)) {
+                clearLeftovers(paths(id));
+            }
             return body.get();
         });
+    }
+
+    /**
+     * Whether the workspace's supervisor is still saving its machine for a client that went away
+     * (the save ends by itself; its hidden folder is not a leftover yet).
+     */
+    private boolean saving(String id) {
+        Instance inst = vms.store().load(id).orElse(null);
+        return inst != null && vms.query(inst, new Request.VmStatus(), Reply.VmStatusResult.class)
+                .map(s -> "saving".equals(s.vmState())).orElse(false);
     }
 
     /** Part of an interrupted save's hidden folder: not a saved machine, not counted. */
@@ -65,18 +82,14 @@ public final class WorkspaceMachines {
     }
 
     /**
-     * The backend's save of {@code id}'s machine into {@code dir}, with this process recorded as its
-     * saver meanwhile: if it dies mid-save, the VM it paused is resumed at the next look (issue 23 row 2).
+     * Saves the live workspace's whole machine into {@code dir}: a request to its supervisor, the one
+     * controller of the running VMM, which finishes the save or rolls it back (the guest running
+     * again) whatever becomes of this process; with {@code stop} it records the workspace stopped and
+     * ends the VM itself.
      */
-    private long save(String id, Path dir, boolean resume) {
-        ProcessHandle me = ProcessHandle.current();
-        vms.store().update(id, i -> i.set(InstanceOwners.SAVER_PID, me.pid()).set(InstanceOwners.SAVER_STARTED,
-                me.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(null)));
-        try {
-            return vms.backend().saveMachine(paths(id), dir, resume);
-        } finally {
-            vms.store().update(id, i -> i.remove(InstanceOwners.SAVER_PID).remove(InstanceOwners.SAVER_STARTED));
-        }
+    private Reply.VmSaveResult save(Instance inst, Path dir, boolean stop) {
+        return vms.call(inst, new Request.VmSave(dir.toAbsolutePath().normalize().toString(), stop),
+                Reply.VmSaveResult.class);
     }
 
     static void clearLeftovers(InstancePaths paths) {
@@ -86,7 +99,8 @@ public final class WorkspaceMachines {
             }
             try (var entries = Files.list(root)) {
                 for (Path p : entries.toList()) {
-                    if (InstancePaths.isPartial(p.getFileName().toString())) {
+                    if (InstancePaths.isPartial(p.getFileName().toString())
+                            || root.equals(paths.snapshots()) && !Files.isRegularFile(p.resolve(META))) {
                         Files2.deleteTree(p);
                     }
                 }
@@ -100,7 +114,7 @@ public final class WorkspaceMachines {
         String id = id(workspace);
         Validate.name("snapshot", name);
         return underMachineLock(id, () -> {
-            vms.requireLive(id, Instance.KIND_WORKSPACE);
+            Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
             Path dir = paths(id).snapshots().resolve(name);
             if (Files.exists(dir.resolve(META))) {
                 throw new PyroException(ErrorCode.CONFLICT, "workspace " + id + " already has a snapshot named '" + name
@@ -112,10 +126,8 @@ public final class WorkspaceMachines {
             } catch (IOException e) {
                 throw PyroException.host("cannot prepare " + dir + ": " + e.getMessage() + ".");
             }
-            long t0 = System.nanoTime();
-            long bytes = save(id, dir, true);
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            SnapshotInfo info = new SnapshotInfo(id, name, VmManager.now(), bytes, ms);
+            Reply.VmSaveResult saved = save(inst, dir, false);
+            SnapshotInfo info = new SnapshotInfo(id, name, VmManager.now(), saved.bytes(), saved.saveMs());
             try {
                 Files2.writeAtomically(dir.resolve(META), Json.write(info.toMap()).getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
@@ -178,6 +190,8 @@ public final class WorkspaceMachines {
             }
             try (var all = Files.walk(root)) {
                 total += all.filter(Files::isRegularFile).filter(p -> !leftover(root.relativize(p)))
+                        .filter(p -> !root.equals(paths.snapshots())
+                                || Files.isRegularFile(root.resolve(root.relativize(p).getName(0)).resolve(META)))
                         .mapToLong(p -> p.toFile().length()).sum();
             } catch (IOException | java.io.UncheckedIOException e) {
                 // gone meanwhile
@@ -279,11 +293,8 @@ public final class WorkspaceMachines {
             } catch (IOException e) {
                 throw PyroException.host("cannot clear " + dir + ": " + e.getMessage() + ".");
             }
-            save(id, dir, false);
-            vms.release(inst);
-            vms.store().update(id, i -> i.set("state", VmState.STOPPED.wire())
-                    .set(VmManager.RESTORE_FROM, dir.getFileName().toString())
-                    .set("stopped_at", VmManager.now()));
+            save(inst, dir, true); // the supervisor records it stopped and ends the VM
+            vms.release(inst); // whatever of its processes is still there
             return workspaces.status(id);
         });
     }
@@ -331,7 +342,7 @@ public final class WorkspaceMachines {
             String id = fork.id();
             try {
                 progress.line("saving " + src + "'s running machine for its fork " + id);
-                save(src, paths(id).dir().resolve(FORK_SOURCE), true);
+                save(from, paths(id).dir().resolve(FORK_SOURCE), false);
                 for (String f : List.of(WorkspaceFiles.BASELINE, WorkspaceFiles.BASELINE_TAR)) {
                     Path p = paths(src).dir().resolve(f);
                     if (Files.exists(p)) {

@@ -7,7 +7,10 @@ import pyro.core.model.PruneResult;
 /**
  * A VM backend (QEMU, Firecracker). It builds and caches environments and describes how to run one
  * VM as a {@link LaunchPlan}; core's supervisor carries the plan out, owns the agent channel,
- * applies the TTL and keeps the record, the same for every backend.
+ * applies the TTL and keeps the record, the same for every backend. A running VM is paused, saved
+ * and resumed only by its supervisor, through the {@link VmmControl} the backend's
+ * {@link BackendProvider#control} makes from the plan; a backend's saved machines are read back by
+ * its {@link #plan} when {@link LaunchSpec#restoreFrom()} names one.
  */
 public interface Backend {
     String name();
@@ -74,25 +77,5 @@ public interface Backend {
      */
     default String warmEnvironment(String environment, int vcpus, int memMib, ProgressSink progress) {
         return "the " + name() + " backend cannot save booted guests: every boot is cold";
-    }
-
-    /**
-     * Saves the whole running machine of the VM in {@code paths} (memory, devices and its disk as of
-     * the same instant) into the new folder {@code dir}, private to its user, for a later
-     * {@link LaunchSpec#restoreFrom}. With {@code resume} the VM runs on afterwards; without, it is
-     * left paused for the caller to end. Returns the bytes the save takes on disk.
-     */
-    default long saveMachine(InstancePaths paths, java.nio.file.Path dir, boolean resume) {
-        throw pyro.core.PyroException.host("the " + name() + " backend cannot save a running machine"
-                + " (snapshots, reset, stop/start and fork need it).");
-    }
-
-    /**
-     * Resumes the VM in {@code paths} if a save that was interrupted (its process killed) left it
-     * paused, cancelling a migration still under way first; true when it did. Called only when the
-     * save's process is known to be gone, so no save is running.
-     */
-    default boolean resumeAfterInterruptedSave(InstancePaths paths) {
-        return false;
     }
 }

@@ -19,4 +19,14 @@ public interface BackendProvider {
     }
 
     Backend create(PyroConfig config);
+
+    /**
+     * The control calls of a running VM this backend planned, made from its plan and instance folder
+     * inside the VM's supervisor, the one process that pauses, saves and resumes it. Backends that
+     * cannot save a running machine keep the default, which refuses with one sentence.
+     */
+    default VmmControl control(LaunchPlan plan, InstancePaths paths) {
+        return VmmControl.unsupported("the " + name() + " backend cannot save a running machine (snapshots, reset,"
+                + " stop/start and fork need it)");
+    }
 }

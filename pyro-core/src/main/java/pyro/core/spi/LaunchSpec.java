@@ -7,7 +7,7 @@ import java.nio.file.Path;
  * that holds its state, sockets, disk overlay and console log.
  *
  * @param cold boot from power-on even when the backend has a saved guest of this environment
- * @param restoreFrom a machine saved by {@link Backend#saveMachine} (a workspace snapshot, a stopped
+ * @param restoreFrom a machine saved by its supervisor ({@link VmmControl#save}: a workspace snapshot, a stopped
  *     workspace, a fork's source) to resume instead of booting, or null
  */
 public record LaunchSpec(

@@ -17,13 +17,16 @@ import pyro.core.spi.LaunchPlan;
  * read back by the {@link Supervisor} it starts.
  *
  * @param stateDir pyro's state folder, so the supervisor updates the same records as the faces
+ * @param backend the name of the backend that wrote the plan, whose {@link pyro.core.spi.BackendProvider}
+ *     makes the running VM's control calls; null in files written before it was recorded
  */
-record LaunchFile(String instanceId, Path stateDir, long bootTimeoutMs, LaunchPlan plan) {
+record LaunchFile(String instanceId, Path stateDir, long bootTimeoutMs, LaunchPlan plan, String backend) {
     void write(Path file) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("instance_id", instanceId);
         m.put("state_dir", stateDir.toString());
         m.put("boot_timeout_ms", bootTimeoutMs);
+        m.put("backend", backend);
         m.put("vmm_argv", plan.vmmArgv());
         m.put("channel_connect_timeout_ms", plan.channelConnectTimeoutMs());
         m.put("graceful_stop_ms", plan.gracefulStopMs());
@@ -86,7 +89,7 @@ record LaunchFile(String instanceId, Path stateDir, long bootTimeoutMs, LaunchPl
                     Boolean.TRUE.equals(m.get("warm")), sidecars, channel,
                     m.get("api_socket") == null ? null : Path.of((String) m.get("api_socket")), calls);
             return new LaunchFile((String) m.get("instance_id"), Path.of((String) m.get("state_dir")),
-                    ((Number) m.get("boot_timeout_ms")).longValue(), plan);
+                    ((Number) m.get("boot_timeout_ms")).longValue(), plan, (String) m.get("backend"));
         } catch (RuntimeException e) {
             throw new IOException(file + " is not a launch file: " + e, e);
         }

@@ -18,11 +18,12 @@ import pyro.protocol.Request;
 
 /**
  * Serves any number of clients on {@code supervisor.sock} (0600), each on a {@link ClientConn} of its
- * own. The supervisor answers a client's status, port and stop requests itself; every other request
- * is relayed to the agent under a fresh agent-side id, with a route back to the client under the id
- * the client chose, so calls from separate pyro processes run at the same time. An upload's data
- * frames follow their request to the agent. Once the VM has failed, requests are answered with the
- * failure instead.
+ * own. The supervisor answers a client's status, port, pause, resume, save and stop requests itself;
+ * every other request is relayed to the agent under a fresh agent-side id, with a route back to the
+ * client under the id the client chose, so calls from separate pyro processes run at the same time.
+ * An upload's data frames follow their request to the agent. While the guest is paused or being
+ * saved, requests wait to be relayed until it runs again. Once the VM has failed, requests are
+ * answered with the failure instead.
  */
 final class Relay {
     private final Path socket;
@@ -30,14 +31,16 @@ final class Relay {
     private final AgentLink agent;
     private final Forwards forwards;
     private final Watchdog watchdog;
+    private final MachineControl machine;
     private ServerSocketChannel clients;
 
-    Relay(Path socket, Routes routes, AgentLink agent, Forwards forwards, Watchdog watchdog) {
+    Relay(Path socket, Routes routes, AgentLink agent, Forwards forwards, Watchdog watchdog, MachineControl machine) {
         this.socket = socket;
         this.routes = routes;
         this.agent = agent;
         this.forwards = forwards;
         this.watchdog = watchdog;
+        this.machine = machine;
     }
 
     /** Listens on the socket and serves each client that connects on a virtual thread of its own. */
@@ -109,6 +112,18 @@ final class Relay {
                         watchdog.end();
                         return;
                     }
+                    case Request.VmPause p -> c.send(Messages.frame(clientId, failedOr(() -> machine.pause(c))));
+                    case Request.VmResume r -> c.send(Messages.frame(clientId, failedOr(machine::resume)));
+                    case Request.VmSave save -> {
+                        // the save runs on its own thread: this client may go away, the save still ends
+                        Reply done = failedOr(() -> machine.save(save).join());
+                        c.send(Messages.frame(clientId, done));
+                        if (Boolean.TRUE.equals(save.stop()) && done instanceof Reply.VmSaveResult) {
+                            c.finish(2_000);
+                            watchdog.end();
+                            return;
+                        }
+                    }
                 }
             }
         } catch (IOException e) {
@@ -121,11 +136,22 @@ final class Relay {
             for (long agentId : routes.removeSink(c)) {
                 agent.send(Messages.frame(agent.nextId(), new Request.Cancel(agentId)));
             }
+            machine.closed(c);
             c.end();
         }
     }
 
+    /** The VM's failure as the answer, or else what {@code reply} gives. */
+    private Reply failedOr(java.util.function.Supplier<Reply> reply) {
+        String failure = watchdog.failure();
+        return failure != null ? new Reply.Error(ErrorCode.GUEST_FAILURE, failure) : reply.get();
+    }
+
     private void relay(ClientConn c, Frame f) {
+        if (!machine.awaitRunning(c)) { // held while the guest is paused or being saved
+            c.send(Routes.error(f.id(), ErrorCode.CONFLICT, "the guest is paused by this connection: resume it first"));
+            return;
+        }
         String failure = watchdog.failure();
         if (failure != null) {
             c.send(Routes.error(f.id(), ErrorCode.GUEST_FAILURE, failure));

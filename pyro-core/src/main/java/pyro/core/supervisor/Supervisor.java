@@ -25,7 +25,9 @@ import pyro.protocol.Reply;
  *
  * <p>This class wires the parts and runs the boot: {@link VmmProcess} (the VMM and its sidecars),
  * {@link AgentLink} (the agent channel and its reader), {@link Routes} (agent ids to waiting sinks),
- * {@link Relay} with its {@link ClientConn}s (the clients), {@link Forwards} (published ports) and
+ * {@link Relay} with its {@link ClientConn}s (the clients), {@link Forwards} (published ports),
+ * {@link MachineControl} (pause, save and resume: the only caller of the backend's
+ * {@link pyro.core.spi.VmmControl}, so no client process ever opens the VMM's control socket) and
  * {@link Watchdog} (when the VM ends).
  *
  * <p>Start-up handshake: it prints exactly one line on stdout, {@code READY <boot_ms>} or
@@ -37,6 +39,7 @@ public final class Supervisor {
     private final VmmProcess vmm;
     private final AgentLink agent;
     private final Watchdog watchdog;
+    private final MachineControl machine;
     private final Relay relay;
 
     private Supervisor(InstancePaths paths) throws IOException {
@@ -56,6 +59,7 @@ public final class Supervisor {
 
             @Override
             public boolean send(Frame f) {
+                machine.awaitRunning(); // nothing goes to a guest that is paused or being saved
                 return watchdog.failure() == null && agent.send(f);
             }
 
@@ -69,9 +73,27 @@ public final class Supervisor {
                 Supervisor.log(message);
             }
         });
-        this.watchdog = new Watchdog(new StateStore(launch.stateDir()), instanceId, vmm, agent, routes, forwards,
-                launch.plan().gracefulStopMs());
-        this.relay = new Relay(paths.supervisorSocket(), routes, agent, forwards, watchdog);
+        StateStore store = new StateStore(launch.stateDir());
+        this.watchdog = new Watchdog(store, instanceId, vmm, agent, routes, forwards, launch.plan().gracefulStopMs());
+        this.machine = new MachineControl(Controls.memoized(launch, paths), store, instanceId, paths,
+                new MachineControl.Ending() {
+                    @Override
+                    public void stopVm() {
+                        watchdog.stop(false);
+                    }
+
+                    @Override
+                    public void end() {
+                        watchdog.end();
+                    }
+
+                    @Override
+                    public void fail(String reason) {
+                        watchdog.fail(reason);
+                    }
+                });
+        watchdog.machine(machine);
+        this.relay = new Relay(paths.supervisorSocket(), routes, agent, forwards, watchdog, machine);
     }
 
     public static void main(String[] args) throws Exception {

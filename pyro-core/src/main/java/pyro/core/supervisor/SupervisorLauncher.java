@@ -28,10 +28,10 @@ public final class SupervisorLauncher {
     private SupervisorLauncher() {}
 
     /**
-     * Writes {@code launch.json}, starts the supervisor on a backend's plan and returns the boot time
-     * in ms. On failure nothing is left running.
+     * Writes {@code launch.json}, starts the supervisor on the plan of the backend named {@code backend}
+     * and returns the boot time in ms. On failure nothing is left running.
      */
-    public static long launch(String instanceId, Path stateDir, InstancePaths paths, LaunchPlan plan,
+    public static long launch(String instanceId, Path stateDir, InstancePaths paths, LaunchPlan plan, String backend,
             Duration bootTimeout) {
         Path instanceDir = paths.dir();
         if (paths.supervisorSocket().toString().length() > 100) {
@@ -39,7 +39,7 @@ public final class SupervisorLauncher {
                     + " is too long for a unix socket: set PYRO_STATE_DIR to a shorter path.");
         }
         try {
-            new LaunchFile(instanceId, stateDir, bootTimeout.toMillis(), plan).write(paths.launchFile());
+            new LaunchFile(instanceId, stateDir, bootTimeout.toMillis(), plan, backend).write(paths.launchFile());
         } catch (IOException e) {
             throw PyroException.host("cannot write " + paths.launchFile() + ": " + e.getMessage());
         }

@@ -15,7 +15,9 @@ import pyro.protocol.Request;
  * the VMM to die, one follows the instance record (its TTL, its deletion, and the pyro process still
  * creating it). A death of the VMM or of the agent channel is a failure: {@link #fail} records it in
  * the instance record, answers every pending request with it and ends; {@link #stop} ends the VM on
- * purpose (a client's stop, the TTL, a deleted record). Until the end, it says how the VM is.
+ * purpose (a client's stop, the TTL, a deleted record). Until the end, it says how the VM is. The
+ * TTL never ends a VM while its {@link MachineControl} has the guest paused or saving: it waits for
+ * the save to finish or roll back.
  */
 final class Watchdog {
     private final StateStore store;
@@ -25,6 +27,7 @@ final class Watchdog {
     private final Routes routes;
     private final Forwards forwards;
     private final long gracefulStopMs;
+    private volatile MachineControl machine;
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile String failure;
@@ -40,6 +43,11 @@ final class Watchdog {
         this.gracefulStopMs = gracefulStopMs;
     }
 
+    /** The guest's controller, whose run state the status reports and the TTL respects. */
+    void machine(MachineControl m) {
+        this.machine = m;
+    }
+
     /** Starts the watchers of the VMM and of the instance record. */
     void start() {
         Thread.ofPlatform().name("vmm-watch").daemon().start(this::watchVmm);
@@ -52,12 +60,13 @@ final class Watchdog {
     }
 
     Reply.VmStatusResult status() {
-        return new Reply.VmStatusResult(failure != null ? VmState.FAILED.wire() : "running", failure,
+        return new Reply.VmStatusResult(failure != null ? VmState.FAILED.wire() : machine.run().wire, failure,
                 vmm.process() == null ? null : vmm.process().pid(), (long) routes.size());
     }
 
     /** Lets the supervisor end. */
     void end() {
+        machine.ended();
         done.countDown();
     }
 
@@ -102,6 +111,10 @@ final class Watchdog {
                 sleep(5_000);
                 continue;
             }
+            if (machine.busy()) {
+                sleep(200); // a save under way finishes (or rolls back) before the TTL may end the VM
+                continue;
+            }
             Instant expires = inst.expiresAt();
             long waitMs = expires.toEpochMilli() - System.currentTimeMillis();
             if (waitMs <= 0) {
@@ -126,6 +139,7 @@ final class Watchdog {
             return;
         }
         failure = reason;
+        machine.ended();
         Supervisor.log("failure: " + reason);
         store.update(instanceId, i -> i.state(VmState.FAILED, reason));
         forwards.closeAll();

@@ -26,9 +26,11 @@ class LaunchFileTest {
                 .withApiCalls(dir.resolve("api.sock"), List.of(
                         new LaunchPlan.ApiCall("PUT", "/machine-config", "{\"vcpu_count\":1}"),
                         new LaunchPlan.ApiCall("PUT", "/actions", "{\"action_type\":\"InstanceStart\"}")));
-        new LaunchFile("vm-1", dir, 180_000, plan).write(dir.resolve("launch.json"));
-        LaunchPlan back = LaunchFile.read(dir.resolve("launch.json")).plan();
+        new LaunchFile("vm-1", dir, 180_000, plan, "firecracker").write(dir.resolve("launch.json"));
+        LaunchFile read = LaunchFile.read(dir.resolve("launch.json"));
+        LaunchPlan back = read.plan();
         assertEquals(plan, back);
+        assertEquals("firecracker", read.backend(), "the supervisor asks this backend for the VM's control calls");
         assertTrue(back.channel().connects());
         assertEquals(LaunchPlan.AgentChannel.VSOCK, back.channel().name());
     }

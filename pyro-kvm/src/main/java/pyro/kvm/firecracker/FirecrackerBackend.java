@@ -3,7 +3,6 @@ package pyro.kvm.firecracker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import pyro.core.PyroConfig;
 import pyro.core.PyroException;
 import pyro.core.internal.Files2;
-import pyro.core.internal.UnixHttp;
 import pyro.core.model.EnvironmentInfo;
 import pyro.core.model.PruneResult;
 import pyro.protocol.Guest;
@@ -36,8 +34,9 @@ import pyro.kvm.image.ImageStore;
  * copy of the root costs 0.8-2.5 s and 340 MB on a filesystem without reflinks), which the
  * initramfs mounts over the root with overlayfs.
  *
- * <p>Saves ({@link #saveMachine}) pause the VM, write Firecracker's full snapshot (device state and
- * memory) and copy the overlay disk; a restore starts a fresh Firecracker and loads it. Networking is
+ * <p>Saves ({@link FirecrackerControl}, called by the VM's supervisor) pause the VM, write
+ * Firecracker's full snapshot (device state and memory) and copy the overlay disk; a restore starts a
+ * fresh Firecracker and loads it. Networking is
  * not supported yet (it needs a TAP device); warm environment saves are QEMU's only.
  */
 public final class FirecrackerBackend implements Backend {
@@ -48,7 +47,6 @@ public final class FirecrackerBackend implements Backend {
     static final long OVERLAY_BYTES = 4L << 30;
     static final long CONNECT_TIMEOUT_MS = 120_000;
     static final long API_TIMEOUT_MS = 30_000;
-    static final long SAVE_TIMEOUT_MS = 300_000;
 
     private final PyroConfig config;
     private final ImageStore images;
@@ -219,7 +217,7 @@ public final class FirecrackerBackend implements Backend {
     }
 
     /**
-     * A resume of a machine {@link #saveMachine} wrote: its disk copied (sparse) to the VM's overlay, and
+     * A resume of a machine {@link FirecrackerControl#save} wrote: its disk copied (sparse) to the VM's overlay, and
      * a fresh Firecracker told to load the snapshot and resume. The snapshot names the overlay and the
      * vsock socket relative to the instance folder, so it restores in any folder.
      */
@@ -240,69 +238,13 @@ public final class FirecrackerBackend implements Backend {
     }
 
     /**
-     * Pauses the VM, writes a full snapshot (device state and memory) and a copy of its overlay disk while
-     * it is paused (so disk and page cache agree), then resumes it or leaves it paused. Written into a
-     * hidden sibling folder and moved into place, so a failed save leaves nothing.
+     * The running VM's control calls on its API socket, for its supervisor (see
+     * {@link pyro.core.spi.BackendProvider#control}): the plan's API socket, and the overlay disk in
+     * its instance folder.
      */
-    @Override
-    public long saveMachine(InstancePaths paths, Path dir, boolean resume) {
-        Path tmp = InstancePaths.partialOf(dir);
-        Path api = paths.apiSocket();
-        boolean paused = false;
-        try {
-            Files2.deleteTree(tmp);
-            Files.createDirectories(tmp.getParent());
-            Files2.privateDir(tmp);
-            call(api, FirecrackerApi.vmState(true), API_TIMEOUT_MS);
-            paused = true;
-            call(api, FirecrackerApi.snapshotCreate(tmp.resolve(STATE_FILE), tmp.resolve(MEMORY_FILE)), SAVE_TIMEOUT_MS);
-            copySparse(paths.dir().resolve(FirecrackerApi.OVERLAY_FILE), tmp.resolve(DISK_FILE));
-            if (resume) {
-                call(api, FirecrackerApi.vmState(false), API_TIMEOUT_MS);
-                paused = false;
-            }
-            long bytes = 0;
-            for (String f : List.of(STATE_FILE, MEMORY_FILE, DISK_FILE)) {
-                Files.setPosixFilePermissions(tmp.resolve(f), PosixFilePermissions.fromString("rw-------"));
-                bytes += Files.size(tmp.resolve(f));
-            }
-            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            return bytes;
-        } catch (IOException e) {
-            if (paused && resume) {
-                try {
-                    call(api, FirecrackerApi.vmState(false), API_TIMEOUT_MS);
-                } catch (IOException ignored) {
-                    // the save's own error is the one to report
-                }
-            }
-            throw PyroException.guest("saving the running machine of " + paths.dir().getFileName() + " failed: "
-                    + e.getMessage() + ".");
-        } finally {
-            try {
-                Files2.deleteTree(tmp);
-            } catch (IOException ignored) {
-                // a hidden leftover is never read
-            }
-        }
-    }
-
-    /** One API request; an answer other than 2xx is an IOException with Firecracker's fault_message. */
-    static void call(Path api, LaunchPlan.ApiCall c, long timeoutMs) throws IOException {
-        UnixHttp.Response r = UnixHttp.call(api, c.method(), c.path(), c.body(), timeoutMs);
-        if (!r.ok()) {
-            String fault = r.body();
-            try {
-                Object m = pyro.core.internal.Json.readMap(r.body()).get("fault_message");
-                if (m != null) {
-                    fault = m.toString();
-                }
-            } catch (RuntimeException ignored) {
-                // not JSON: quote it as it is
-            }
-            throw new IOException("Firecracker refused " + c.method() + " " + c.path() + " (HTTP " + r.status() + "): "
-                    + fault.strip());
-        }
+    public static pyro.core.spi.VmmControl control(LaunchPlan plan, InstancePaths paths) {
+        Path api = plan.apiSocket() != null ? plan.apiSocket() : paths.apiSocket();
+        return new FirecrackerControl(api, paths.dir().resolve(FirecrackerApi.OVERLAY_FILE));
     }
 
     /** A fresh sparse ext4 disk for the VM's writes (mkfs with lazy init: no blocks written but the metadata). */

@@ -402,7 +402,7 @@ public final class QemuBackend implements Backend {
         return net == null ? plan : plan.withSidecar(net);
     }
 
-    /** A machine saved by {@link #saveMachine}: its disk copied to the VM's overlay, its memory streamed in. */
+    /** A machine its supervisor saved ({@link QemuControl}): its disk copied to the VM's overlay, its memory streamed in. */
     private LaunchPlan restorePlan(LaunchSpec spec, Path envDir, LaunchPlan.Sidecar net, ProgressSink progress) {
         Path from = spec.restoreFrom();
         InstancePaths paths = spec.paths();
@@ -421,85 +421,13 @@ public final class QemuBackend implements Backend {
         return incoming(spec, envDir, from.resolve(MACHINE_MEMORY), net);
     }
 
+    /** The files of a saved machine ({@link QemuControl#save} writes them, {@link #restorePlan} reads them). */
     static final String MACHINE_MEMORY = "memory.bin";
     static final String MACHINE_DISK = "disk.qcow2";
-    /** How long saving a running machine may take (its memory streamed to a file) before it is abandoned. */
-    static final long MACHINE_SAVE_LIMIT_MS = 300_000;
 
-    /**
-     * Streams the VM's memory and device state to {@code dir/memory.bin} with QEMU's migration (which
-     * ends with the guest paused), copies its disk overlay to {@code dir/disk.qcow2} while it is still
-     * paused (so disk and page cache agree), then resumes it or leaves it paused. Written into a hidden sibling and moved
-     * into place at the end: a save that fails leaves nothing.
-     */
-    @Override
-    public long saveMachine(InstancePaths paths, Path dir, boolean resume) {
-        if (VSOCK.equals(channelOf(paths))) {
-            throw PyroException.host(paths.dir().getFileName() + " talks to its agent over vsock, and QEMU 7.2 cannot save"
-                    + " a machine with a vhost-user-vsock device (snapshots, stop/start and fork need it): create the"
-                    + " workspace with PYRO_CHANNEL unset (virtio-serial) to use them.");
-        }
-        Path tmp = InstancePaths.partialOf(dir);
-        try (Qmp q = Qmp.connect(paths.qmpSocket())) {
-            pyro.core.internal.Files2.deleteTree(tmp);
-            Files.createDirectories(tmp.getParent());
-            pyro.core.internal.Files2.privateDir(tmp);
-            // a live migration, not stop-then-migrate: QEMU pauses the guest itself for the last pass,
-            // and the stream then records it as running, so a restore runs on at once (a stream of a
-            // stopped guest would restore it paused)
-            try {
-                q.migrateTo(tmp.resolve(MACHINE_MEMORY), MACHINE_SAVE_LIMIT_MS);
-                Files.copy(paths.overlay(), tmp.resolve(MACHINE_DISK));
-            } finally {
-                if (resume) {
-                    q.execute("cont", null);
-                }
-            }
-            long bytes = 0;
-            for (String f : List.of(MACHINE_MEMORY, MACHINE_DISK)) {
-                Files.setPosixFilePermissions(tmp.resolve(f), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-                bytes += Files.size(tmp.resolve(f));
-            }
-            Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return bytes;
-        } catch (IOException e) {
-            throw PyroException.guest("saving the running machine of " + paths.dir().getFileName() + " failed: "
-                    + e.getMessage() + ".");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw PyroException.guest("interrupted while saving the machine of " + paths.dir().getFileName() + ".");
-        } finally {
-            try {
-                pyro.core.internal.Files2.deleteTree(tmp);
-            } catch (IOException ignored) {
-                // a hidden leftover is never read
-            }
-        }
-    }
-
-    @Override
-    public boolean resumeAfterInterruptedSave(InstancePaths paths) {
-        if (!Files.exists(paths.qmpSocket())) {
-            return false;
-        }
-        try (Qmp q = Qmp.connect(paths.qmpSocket())) {
-            return q.rollBackInterruptedSave();
-        } catch (IOException e) {
-            return false; // no monitor: the VM is gone, which the supervisor reports
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    /** The agent channel the running VM was launched with (its launch.json), or null when unknown. */
-    static String channelOf(InstancePaths paths) {
-        try {
-            Object c = pyro.core.internal.Json.readMap(Files.readString(paths.launchFile())).get("channel");
-            return c instanceof Map<?, ?> m && m.get("name") instanceof String name ? name : null;
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
+    /** The running VM's control calls (QMP), for its supervisor: see {@link pyro.core.spi.BackendProvider#control}. */
+    public static pyro.core.spi.VmmControl control(LaunchPlan plan, InstancePaths paths) {
+        return new QemuControl(paths, plan);
     }
 
     @Override
