@@ -15,6 +15,34 @@ public final class HostDisk {
 
     private HostDisk() {}
 
+    /**
+     * Refuses a save of {@code what}'s machine (about {@code needBytes}: its memory and its disk) into
+     * a folder under {@code parent} when the disk cannot hold it, before the guest is paused: a full
+     * disk mid-save costs the save and says only that the migration failed.
+     */
+    public static void requireRoomForSave(Path parent, long needBytes, String what) {
+        long free;
+        try {
+            free = Files.getFileStore(parent).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return; // the save itself will say what is wrong with the folder
+        }
+        if (free < needBytes + FULL_BELOW_BYTES) {
+            throw pyro.core.PyroException.host("saving " + what + "'s machine needs about " + (needBytes >> 20)
+                    + " MiB (its memory and disk) but the disk holding " + parent + " has " + (free >> 20)
+                    + " MiB free: free space, or delete snapshots (pyro workspace snapshot delete).");
+        }
+    }
+
+    /** A file's size on disk, 0 when it cannot be read. */
+    public static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     /** A state reason when the disk holding {@code dir} is (nearly) full, or null. */
     public static String fullNote(Path dir) {
         try {

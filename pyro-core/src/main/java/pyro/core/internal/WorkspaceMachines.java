@@ -88,6 +88,8 @@ public final class WorkspaceMachines {
      * ends the VM itself.
      */
     private Reply.VmSaveResult save(Instance inst, Path dir, boolean stop) {
+        HostDisk.requireRoomForSave(dir.getParent(), ((long) inst.memMib() << 20) + HostDisk.size(paths(inst.id()).overlay()),
+                VmManager.label(inst) + " " + inst.id());
         return vms.call(inst, new Request.VmSave(dir.toAbsolutePath().normalize().toString(), stop),
                 Reply.VmSaveResult.class);
     }

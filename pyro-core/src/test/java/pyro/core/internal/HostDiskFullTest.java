@@ -68,4 +68,14 @@ class HostDiskFullTest {
         assertNull(HostDisk.fullNote(Path.of(System.getProperty("java.io.tmpdir"))),
                 "a disk with room is not called full");
     }
+
+    /** Issue 23 (unclear row, decided): a save that cannot fit is refused before the guest pauses, in words. */
+    @Test
+    void aSaveThatCannotFitIsRefusedBeforeItStarts() {
+        pyro.core.PyroException e = assertThrows(pyro.core.PyroException.class,
+                () -> HostDisk.requireRoomForSave(mount, 1L << 30, "workspace ws-0123456789ab"));
+        assertTrue(e.getMessage().startsWith("saving workspace ws-0123456789ab's machine needs about 1024 MiB")
+                && e.getMessage().contains(mount.toString()), e.getMessage());
+        HostDisk.requireRoomForSave(Path.of(System.getProperty("java.io.tmpdir")), 1L << 20, "workspace w");
+    }
 }
