@@ -18,6 +18,7 @@ public final class Args {
     private final Map<String, Object> values;
 
     private final pyro.core.OutputListener output;
+    private ResultLimit limit = ResultLimit.DEFAULT;
 
     Args(ToolDef def, Map<String, Object> raw) {
         this(def, raw, null);
@@ -158,6 +159,16 @@ public final class Args {
     }
 
     /** Where a call whose face streams (HTTP) wants a command's output as it comes; null for MCP. */
+    /** The server's result limit, for tools whose call takes no output_budget_chars. */
+    ResultLimit limit() {
+        return limit;
+    }
+
+    Args withLimit(ResultLimit l) {
+        this.limit = l;
+        return this;
+    }
+
     public pyro.core.OutputListener output() {
         return output;
     }

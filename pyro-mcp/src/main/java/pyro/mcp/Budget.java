@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * The output budget of an MCP tool result: the compact JSON text of a result is kept to at most
- * {@code output_budget_chars} characters ({@link #DEFAULT_CHARS} unless the call says otherwise, never
- * more than {@link #MAX_CHARS}). When a result is larger, each of the tool's growable fields
+ * the call's {@code output_budget_chars} characters, else the server's {@link ResultLimit} (by default
+ * 10,240 bytes and 256 lines), never more than {@link #MAX_CHARS} characters. When a result is larger, each of the tool's growable fields
  * ({@link Cut}) gives up a share: a text field keeps its head and its tail around one marker line that
  * says how many characters were cut and how to get them; a list keeps its first and last items. The
  * record then carries {@code <field>_truncated: true} and {@code <field>_dropped_chars} (text) or
@@ -20,12 +20,10 @@ import java.util.Map;
  * everything.
  */
 public final class Budget {
-    /** Characters of compact JSON text a result may take unless the call passes output_budget_chars. */
-    public static final int DEFAULT_CHARS = 20_000;
-    /** The most a call may ask for with output_budget_chars. */
-    public static final int MAX_CHARS = 100_000;
     /** The least a call may ask for: below this a record's own fields would not fit. */
-    public static final int MIN_CHARS = 2_000;
+    public static final int MIN_CHARS = ResultLimit.MIN_CHARS;
+    /** The most a call may ask for with output_budget_chars. */
+    public static final int MAX_CHARS = ResultLimit.MAX_CHARS;
 
     private Budget() {}
 
@@ -43,17 +41,60 @@ public final class Budget {
     /** The output_budget_chars argument every tool with growable fields takes. */
     static final Param PARAM = Param.integer("output_budget_chars",
             "Most characters of JSON this result may take; bigger text fields keep their head and tail "
-                    + "around a marker saying what was cut (" + fmt(MIN_CHARS) + " to " + fmt(MAX_CHARS) + ").")
-            .withDefault(DEFAULT_CHARS);
+                    + "around a marker saying what was cut (" + fmt(MIN_CHARS) + " to " + fmt(MAX_CHARS) + "). "
+                    + "Default: the server's limit (" + ResultLimit.DEFAULT.describe() + " unless it was started with "
+                    + "--max-result-chars).");
 
-    /** The budget a call asked for, checked against the hard cap. */
-    static int of(String tool, Args args) {
+    /** The limit of one call: its output_budget_chars (checked against the hard cap), else the server's. */
+    static ResultLimit of(String tool, Args args) {
+        if (!args.has(PARAM.name())) {
+            return args.limit();
+        }
         long v = args.longValue(PARAM.name());
         if (v < MIN_CHARS || v > MAX_CHARS) {
             throw pyro.core.PyroException.invalid("argument 'output_budget_chars' for " + tool + " must be between "
                     + MIN_CHARS + " and " + MAX_CHARS + ", got " + v + ".");
         }
-        return (int) v;
+        return ResultLimit.chars((int) v);
+    }
+
+    /**
+     * {@code record} fitted to {@code limit}: cut to its characters, then, while its UTF-8 bytes or its
+     * lines are over, cut again to fewer characters (text keeps its head and tail, so fewer characters
+     * are fewer lines and bytes too).
+     */
+    static Map<String, Object> fit(McpJsonMapper mapper, Map<String, Object> record, List<Cut> cuts, ResultLimit limit) {
+        int budget = limit.chars();
+        Map<String, Object> shaped = shape(mapper, record, cuts, budget);
+        for (int attempt = 0; attempt < 16; attempt++) {
+            long bytes = compact(mapper, shaped).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            long lines = lines(shaped);
+            if (bytes <= limit.bytes() && lines <= limit.lines()) {
+                return shaped;
+            }
+            double f = Math.min((double) limit.bytes() / bytes, (double) limit.lines() / lines);
+            int next = (int) Math.min(budget - 64, budget * Math.min(f, 1.0) * 0.95);
+            if (next < 200) {
+                return shaped; // nothing more to cut: the record's own fields are this big
+            }
+            budget = next;
+            shaped = shape(mapper, record, cuts, budget);
+        }
+        return shaped;
+    }
+
+    /** One plus the line breaks in the string values of {@code value}, however deep. */
+    static long lines(Object value) {
+        return 1 + breaks(value);
+    }
+
+    private static long breaks(Object value) {
+        return switch (value) {
+            case String s -> s.chars().filter(c -> c == '\n').count();
+            case Map<?, ?> m -> m.values().stream().mapToLong(Budget::breaks).sum();
+            case List<?> l -> l.stream().mapToLong(Budget::breaks).sum();
+            case null, default -> 0;
+        };
     }
 
     static String fmt(long n) {

@@ -51,8 +51,8 @@ public final class Tools {
             .mandatory();
     static final Param VM_ID = Param.string("vm_id", "The VM id returned by vm_create (vm-...).").mandatory();
     static final String FILE_HINT = "read the rest with offset and limit, or line_start and line_count";
-    /** What one workspace_file_read returns by default: under the default output budget. */
-    static final int FILE_READ_LIMIT = 16_000;
+    /** What one workspace_file_read returns by default: under the default result limit. */
+    static final int FILE_READ_LIMIT = 8_000;
     static final Param SNAPSHOT_NAME = Param.string("name",
             "Snapshot name (1-64 chars: a letter or digit, then letters, digits, '.', '_' or '-').");
     static final Param WORKSPACE_ID = Param.string("workspace_id",
@@ -588,7 +588,10 @@ public final class Tools {
      * the next read from next_cursor, so nothing is lost (truncated says more is waiting).
      */
     static int shellReadChars(Args a) {
-        return Math.min(a.intValue("max_chars"), Math.max(100, Budget.of("shell_read", a) - 1_000));
+        ResultLimit l = Budget.of("shell_read", a);
+        // under a line cap, read no more than a screenful or two of short lines can take
+        int room = l.lines() != Integer.MAX_VALUE ? Math.min(l.bytes(), l.chars()) / 2 : l.chars() - 1_000;
+        return Math.min(a.intValue("max_chars"), Math.max(100, room));
     }
 
     static final List<String> PROBES = List.of("ready_file", "ready_tcp", "ready_http", "ready_command");
