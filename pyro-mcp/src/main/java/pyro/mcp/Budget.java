@@ -59,28 +59,34 @@ public final class Budget {
     }
 
     /**
-     * {@code record} fitted to {@code limit}: cut to its characters, then, while its UTF-8 bytes or its
-     * lines are over, cut again to fewer characters (text keeps its head and tail, so fewer characters
-     * are fewer lines and bytes too).
+     * {@code record} fitted to {@code limit}: cut to its characters; when its UTF-8 bytes or its lines
+     * are still over, cut to the most characters that keep both within (a binary search: text keeps its
+     * head and tail, so fewer characters are never more lines or bytes).
      */
     static Map<String, Object> fit(McpJsonMapper mapper, Map<String, Object> record, List<Cut> cuts, ResultLimit limit) {
-        int budget = limit.chars();
-        Map<String, Object> shaped = shape(mapper, record, cuts, budget);
-        for (int attempt = 0; attempt < 16; attempt++) {
-            long bytes = compact(mapper, shaped).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-            long lines = lines(shaped);
-            if (bytes <= limit.bytes() && lines <= limit.lines()) {
-                return shaped;
-            }
-            double f = Math.min((double) limit.bytes() / bytes, (double) limit.lines() / lines);
-            int next = (int) Math.min(budget - 64, budget * Math.min(f, 1.0) * 0.95);
-            if (next < 200) {
-                return shaped; // nothing more to cut: the record's own fields are this big
-            }
-            budget = next;
-            shaped = shape(mapper, record, cuts, budget);
+        Map<String, Object> shaped = shape(mapper, record, cuts, limit.chars());
+        if (fits(mapper, shaped, limit)) {
+            return shaped;
         }
-        return shaped;
+        int lo = 0;
+        int hi = limit.chars();
+        Map<String, Object> best = shape(mapper, record, cuts, 0);
+        while (hi - lo > 16) {
+            int mid = (lo + hi) >>> 1;
+            Map<String, Object> s = shape(mapper, record, cuts, mid);
+            if (fits(mapper, s, limit)) {
+                lo = mid;
+                best = s;
+            } else {
+                hi = mid;
+            }
+        }
+        return best;
+    }
+
+    private static boolean fits(McpJsonMapper mapper, Map<String, Object> shaped, ResultLimit limit) {
+        return lines(shaped) <= limit.lines()
+                && compact(mapper, shaped).getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= limit.bytes();
     }
 
     /** One plus the line breaks in the string values of {@code value}, however deep. */
