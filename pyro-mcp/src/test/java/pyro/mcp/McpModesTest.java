@@ -104,6 +104,16 @@ class McpModesTest {
     }
 
     @Test
+    void anOpenAiStyleLoopGetsAModesToolsFromToolCalls() {
+        ToolCalls calls = ToolCalls.forMode(null, "inspect"); // no call here reaches the SDK
+        assertEquals(TOOLS.get("inspect"), calls.definitions().stream().map(d -> d.get("name")).toList());
+        assertEquals(Mode.INSPECT.tools().getFirst().description(), calls.definitions().getFirst().get("description"));
+        ToolCalls.Outcome outside = calls.call("vm_run", "{}");
+        assertTrue(outside.error());
+        assertEquals("unknown tool 'vm_run': use one of " + String.join(", ", TOOLS.get("inspect")) + ".", outside.text());
+    }
+
+    @Test
     void badServerOptionsAreOneSentenceAndExitStatus2() throws Exception {
         Map<List<String>, String> cases = new LinkedHashMap<>();
         cases.put(List.of("--mode", "fix-everything"),
