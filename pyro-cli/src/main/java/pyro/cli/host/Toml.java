@@ -380,48 +380,4 @@ final class Toml {
         return before.matches("\\d{4}-\\d{2}-\\d{2}") && pos + 1 < text.length()
                 && Character.isDigit(text.charAt(pos + 1));
     }
-
-    // ---- writing -----------------------------------------------------------------------------------
-
-    /** {@code value} as a TOML value: a basic string, an integer, a boolean or an inline array. */
-    static String write(Object value) {
-        return switch (value) {
-            case String s -> quote(s);
-            case List<?> l -> {
-                List<String> parts = new ArrayList<>();
-                l.forEach(o -> parts.add(write(o)));
-                yield "[" + String.join(", ", parts) + "]";
-            }
-            case Long n -> n.toString();
-            case Integer n -> n.toString();
-            case Boolean b -> b.toString();
-            default -> throw new IllegalArgumentException("no TOML form for " + value);
-        };
-    }
-
-    /** A key part: bare when it can be, else a basic string. */
-    static String key(String k) {
-        return !k.isEmpty() && k.chars().allMatch(c -> isBare((char) c)) ? k : quote(k);
-    }
-
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        s.codePoints().forEach(c -> {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                case '\r' -> b.append("\\r");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format("\\u%04X", c));
-                    } else {
-                        b.appendCodePoint(c);
-                    }
-                }
-            }
-        });
-        return b.append('"').toString();
-    }
 }

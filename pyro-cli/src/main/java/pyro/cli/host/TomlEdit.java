@@ -1,5 +1,6 @@
 package pyro.cli.host;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -55,8 +56,8 @@ final class TomlEdit {
             if (!text.isBlank() && !b.toString().endsWith("\n\n")) {
                 b.append('\n');
             }
-            b.append('[').append(String.join(".", table.stream().map(Toml::key).toList())).append("]\n");
-            b.append(Toml.key(key)).append(" = ").append(Toml.write(value)).append('\n');
+            b.append('[').append(String.join(".", table.stream().map(TomlEdit::key).toList())).append("]\n");
+            b.append(key(key)).append(" = ").append(write(value)).append('\n');
             return b.toString();
         }
         Toml.Entry last = null;
@@ -68,11 +69,11 @@ final class TomlEdit {
                 if (!replace || Objects.equals(e.value(), value)) {
                     return text;
                 }
-                return text.substring(0, e.valueStart()) + Toml.write(value) + text.substring(e.valueEnd());
+                return text.substring(0, e.valueStart()) + write(value) + text.substring(e.valueEnd());
             }
             last = e;
         }
-        String line = Toml.key(key) + " = " + Toml.write(value) + "\n";
+        String line = key(key) + " = " + write(value) + "\n";
         if (last == null) {
             String head = text.substring(0, header.lineEnd());
             return head + (head.endsWith("\n") ? "" : "\n") + line + text.substring(header.lineEnd());
@@ -122,5 +123,49 @@ final class TomlEdit {
             v = m.get(k);
         }
         return true;
+    }
+
+    // ---- writing -----------------------------------------------------------------------------------
+
+    /** {@code value} as a TOML value: a basic string, an integer, a boolean or an inline array. */
+    static String write(Object value) {
+        return switch (value) {
+            case String s -> quote(s);
+            case List<?> l -> {
+                List<String> parts = new ArrayList<>();
+                l.forEach(o -> parts.add(write(o)));
+                yield "[" + String.join(", ", parts) + "]";
+            }
+            case Long n -> n.toString();
+            case Integer n -> n.toString();
+            case Boolean b -> b.toString();
+            default -> throw new IllegalArgumentException("no TOML form for " + value);
+        };
+    }
+
+    /** A key part: bare when it can be, else a basic string. */
+    static String key(String k) {
+        return !k.isEmpty() && k.chars().allMatch(c -> Toml.isBare((char) c)) ? k : quote(k);
+    }
+
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        s.codePoints().forEach(c -> {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\t' -> b.append("\\t");
+                case '\r' -> b.append("\\r");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) {
+                        b.append(String.format("\\u%04X", c));
+                    } else {
+                        b.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return b.append('"').toString();
     }
 }
