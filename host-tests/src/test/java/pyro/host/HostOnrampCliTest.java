@@ -112,7 +112,7 @@ class HostOnrampCliTest {
         assertEquals(List.of("pyro: unknown host 'zed': use claude-code, codex, opencode."), host.err().lines().toList());
         assertEquals(2, host.exit());
         CliLauncher.Result missing = pyro(a, home, "host", "connect", "codex", "--command", "/nonexistent/bin/pyro");
-        assertEquals(List.of("pyro: The launcher /nonexistent/bin/pyro does not exist: pass --command with the path of "
+        assertEquals(List.of("pyro: the launcher /nonexistent/bin/pyro does not exist: pass --command with the path of "
                 + "the pyro launcher."), missing.err().lines().toList());
         CliLauncher.Result noLauncher = pyro(a, home, "host", "connect", "codex");
         assertEquals(2, noLauncher.exit(), noLauncher.toString());

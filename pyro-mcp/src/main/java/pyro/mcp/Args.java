@@ -18,7 +18,8 @@ public final class Args {
     private final Map<String, Object> values;
 
     private final pyro.core.OutputListener output;
-    private ResultLimit limit = ResultLimit.DEFAULT;
+    /** The MCP server's result limit; null for a face without one (the HTTP API). */
+    private ResultLimit limit;
 
     Args(ToolDef def, Map<String, Object> raw) {
         this(def, raw, null);
@@ -158,8 +159,7 @@ public final class Args {
         return v != null ? v : p.defaultValue();
     }
 
-    /** Where a call whose face streams (HTTP) wants a command's output as it comes; null for MCP. */
-    /** The server's result limit, for tools whose call takes no output_budget_chars. */
+    /** The MCP server's result limit, for calls that pass no output_budget_chars; null outside MCP. */
     ResultLimit limit() {
         return limit;
     }
@@ -169,6 +169,7 @@ public final class Args {
         return this;
     }
 
+    /** Where a call whose face streams (HTTP) wants a command's output as it comes; null for MCP. */
     public pyro.core.OutputListener output() {
         return output;
     }

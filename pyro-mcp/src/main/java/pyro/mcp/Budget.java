@@ -25,6 +25,9 @@ public final class Budget {
     /** The most a call may ask for with output_budget_chars. */
     public static final int MAX_CHARS = ResultLimit.MAX_CHARS;
 
+    /** What a face without a result limit (the HTTP API) takes as a budget where one steers a read (shell_read). */
+    static final int UNLIMITED_FACE_CHARS = 20_000;
+
     private Budget() {}
 
     /** A growable field of a tool's record: a text field with the hint its marker gives, or a list. */
@@ -48,7 +51,7 @@ public final class Budget {
     /** The limit of one call: its output_budget_chars (checked against the hard cap), else the server's. */
     static ResultLimit of(String tool, Args args) {
         if (!args.has(PARAM.name())) {
-            return args.limit();
+            return args.limit() != null ? args.limit() : ResultLimit.chars(UNLIMITED_FACE_CHARS);
         }
         long v = args.longValue(PARAM.name());
         if (v < MIN_CHARS || v > MAX_CHARS) {

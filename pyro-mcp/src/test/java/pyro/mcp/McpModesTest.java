@@ -36,10 +36,10 @@ class McpModesTest {
                 "workspace_snapshot_create", "service_start", "service_status", "service_logs", "service_stop"));
         TOOLS.put("review-eval", List.of("workspace_create", "workspace_status", "workspace_exec", "workspace_diff",
                 "workspace_export", "workspace_delete", "workspace_file_read"));
-        CHARS.put("repro-fix", 22315);
-        CHARS.put("inspect", 14931);
-        CHARS.put("cold-start", 29563);
-        CHARS.put("review-eval", 18022);
+        CHARS.put("repro-fix", 22385);
+        CHARS.put("inspect", 15001);
+        CHARS.put("cold-start", 29633);
+        CHARS.put("review-eval", 18092);
     }
 
     @TempDir

@@ -207,7 +207,10 @@ class OutputBudgetTest {
     @Test
     void shellReadAsksTheGuestForNoMoreThanTheBudgetAndCutsOnlyAsALastResort() {
         Args dflt = new Args(tool("shell_read"), Map.of("workspace_id", "ws-1", "shell_id", "sh-1"));
-        assertEquals(ResultLimit.DEFAULT.bytes() / 2, Tools.shellReadChars(dflt), "under the line cap: half the bytes");
+        assertEquals(CHARS - 1_000, Tools.shellReadChars(dflt), "a face without a result limit (HTTP), as before");
+        Args mcp = new Args(tool("shell_read"), Map.of("workspace_id", "ws-1", "shell_id", "sh-1"))
+                .withLimit(ResultLimit.DEFAULT);
+        assertEquals(ResultLimit.DEFAULT.bytes() / 2, Tools.shellReadChars(mcp), "under the line cap: half the bytes");
         Args asked = new Args(tool("shell_read"), Map.of("workspace_id", "ws-1", "shell_id", "sh-1",
                 "output_budget_chars", CHARS));
         assertEquals(CHARS - 1_000, Tools.shellReadChars(asked));

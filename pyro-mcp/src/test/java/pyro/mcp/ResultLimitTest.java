@@ -71,8 +71,12 @@ class ResultLimitTest {
 
     @Test
     void aFileReadByDefaultFitsWithoutBeingCut() {
-        String text = "    some_code(with, arguments); // 40 c\n".repeat(Tools.FILE_READ_LIMIT / 40); // 200 lines
-        assertEquals(Tools.FILE_READ_LIMIT, text.length());
+        Args mcp = new Args(OutputBudgetTest.tool("workspace_file_read"), Map.of("workspace_id", "ws-1", "path", "a"));
+        assertEquals(Tools.FILE_READ_LIMIT, Tools.readLimit(mcp), "the HTTP API reads as before");
+        assertEquals(Tools.MCP_FILE_READ_LIMIT, Tools.readLimit(mcp.withLimit(ResultLimit.DEFAULT)));
+        assertEquals(Tools.FILE_READ_LIMIT, Tools.readLimit(mcp.withLimit(ResultLimit.serverOption(50_000))));
+        String text = "    some_code(with, arguments); // 40 c\n".repeat(Tools.MCP_FILE_READ_LIMIT / 40); // 200 lines
+        assertEquals(Tools.MCP_FILE_READ_LIMIT, text.length());
         FileContent fc = new FileContent("ws-0123456789ab", "src/a.c", 100_000, "0".repeat(64), 0, text.length(),
                 false, false, "text", text, null, null, null);
         CallToolResult r = RUNNER.success(OutputBudgetTest.tool("workspace_file_read"), fc, ResultLimit.DEFAULT);

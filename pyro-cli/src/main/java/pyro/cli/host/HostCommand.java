@@ -46,7 +46,7 @@ public final class HostCommand {
             if (mustExist) {
                 List<String> problems = HostCheck.launcherProblems(launcher.toString());
                 if (!problems.isEmpty()) {
-                    throw PyroException.invalid(problems.getFirst().replaceFirst("^the", "The").replaceAll("\\.$", "")
+                    throw PyroException.invalid(problems.getFirst().replaceAll("\\.$", "")
                             + ": pass --command with the path of the pyro launcher.");
                 }
             }

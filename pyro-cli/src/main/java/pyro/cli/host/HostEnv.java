@@ -6,19 +6,11 @@ import java.util.Map;
 /**
  * The user's environment as the hosts see it: {@code $HOME} first (what Node's os.homedir() and
  * Rust's home_dir() read, unlike Java's user.home), the variables that move a host's configuration
- * folder, and where this pyro's launcher is. Tests hand in their own with {@link #use}.
+ * folder, and where this pyro's launcher is.
  */
 record HostEnv(Map<String, String> vars, String pyroHome) {
-    private static volatile HostEnv override;
-
     static HostEnv current() {
-        HostEnv o = override;
-        return o != null ? o : new HostEnv(System.getenv(), System.getProperty("pyro.home"));
-    }
-
-    /** For tests: the environment the host commands see from now on (null: the process's own). */
-    static void use(HostEnv env) {
-        override = env;
+        return new HostEnv(System.getenv(), System.getProperty("pyro.home"));
     }
 
     Path home() {
