@@ -4,4 +4,5 @@ module pyro.cli {
     requires info.picocli;
 
     opens pyro.cli to info.picocli;
+    opens pyro.cli.host to info.picocli;
 }

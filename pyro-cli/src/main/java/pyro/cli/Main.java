@@ -26,6 +26,7 @@ import pyro.core.PyroException;
             VmCommand.class,
             WorkspaceCommand.class,
             McpCommand.class,
+            pyro.cli.host.HostCommand.class,
             ServeCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -23,11 +23,13 @@ final class McpCommand {
                         + "included).")
         String profile;
 
+        @picocli.CommandLine.Mixin
+        McpServeOptions more = new McpServeOptions();
+
         @Override
         public Integer call() throws Exception {
-            Class<?> main = load();
-            // the MCP module checks the name (an unknown one is invalid input, exit 2)
-            Faces.invoke(main, "serve", new Class<?>[] {String.class}, profile);
+            // the MCP module checks the names and numbers (a bad one is invalid input, exit 2)
+            more.serve(load(), profile);
             return 0;
         }
     }

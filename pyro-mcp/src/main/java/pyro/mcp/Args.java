@@ -18,6 +18,8 @@ public final class Args {
     private final Map<String, Object> values;
 
     private final pyro.core.OutputListener output;
+    /** The MCP server's result limit; null for a face without one (the HTTP API). */
+    private ResultLimit limit;
 
     Args(ToolDef def, Map<String, Object> raw) {
         this(def, raw, null);
@@ -155,6 +157,16 @@ public final class Args {
         Param p = param(name);
         Object v = values.get(name);
         return v != null ? v : p.defaultValue();
+    }
+
+    /** The MCP server's result limit, for calls that pass no output_budget_chars; null outside MCP. */
+    ResultLimit limit() {
+        return limit;
+    }
+
+    Args withLimit(ResultLimit l) {
+        this.limit = l;
+        return this;
     }
 
     /** Where a call whose face streams (HTTP) wants a command's output as it comes; null for MCP. */

@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * The output budget of an MCP tool result: the compact JSON text of a result is kept to at most
- * {@code output_budget_chars} characters ({@link #DEFAULT_CHARS} unless the call says otherwise, never
- * more than {@link #MAX_CHARS}). When a result is larger, each of the tool's growable fields
+ * the call's {@code output_budget_chars} characters, else the server's {@link ResultLimit} (by default
+ * 10,240 bytes and 256 lines), never more than {@link #MAX_CHARS} characters. When a result is larger, each of the tool's growable fields
  * ({@link Cut}) gives up a share: a text field keeps its head and its tail around one marker line that
  * says how many characters were cut and how to get them; a list keeps its first and last items. The
  * record then carries {@code <field>_truncated: true} and {@code <field>_dropped_chars} (text) or
@@ -20,12 +20,13 @@ import java.util.Map;
  * everything.
  */
 public final class Budget {
-    /** Characters of compact JSON text a result may take unless the call passes output_budget_chars. */
-    public static final int DEFAULT_CHARS = 20_000;
-    /** The most a call may ask for with output_budget_chars. */
-    public static final int MAX_CHARS = 100_000;
     /** The least a call may ask for: below this a record's own fields would not fit. */
-    public static final int MIN_CHARS = 2_000;
+    public static final int MIN_CHARS = ResultLimit.MIN_CHARS;
+    /** The most a call may ask for with output_budget_chars. */
+    public static final int MAX_CHARS = ResultLimit.MAX_CHARS;
+
+    /** What a face without a result limit (the HTTP API) takes as a budget where one steers a read (shell_read). */
+    static final int UNLIMITED_FACE_CHARS = 20_000;
 
     private Budget() {}
 
@@ -43,17 +44,66 @@ public final class Budget {
     /** The output_budget_chars argument every tool with growable fields takes. */
     static final Param PARAM = Param.integer("output_budget_chars",
             "Most characters of JSON this result may take; bigger text fields keep their head and tail "
-                    + "around a marker saying what was cut (" + fmt(MIN_CHARS) + " to " + fmt(MAX_CHARS) + ").")
-            .withDefault(DEFAULT_CHARS);
+                    + "around a marker saying what was cut (" + fmt(MIN_CHARS) + " to " + fmt(MAX_CHARS) + "). "
+                    + "Default: the server's limit (" + ResultLimit.DEFAULT.describe() + " unless it was started with "
+                    + "--max-result-chars).");
 
-    /** The budget a call asked for, checked against the hard cap. */
-    static int of(String tool, Args args) {
+    /** The limit of one call: its output_budget_chars (checked against the hard cap), else the server's. */
+    static ResultLimit of(String tool, Args args) {
+        if (!args.has(PARAM.name())) {
+            return args.limit() != null ? args.limit() : ResultLimit.chars(UNLIMITED_FACE_CHARS);
+        }
         long v = args.longValue(PARAM.name());
         if (v < MIN_CHARS || v > MAX_CHARS) {
             throw pyro.core.PyroException.invalid("argument 'output_budget_chars' for " + tool + " must be between "
                     + MIN_CHARS + " and " + MAX_CHARS + ", got " + v + ".");
         }
-        return (int) v;
+        return ResultLimit.chars((int) v);
+    }
+
+    /**
+     * {@code record} fitted to {@code limit}: cut to its characters; when its UTF-8 bytes or its lines
+     * are still over, cut to the most characters that keep both within (a binary search: text keeps its
+     * head and tail, so fewer characters are never more lines or bytes).
+     */
+    static Map<String, Object> fit(McpJsonMapper mapper, Map<String, Object> record, List<Cut> cuts, ResultLimit limit) {
+        Map<String, Object> shaped = shape(mapper, record, cuts, limit.chars());
+        if (fits(mapper, shaped, limit)) {
+            return shaped;
+        }
+        int lo = 0;
+        int hi = limit.chars();
+        Map<String, Object> best = shape(mapper, record, cuts, 0);
+        while (hi - lo > 16) {
+            int mid = (lo + hi) >>> 1;
+            Map<String, Object> s = shape(mapper, record, cuts, mid);
+            if (fits(mapper, s, limit)) {
+                lo = mid;
+                best = s;
+            } else {
+                hi = mid;
+            }
+        }
+        return best;
+    }
+
+    private static boolean fits(McpJsonMapper mapper, Map<String, Object> shaped, ResultLimit limit) {
+        return lines(shaped) <= limit.lines()
+                && compact(mapper, shaped).getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= limit.bytes();
+    }
+
+    /** One plus the line breaks in the string values of {@code value}, however deep. */
+    static long lines(Object value) {
+        return 1 + breaks(value);
+    }
+
+    private static long breaks(Object value) {
+        return switch (value) {
+            case String s -> s.chars().filter(c -> c == '\n').count();
+            case Map<?, ?> m -> m.values().stream().mapToLong(Budget::breaks).sum();
+            case List<?> l -> l.stream().mapToLong(Budget::breaks).sum();
+            case null, default -> 0;
+        };
     }
 
     static String fmt(long n) {

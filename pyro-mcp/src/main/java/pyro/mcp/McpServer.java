@@ -31,24 +31,42 @@ public final class McpServer {
     private McpServer() {}
 
     /**
-     * For tests and {@code java -m pyro.mcp}: {@code [--profile NAME]}; serves until stdin closes, then
-     * exits (status 2 with one sentence on stderr for a bad profile).
+     * For tests and {@code java -m pyro.mcp}: {@code [--profile NAME | --mode NAME] [--max-result-chars N]};
+     * serves until stdin closes, then exits (status 2 with one sentence on stderr for a bad option).
      */
     public static void main(String[] args) {
-        String profile = Profile.DEFAULT.wireName();
-        if (args.length == 2 && args[0].equals("--profile")) {
-            profile = args[1];
-        } else if (args.length != 0) {
-            System.err.println("pyro: usage: McpServer [--profile vm-run|workspace-core|workspace-full]");
-            System.exit(2);
+        String profile = null;
+        String mode = null;
+        String maxResultChars = null;
+        for (int i = 0; i < args.length; i++) {
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            switch (value == null ? "" : args[i]) {
+                case "--profile" -> profile = value;
+                case "--mode" -> mode = value;
+                case "--max-result-chars" -> maxResultChars = value;
+                default -> {
+                    System.err.println("pyro: usage: McpServer [--profile vm-run|workspace-core|workspace-full] "
+                            + "[--mode NAME] [--max-result-chars N]");
+                    System.exit(2);
+                }
+            }
+            i++;
         }
         try {
-            serve(profile);
+            serve(profile, mode, maxResultChars == null ? 0 : number(maxResultChars));
         } catch (pyro.core.PyroException e) {
             System.err.println("pyro: " + e.getMessage());
             System.exit(e.code().exitStatus());
         }
         System.exit(0);
+    }
+
+    private static long number(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw pyro.core.PyroException.invalid("--max-result-chars must be a whole number, got '" + s + "'.");
+        }
     }
 
     /** Serves the default profile on this process's stdin/stdout until stdin closes, then returns. */
@@ -61,7 +79,18 @@ public final class McpServer {
      * stdin closes, then returns; an unknown name throws invalid input before anything is served.
      */
     public static void serve(String profileName) {
-        Profile profile = Profile.of(profileName);
+        serve(profileName, null, 0);
+    }
+
+    /**
+     * {@code pyro mcp serve}: the tools of {@code profile} or of {@code mode} (null for the default
+     * profile; not both), results within {@code maxResultChars} characters (0: the default
+     * {@link ResultLimit}), on this process's stdin/stdout until stdin closes. Bad options throw invalid
+     * input before anything is served.
+     */
+    public static void serve(String profile, String mode, long maxResultChars) {
+        ResultLimit limit = ResultLimit.serverOption(maxResultChars);
+        ToolSet set = ToolSet.of(profile, mode, limit);
         configureLogging();
         PrintStream originalOut = System.out;
         OutputStream stdout = new FileOutputStream(FileDescriptor.out);
@@ -72,7 +101,7 @@ public final class McpServer {
         // loader: when the CLI loads this module into a child layer, that must be the layer's loader.
         thread.setContextClassLoader(McpServer.class.getClassLoader());
         try {
-            serve(System.in, stdout, Pyro::create, profile, pyro.core.remote.PyroServeClient.fromEnvironment());
+            serve(System.in, stdout, Pyro::create, set, limit, pyro.core.remote.PyroServeClient.fromEnvironment());
         } finally {
             thread.setContextClassLoader(originalLoader);
             System.setOut(originalOut);
@@ -86,13 +115,18 @@ public final class McpServer {
 
     /** As above; with {@code remote} set the tools are those of that pyro serve (PYRO_URL). */
     static void serve(InputStream in, OutputStream out, Supplier<Pyro> factory, Profile profile, pyro.core.remote.PyroServeClient remote) {
+        serve(in, out, factory, ToolSet.of(profile, ResultLimit.DEFAULT), ResultLimit.DEFAULT, remote);
+    }
+
+    static void serve(InputStream in, OutputStream out, Supplier<Pyro> factory, ToolSet set, ResultLimit limit,
+            pyro.core.remote.PyroServeClient remote) {
         McpJsonMapper mapper = McpJsonDefaults.getMapper();
-        ToolRunner runner = new ToolRunner(factory, mapper, remote);
+        ToolRunner runner = new ToolRunner(factory, mapper, remote, limit);
         if (remote != null) {
             LoggerFactory.getLogger(McpServer.class).info("tools run on the pyro serve at {} (PYRO_URL)", remote.url());
         }
         CountDownLatch ended = new CountDownLatch(1);
-        Set<String> toolNames = profile.tools().stream().map(ToolDef::name).collect(Collectors.toUnmodifiableSet());
+        Set<String> toolNames = set.tools().stream().map(ToolDef::name).collect(Collectors.toUnmodifiableSet());
         Cancellations cancellations = new Cancellations();
         StdioGuard guard = new StdioGuard(mapper, toolNames, runner::inFlight, ended::countDown, cancellations::cancel);
         OutputStream guardedOut = guard.output(out);
@@ -102,13 +136,13 @@ public final class McpServer {
                 StdioGuard.MAX_LINE_BYTES + 1);
         McpSyncServer server = io.modelcontextprotocol.server.McpServer.sync(transport)
                 .serverInfo("pyro", Pyro.VERSION)
-                .instructions(profile.instructions())
+                .instructions(set.instructions())
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
                 .validateToolInputs(false) // Args checks them, with messages that name the argument
-                .tools(specifications(runner, profile.tools(), cancellations))
+                .tools(specifications(runner, set.tools(), cancellations))
                 .build();
-        LoggerFactory.getLogger(McpServer.class).info("pyro {} MCP server ready on stdio (profile {}, {} tools)",
-                Pyro.VERSION, profile.wireName(), profile.tools().size());
+        LoggerFactory.getLogger(McpServer.class).info("pyro {} MCP server ready on stdio ({}, {} tools, results "
+                + "within {})", Pyro.VERSION, set.label(), set.tools().size(), limit.describe());
         try {
             ended.await();
             Thread.sleep(100); // let the transport see end of input and settle

@@ -62,8 +62,13 @@ public enum Profile {
         return Tools.all().stream().filter(t -> names.contains(t.name())).toList();
     }
 
-    /** The server's instructions: how to use the tools, and which profile is active. */
+    /** The server's instructions with the default result limit. */
     public String instructions() {
+        return instructions(ResultLimit.DEFAULT);
+    }
+
+    /** The server's instructions: how to use the tools, how big results are, and which profile is active. */
+    public String instructions(ResultLimit limit) {
         StringBuilder b = new StringBuilder("pyro runs commands in disposable Linux microVMs. ");
         if (this == VM_RUN) {
             b.append("Use vm_run for each command: a fresh VM runs it and is gone afterwards, so nothing persists "
@@ -75,17 +80,20 @@ public enum Profile {
                     + "workspace_file_read, then workspace_file_write (pass the sha256 the read returned as "
                     + "expected_sha256) or workspace_patch_apply for small changes to big files. ");
         }
-        b.append("Commands are one shell string run by 'sh -lc' in the guest. Results are compact JSON of at most ")
-                .append(Budget.fmt(Budget.DEFAULT_CHARS))
-                .append(" characters: longer output keeps its head and tail around a marker saying what was cut and "
-                        + "how to get it (output_budget_chars raises the limit up to ")
-                .append(Budget.fmt(Budget.MAX_CHARS))
-                .append("). Active profile: ").append(wireName).append(" (").append(purpose).append("). Profiles, "
-                        + "chosen with 'pyro mcp serve --profile NAME': ");
+        b.append(results(limit)).append("Active profile: ").append(wireName).append(" (").append(purpose)
+                .append("). Profiles, chosen with 'pyro mcp serve --profile NAME': ");
         for (Profile p : values()) {
             b.append(p.wireName).append(p == DEFAULT ? " (default)" : "").append(" = ").append(p.purpose)
                     .append(p.ordinal() == values().length - 1 ? "." : "; ");
         }
         return b.toString();
+    }
+
+    /** The sentences on commands and result sizes every tool set's instructions carry. */
+    static String results(ResultLimit limit) {
+        return "Commands are one shell string run by 'sh -lc' in the guest. Results are compact JSON of at most "
+                + limit.describe() + ": longer output keeps its head and tail around a marker saying what was cut "
+                + "and how to get the rest (output_budget_chars sets another limit for one call, up to "
+                + Budget.fmt(Budget.MAX_CHARS) + " characters). ";
     }
 }

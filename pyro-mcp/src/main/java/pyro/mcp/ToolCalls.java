@@ -20,10 +20,19 @@ public final class ToolCalls {
 
     /** Calls go to {@code pyro}; {@code profile} chooses the tools offered (null: workspace-core). */
     public ToolCalls(Pyro pyro, String profile) {
+        this(pyro, (profile == null ? Profile.DEFAULT : Profile.of(profile)).tools());
+    }
+
+    private ToolCalls(Pyro pyro, List<ToolDef> tools) {
         this.runner = new ToolRunner(() -> pyro, McpJsonDefaults.getMapper());
-        for (ToolDef d : (profile == null ? Profile.DEFAULT : Profile.of(profile)).tools()) {
+        for (ToolDef d : tools) {
             byName.put(d.name(), d);
         }
+    }
+
+    /** The tools of a mode ({@code pyro mcp serve --mode NAME}: repro-fix, inspect, cold-start, review-eval). */
+    public static ToolCalls forMode(Pyro pyro, String mode) {
+        return new ToolCalls(pyro, Mode.of(mode).tools());
     }
 
     /** One entry per tool: {@code name}, {@code description}, {@code parameters} (a JSON Schema object). */

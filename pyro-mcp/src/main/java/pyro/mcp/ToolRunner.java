@@ -34,10 +34,19 @@ final class ToolRunner {
 
     /** With {@code remote} set, every call goes to that pyro serve instead of this machine's SDK. */
     ToolRunner(Supplier<Pyro> factory, McpJsonMapper mapper, pyro.core.remote.PyroServeClient remote) {
+        this(factory, mapper, remote, ResultLimit.DEFAULT);
+    }
+
+    /** As above; {@code limit} is how big a result may be when the call does not say (--max-result-chars). */
+    ToolRunner(Supplier<Pyro> factory, McpJsonMapper mapper, pyro.core.remote.PyroServeClient remote,
+            ResultLimit limit) {
         this.factory = factory;
         this.mapper = mapper;
         this.remote = remote;
+        this.limit = limit;
     }
+
+    private final ResultLimit limit;
 
     private static Logger log() {
         return LoggerFactory.getLogger(ToolRunner.class);
@@ -83,8 +92,8 @@ final class ToolRunner {
         inFlight.incrementAndGet();
         CALL_PROGRESS.set(progress);
         try {
-            Args args = new Args(tool, arguments);
-            int budget = tool.cuts().isEmpty() ? Budget.DEFAULT_CHARS : Budget.of(tool.name(), args); // before the SDK runs
+            Args args = new Args(tool, arguments).withLimit(limit);
+            ResultLimit budget = tool.cuts().isEmpty() ? limit : Budget.of(tool.name(), args); // before the SDK runs
             JsonRecord record = remote != null ? remote.call(tool.name(), arguments == null ? Map.of() : arguments)
                     : tool.call().apply(pyro(), args);
             if (record == null) {
@@ -111,9 +120,13 @@ final class ToolRunner {
      * as one compact JSON text and the same object as {@code structuredContent}.
      */
     CallToolResult success(ToolDef tool, JsonRecord record, int budget) {
+        return success(tool, record, ResultLimit.chars(budget));
+    }
+
+    CallToolResult success(ToolDef tool, JsonRecord record, ResultLimit budget) {
         Map<String, Object> map = record.toMap();
         if (!tool.cuts().isEmpty()) {
-            map = Budget.shape(mapper, map, tool.cuts(), budget);
+            map = Budget.fit(mapper, map, tool.cuts(), budget);
         }
         String json = Budget.compact(mapper, map);
         Object structured;

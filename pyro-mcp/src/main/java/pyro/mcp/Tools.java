@@ -51,8 +51,10 @@ public final class Tools {
             .mandatory();
     static final Param VM_ID = Param.string("vm_id", "The VM id returned by vm_create (vm-...).").mandatory();
     static final String FILE_HINT = "read the rest with offset and limit, or line_start and line_count";
-    /** What one workspace_file_read returns by default: under the default output budget. */
+    /** What one workspace_file_read returns by default (the HTTP API's, and MCP's with --max-result-chars). */
     static final int FILE_READ_LIMIT = 16_000;
+    /** The same from an MCP server under the default result limit: a read of source code then fits whole. */
+    static final int MCP_FILE_READ_LIMIT = 8_000;
     static final Param SNAPSHOT_NAME = Param.string("name",
             "Snapshot name (1-64 chars: a letter or digit, then letters, digits, '.', '_' or '-').");
     static final Param WORKSPACE_ID = Param.string("workspace_id",
@@ -325,7 +327,8 @@ public final class Tools {
                                 Param.string("path", "File inside /workspace (absolute, or relative to /workspace).")
                                         .mandatory(),
                                 Param.integer("offset", "First byte to read.").withDefault(0),
-                                Param.integer("limit", "Bytes to read (at most 4194304).").withDefault(FILE_READ_LIMIT),
+                                Param.integer("limit", "Bytes to read (at most 4194304; " + MCP_FILE_READ_LIMIT + " when not "
+                                        + "given to an MCP server with its default result limit).").withDefault(FILE_READ_LIMIT),
                                 Param.integer("line_start", "Read lines instead, from this one (1-based)."),
                                 Param.integer("line_count", "How many lines to read (default: to the end)."),
                                 Param.string("encoding", "text (default) or base64 (for binary files)."))
@@ -336,7 +339,7 @@ public final class Tools {
                                 throw PyroException.invalid("encoding '" + enc + "' is not text or base64.");
                             }
                             return pyro.readFile(a.string("workspace_id"), a.string("path"),
-                                    lines ? null : a.optLong("offset"), lines ? null : a.optLong("limit"),
+                                    lines ? null : a.optLong("offset"), lines ? null : readLimit(a),
                                     a.optLong("line_start"), a.optLong("line_count"), "base64".equals(enc));
                         }),
                 ToolDef.named("workspace_file_write",
@@ -588,7 +591,18 @@ public final class Tools {
      * the next read from next_cursor, so nothing is lost (truncated says more is waiting).
      */
     static int shellReadChars(Args a) {
-        return Math.min(a.intValue("max_chars"), Math.max(100, Budget.of("shell_read", a) - 1_000));
+        ResultLimit l = Budget.of("shell_read", a);
+        // under a line cap, read no more than a screenful or two of short lines can take
+        int room = l.lines() != Integer.MAX_VALUE ? Math.min(l.bytes(), l.chars()) / 2 : l.chars() - 1_000;
+        return Math.min(a.intValue("max_chars"), Math.max(100, room));
+    }
+
+    /** workspace_file_read's limit: the one given, else what fits the MCP server's default result limit. */
+    static long readLimit(Args a) {
+        if (a.has("limit")) {
+            return a.longValue("limit");
+        }
+        return a.limit() != null && a.limit().capsLines() ? MCP_FILE_READ_LIMIT : FILE_READ_LIMIT;
     }
 
     static final List<String> PROBES = List.of("ready_file", "ready_tcp", "ready_http", "ready_command");

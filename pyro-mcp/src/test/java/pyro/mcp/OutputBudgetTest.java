@@ -37,6 +37,9 @@ class OutputBudgetTest {
         throw new AssertionError("no SDK client in these tests");
     }, MAPPER);
 
+    /** A budget a call may ask for with output_budget_chars (the server's own default is ResultLimit.DEFAULT). */
+    static final int CHARS = 20_000;
+
     static ToolDef tool(String name) {
         return ToolRunnerTest.tool(name);
     }
@@ -96,9 +99,9 @@ class OutputBudgetTest {
         RunResult record = run(stdout, "a warning\n");
         assertTrue(record.toJson().length() > 3_000_000, "unbudgeted, the record is the whole output");
 
-        CallToolResult r = shaped("vm_run", record, Budget.DEFAULT_CHARS);
+        CallToolResult r = shaped("vm_run", record, CHARS);
         String t = text(r);
-        assertTrue(t.length() <= Budget.DEFAULT_CHARS, "length " + t.length());
+        assertTrue(t.length() <= CHARS, "length " + t.length());
         Map<String, Object> m = structured(r);
         String out = (String) m.get("stdout");
         assertTrue(out.startsWith("FIRST-OUT\nline 0 of the output\n"), out.substring(0, 40));
@@ -133,9 +136,9 @@ class OutputBudgetTest {
     @Test
     void twoBigStreamsShareTheBudgetAndBothAreFlagged() {
         CallToolResult r = shaped("workspace_exec", exec(big(3_000_000, "OUT"), big(1_000_000, "ERR")),
-                Budget.DEFAULT_CHARS);
+                CHARS);
         Map<String, Object> m = structured(r);
-        assertTrue(text(r).length() <= Budget.DEFAULT_CHARS, "length " + text(r).length());
+        assertTrue(text(r).length() <= CHARS, "length " + text(r).length());
         for (String f : List.of("stdout", "stderr")) {
             assertEquals(true, m.get(f + "_truncated"), f);
             assertTrue(((Number) m.get(f + "_dropped_chars")).longValue() > 900_000, f);
@@ -151,14 +154,14 @@ class OutputBudgetTest {
     void escapedCharactersCountAsTheirJsonText() {
         // a control character is six characters of JSON (\\u0001): the budget is on the text sent
         String noisy = "\u0001".repeat(500_000) + "\u001b[0m" + "\t".repeat(100_000);
-        CallToolResult r = shaped("workspace_exec", exec(noisy, ""), Budget.DEFAULT_CHARS);
-        assertTrue(text(r).length() <= Budget.DEFAULT_CHARS, "length " + text(r).length());
+        CallToolResult r = shaped("workspace_exec", exec(noisy, ""), CHARS);
+        assertTrue(text(r).length() <= CHARS, "length " + text(r).length());
     }
 
     @Test
     void aCutNeverSplitsASurrogatePair() {
         String emoji = "\uD83D\uDE00".repeat(400_000);
-        for (int budget : new int[] {Budget.MIN_CHARS, 2_001, 5_003, Budget.DEFAULT_CHARS}) {
+        for (int budget : new int[] {Budget.MIN_CHARS, 2_001, 5_003, CHARS}) {
             CallToolResult r = shaped("workspace_exec", exec(emoji, ""), budget);
             String out = (String) structured(r).get("stdout");
             for (int i = 0; i < out.length(); i++) {
@@ -177,7 +180,7 @@ class OutputBudgetTest {
     @Test
     void aResultWithinTheBudgetIsUnchanged() {
         RunResult record = run("hello\n", "");
-        CallToolResult r = shaped("vm_run", record, Budget.DEFAULT_CHARS);
+        CallToolResult r = shaped("vm_run", record, CHARS);
         Map<String, Object> expected = record.toMap();
         assertEquals(Budget.compact(MAPPER, expected), text(r));
         assertFalse(structured(r).containsKey("stdout_dropped_chars"));
@@ -192,9 +195,9 @@ class OutputBudgetTest {
         fields.put("stdout_offset", 2_000_000);
         fields.put("stderr_offset", 0);
         fields.put("truncated", false);
-        CallToolResult r = shaped("service_logs", new ServiceLogs("ws-0123456789ab", fields), Budget.DEFAULT_CHARS);
+        CallToolResult r = shaped("service_logs", new ServiceLogs("ws-0123456789ab", fields), CHARS);
         Map<String, Object> m = structured(r);
-        assertTrue(text(r).length() <= Budget.DEFAULT_CHARS);
+        assertTrue(text(r).length() <= CHARS);
         String out = (String) m.get("stdout");
         assertTrue(out.startsWith("FIRST-LOG") && out.endsWith("LAST-LOG\n"));
         assertTrue(out.contains("after=STDOUT_OFFSET:STDERR_OFFSET") && out.contains("tail_lines"), out);
@@ -204,7 +207,13 @@ class OutputBudgetTest {
     @Test
     void shellReadAsksTheGuestForNoMoreThanTheBudgetAndCutsOnlyAsALastResort() {
         Args dflt = new Args(tool("shell_read"), Map.of("workspace_id", "ws-1", "shell_id", "sh-1"));
-        assertEquals(Budget.DEFAULT_CHARS - 1_000, Tools.shellReadChars(dflt));
+        assertEquals(CHARS - 1_000, Tools.shellReadChars(dflt), "a face without a result limit (HTTP), as before");
+        Args mcp = new Args(tool("shell_read"), Map.of("workspace_id", "ws-1", "shell_id", "sh-1"))
+                .withLimit(ResultLimit.DEFAULT);
+        assertEquals(ResultLimit.DEFAULT.bytes() / 2, Tools.shellReadChars(mcp), "under the line cap: half the bytes");
+        Args asked = new Args(tool("shell_read"), Map.of("workspace_id", "ws-1", "shell_id", "sh-1",
+                "output_budget_chars", CHARS));
+        assertEquals(CHARS - 1_000, Tools.shellReadChars(asked));
         Args raised = new Args(tool("shell_read"), Map.of("workspace_id", "ws-1", "shell_id", "sh-1",
                 "output_budget_chars", 100_000));
         assertEquals(65_536, Tools.shellReadChars(raised), "max_chars is the read's own limit");
@@ -218,8 +227,8 @@ class OutputBudgetTest {
         fields.put("next_cursor", 76_100);
         fields.put("truncated", true);
         fields.put("state", "running");
-        CallToolResult r = shaped("shell_read", new ShellRead("ws-1", fields), Budget.DEFAULT_CHARS);
-        assertTrue(text(r).length() <= Budget.DEFAULT_CHARS);
+        CallToolResult r = shaped("shell_read", new ShellRead("ws-1", fields), CHARS);
+        assertTrue(text(r).length() <= CHARS);
         assertTrue(((String) structured(r).get("output")).contains("from this result's cursor"));
     }
 
@@ -233,7 +242,7 @@ class OutputBudgetTest {
         logs.put("stdout_offset", 3);
         logs.put("stderr_offset", null);
         logs.put("truncated", null);
-        shaped("service_logs", new ServiceLogs("ws-1", logs), Budget.DEFAULT_CHARS);
+        shaped("service_logs", new ServiceLogs("ws-1", logs), CHARS);
         Map<String, Object> read = new LinkedHashMap<>();
         read.put("shell_id", "sh-1");
         read.put("output", null);
@@ -241,7 +250,7 @@ class OutputBudgetTest {
         read.put("next_cursor", null);
         read.put("truncated", false);
         read.put("state", "exited");
-        shaped("shell_read", new ShellRead("ws-1", read), Budget.DEFAULT_CHARS);
+        shaped("shell_read", new ShellRead("ws-1", read), CHARS);
         Map<String, Object> svc = new LinkedHashMap<>();
         svc.put("service_name", "web");
         svc.put("command", List.of("sh", "-lc", "python3 -m http.server"));
@@ -253,7 +262,7 @@ class OutputBudgetTest {
         svc.put("readiness", Map.of("type", "http", "url", "http://127.0.0.1:8000/", "attempts", 3));
         svc.put("last_stdout", "");
         svc.put("log_offsets", Map.of("stdout_start", 0, "stderr_start", 0));
-        shaped("service_status", new pyro.core.model.ServiceInfo("ws-1", svc), Budget.DEFAULT_CHARS);
+        shaped("service_status", new pyro.core.model.ServiceInfo("ws-1", svc), CHARS);
 
         // and a record that breaks its schema is caught (the SDK would turn it into an error result)
         Map<String, Object> broken = new LinkedHashMap<>(logs);
@@ -276,9 +285,9 @@ class OutputBudgetTest {
             e.put("duration_ms", 12);
             entries.add(e);
         }
-        CallToolResult r = shaped("workspace_logs", new WorkspaceLogs("ws-1", entries), Budget.DEFAULT_CHARS);
+        CallToolResult r = shaped("workspace_logs", new WorkspaceLogs("ws-1", entries), CHARS);
         Map<String, Object> m = structured(r);
-        assertTrue(text(r).length() <= Budget.DEFAULT_CHARS, "length " + text(r).length());
+        assertTrue(text(r).length() <= CHARS, "length " + text(r).length());
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> kept = (List<Map<String, Object>>) m.get("entries");
         assertEquals(10_000, ((Number) m.get("count")).intValue());
@@ -296,9 +305,9 @@ class OutputBudgetTest {
             entries.add(new DiffEntry("src/file" + i + ".txt", "modified", false));
         }
         CallToolResult r = shaped("workspace_diff", new DiffResult("ws-1", entries, big(1_000_000, "PATCH")),
-                Budget.DEFAULT_CHARS);
+                CHARS);
         Map<String, Object> m = structured(r);
-        assertTrue(text(r).length() <= Budget.DEFAULT_CHARS, "length " + text(r).length());
+        assertTrue(text(r).length() <= CHARS, "length " + text(r).length());
         assertEquals(true, m.get("patch_truncated"));
         assertEquals(true, m.get("entries_truncated"));
         assertEquals(5_000L, ((Number) ((Map<?, ?>) m.get("summary")).get("modified")).longValue());
