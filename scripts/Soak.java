@@ -89,6 +89,10 @@ public class Soak {
             count("start", run(List.of("workspace", "start", ws), 600));
             return;
         }
+        if (st.equals("expired") || status.out().contains("\"expired")) { // a TTL passed: only delete is left
+            count("expired: delete", run(List.of("workspace", "delete", ws), 300));
+            st = "gone";
+        }
         if (st.equals("gone")) {
             count("create", run(List.of("workspace", "create", ENV, "--name", ws, "--json"), 600));
             return;

@@ -255,12 +255,13 @@ public final class WorkspaceMachines {
             Validate.name("snapshot", snapshot);
         }
         return underMachineLock(id, () -> {
-            Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
+            Instance inst = liveOrFailed(id);
             if (snapshot != null) {
                 requireIntact(id, require(id, snapshot));
             }
+            boolean failed = VmState.FAILED.wire().equals(inst.state());
             // a fresh guest has an empty /run: its secrets come over from this one, through memory only
-            Map<String, String> secrets = snapshot == null ? carrySecrets(inst, progress) : Map.of();
+            Map<String, String> secrets = snapshot == null && !failed ? carrySecrets(inst, progress) : Map.of();
             vms.release(inst);
             vms.store().update(id, i -> {
                 i.set("state", VmState.STOPPED.wire());
@@ -278,6 +279,22 @@ public final class WorkspaceMachines {
                     snapshot == null ? "baseline" : snapshot));
             return workspaces.status(id);
         });
+    }
+
+    /**
+     * The workspace to reset: a live one, or a failed one (its supervisor or VMM died), which a reset
+     * brings back in a fresh guest, unless secrets lived only in the guest that is gone.
+     */
+    private Instance liveOrFailed(String id) {
+        Instance inst = vms.refresh(vms.require(id, Instance.KIND_WORKSPACE));
+        if (!VmState.FAILED.wire().equals(inst.state()) || inst.expired()) {
+            return vms.requireLive(id, Instance.KIND_WORKSPACE);
+        }
+        if (!WorkspaceSecrets.names(inst).isEmpty()) {
+            throw new PyroException(ErrorCode.CONFLICT, "workspace " + id + " has failed (" + inst.stateReason()
+                    + ") and its secrets lived only in that guest's memory: delete it and create it again with them.");
+        }
+        return inst;
     }
 
     /** Suspends the workspace to disk: its whole machine saved, its VM ended (no CPU, no guest memory held). */
