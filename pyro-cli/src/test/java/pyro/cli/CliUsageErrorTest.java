@@ -47,7 +47,7 @@ class CliUsageErrorTest {
         }
     }
 
-    static final String TOP = "doctor, env, run, vm, workspace, mcp, serve and help";
+    static final String TOP = "doctor, env, run, vm, workspace, mcp, host, serve and help";
 
     static Stream<Arguments> invalid() {
         return Stream.of(

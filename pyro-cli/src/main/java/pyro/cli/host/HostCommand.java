@@ -17,6 +17,7 @@ import pyro.core.PyroException;
  * start a working pyro.
  */
 @Command(name = "host", description = "Connect MCP hosts (Claude Code, Codex, OpenCode) to pyro's MCP server.",
+        footer = {"%nExamples:", "  pyro host connect claude-code", "  pyro host doctor"},
         subcommands = {HostCommand.Connect.class, HostCommand.PrintConfig.class, HostCommand.Doctor.class,
                 HostCommand.Repair.class})
 public final class HostCommand {
@@ -55,7 +56,8 @@ public final class HostCommand {
     }
 
     @Command(name = "connect", description = "Add pyro to a host's MCP servers (merged into its config file, "
-            + "a backup of the old file beside it; connecting again changes nothing).")
+            + "a backup of the old file beside it; connecting again changes nothing).",
+            footer = {"%nExamples:", "  pyro host connect claude-code", "  pyro host connect codex --mode repro-fix"})
     static final class Connect implements Callable<Integer> {
         @Parameters(paramLabel = "HOST", description = "claude-code, codex or opencode")
         String host;
@@ -102,7 +104,8 @@ public final class HostCommand {
         System.out.println("Restart " + r.host().title + " (or open a new session) to load it.");
     }
 
-    @Command(name = "print-config", description = "Print the configuration that starts pyro's MCP server in a host.")
+    @Command(name = "print-config", description = "Print the configuration that starts pyro's MCP server in a host.",
+            footer = {"%nExamples:", "  pyro host print-config cursor", "  pyro host print-config vscode --mode inspect"})
     static final class PrintConfig implements Callable<Integer> {
         @Parameters(paramLabel = "HOST",
                 description = "claude-code, codex, opencode, claude-desktop, cursor or vscode")
@@ -124,7 +127,8 @@ public final class HostCommand {
     }
 
     @Command(name = "doctor", description = "Check that each host's pyro entry starts a working pyro MCP server "
-            + "(exit status 1 when one does not).")
+            + "(exit status 1 when one does not).",
+            footer = {"%nExamples:", "  pyro host doctor", "  pyro host doctor --json"})
     static final class Doctor implements Callable<Integer> {
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
@@ -168,7 +172,8 @@ public final class HostCommand {
     }
 
     @Command(name = "repair", description = "Fix what host doctor found in a host's pyro entry: point it at this "
-            + "pyro's launcher, keeping its profile or mode when the server accepts them.")
+            + "pyro's launcher, keeping its profile or mode when the server accepts them.",
+            footer = {"%nExamples:", "  pyro host repair codex"})
     static final class Repair implements Callable<Integer> {
         @Parameters(paramLabel = "HOST", description = "claude-code, codex or opencode")
         String host;
