@@ -94,16 +94,28 @@ public sealed interface Request {
      * line {@code lineStart} (1-based), as {@code text} (refused for a binary file) or {@code base64};
      * answered by {@link Reply.FileReadResult}.
      */
-    record FileRead(String path, Long offset, Long limit, Long lineStart, Long lineCount, String encoding)
+    record FileRead(String path, Long offset, Long limit, Long lineStart, Long lineCount, Encoding encoding)
             implements ToAgent {}
 
     /**
-     * Write, create or delete files, all or nothing: each change is {@code path} plus
-     * {@code content_base64} or {@code delete: true}, and optionally {@code expected_sha256} (the
-     * file's digest now, or {@code new}: it must not exist). Every precondition is checked and every
-     * new file staged before the first one is replaced; answered by {@link Reply.FileWriteResult}.
+     * Write, create or delete files, all or nothing. Every precondition is checked and every new file
+     * staged before the first one is replaced; answered by {@link Reply.FileWriteResult}.
      */
-    record FileWrite(List<Map<String, Object>> changes) implements ToAgent {}
+    record FileWrite(List<FileChange> changes) implements ToAgent {}
+
+    /**
+     * One change of a {@link FileWrite}: {@code path} plus {@code contentBase64} or {@code delete} true,
+     * and optionally {@code expectedSha256} (the file's digest now, or {@code new}: it must not exist).
+     */
+    record FileChange(String path, String contentBase64, Boolean delete, String expectedSha256) {
+        public static FileChange write(String path, String contentBase64, String expectedSha256) {
+            return new FileChange(path, contentBase64, null, expectedSha256);
+        }
+
+        public static FileChange delete(String path, String expectedSha256) {
+            return new FileChange(path, null, true, expectedSha256);
+        }
+    }
 
     /** Read the upload that follows and throw it away (the bench's raw channel speed). */
     record Discard() implements ToAgent {}
@@ -114,7 +126,7 @@ public sealed interface Request {
      * {@code NAME[:started|ready|exited-ok]} entries); null fields take {@link ServicePolicy}'s defaults.
      */
     record ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness,
-            String restart, Integer maxRestarts, List<String> after, Map<String, String> secretEnv)
+            Restart restart, Integer maxRestarts, List<String> after, Map<String, String> secretEnv)
             implements ServiceRequest {
         /** A start without a restart policy or start order (the defaults). */
         public ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness) {
@@ -122,7 +134,7 @@ public sealed interface Request {
         }
 
         public ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness,
-                String restart, Integer maxRestarts, List<String> after) {
+                Restart restart, Integer maxRestarts, List<String> after) {
             this(name, argv, cwd, env, readiness, restart, maxRestarts, after, null);
         }
     }
@@ -132,7 +144,7 @@ public sealed interface Request {
     record ServiceStatus(String name) implements ServiceRequest {}
 
     /** A service's logs after byte cursors, or the last {@code tailLines}; stream stdout, stderr or both. */
-    record ServiceLogs(String name, Integer tailLines, String stream, Long afterStdout, Long afterStderr)
+    record ServiceLogs(String name, Integer tailLines, LogStream stream, Long afterStdout, Long afterStderr)
             implements ServiceRequest {}
 
     /** TERM the service's process group, wait {@code graceMs}, then KILL. */
@@ -152,7 +164,7 @@ public sealed interface Request {
 
     record ShellWrite(String shellId, String input, Boolean newline) implements ShellRequest {}
 
-    record ShellSignal(String shellId, String signal) implements ShellRequest {}
+    record ShellSignal(String shellId, Signal signal) implements ShellRequest {}
 
     record ShellClose(String shellId) implements ShellRequest {}
 
@@ -195,9 +207,67 @@ public sealed interface Request {
     record VmStop(Boolean graceful) implements ToSupervisor {}
 
     /**
-     * A readiness probe as the agent runs it: {@code type} is none, file, tcp, http or command; the
-     * field for that type is set; timeout and interval in milliseconds.
+     * A readiness probe as the agent runs it: the field for its {@code type} is set; timeout and
+     * interval in milliseconds. A service's record shows it back in {@link Reply.ServiceReadiness}.
      */
-    record Probe(String type, String path, String host, Integer port, String url, String command, Long timeoutMs,
+    record Probe(ProbeType type, String path, String host, Integer port, String url, String command, Long timeoutMs,
             Long intervalMs) {}
+
+    // ---- the enums of requests (and of the replies that echo them), each behind the one idiom of Wire
+
+    /** What a readiness probe waits for. */
+    enum ProbeType implements Wire {
+        NONE, FILE, TCP, HTTP, COMMAND;
+
+        @Override
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** A service's restart policy ({@link ServicePolicy} has its numbers). */
+    enum Restart implements Wire {
+        NO("no"), ON_FAILURE("on-failure"), ALWAYS("always");
+
+        private final String wire;
+
+        Restart(String wire) {
+            this.wire = wire;
+        }
+
+        @Override
+        public String wire() {
+            return wire;
+        }
+    }
+
+    /** Which of a service's logs a {@link ServiceLogs} reads. */
+    enum LogStream implements Wire {
+        STDOUT, STDERR, BOTH;
+
+        @Override
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** The signals a shell's foreground process group can be sent, by their names without {@code SIG}. */
+    enum Signal implements Wire {
+        INT, TERM, HUP, KILL;
+
+        @Override
+        public String wire() {
+            return name();
+        }
+    }
+
+    /** How a {@link FileRead} carries a file's bytes. */
+    enum Encoding implements Wire {
+        TEXT, BASE64;
+
+        @Override
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 }

@@ -10,10 +10,11 @@ import pyro.core.model.ShellRead;
 import pyro.protocol.Messages;
 import pyro.protocol.Reply;
 import pyro.protocol.Request;
+import pyro.protocol.Wire;
 
 /** Interactive PTY shells: the agent owns the PTY and an append-only output buffer per shell. */
 public final class ShellManager {
-    public static final List<String> SIGNALS = List.of("INT", "TERM", "HUP", "KILL");
+    public static final List<String> SIGNALS = java.util.Arrays.stream(Request.Signal.values()).map(Wire::wire).toList();
     private final VmManager vms;
 
     public ShellManager(VmManager vms) {
@@ -38,7 +39,7 @@ public final class ShellManager {
                 vms.requireLive(id, Instance.KIND_WORKSPACE), secretEnv);
         Request.ShellOpen req = new Request.ShellOpen(guestCwd, (long) cols, (long) rows,
                 secrets.isEmpty() ? null : secrets);
-        return new ShellInfo(id, call(id, req, Reply.ShellResult.class).shell());
+        return new ShellInfo(id, GuestJson.shell(call(id, req, Reply.ShellResult.class).shell()));
     }
 
     public ShellRead read(String id, String shellId, long cursor, int maxChars, int waitMs) {
@@ -89,8 +90,9 @@ public final class ShellManager {
     public ShellAck signal(String id, String shellId, String signal) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         requireShellId(shellId);
-        String s = signal == null ? "INT" : signal.toUpperCase(java.util.Locale.ROOT).replaceFirst("^SIG", "");
-        if (!SIGNALS.contains(s)) {
+        String name = signal == null ? "INT" : signal.toUpperCase(java.util.Locale.ROOT).replaceFirst("^SIG", "");
+        Request.Signal s = Wire.find(Request.Signal.class, name);
+        if (s == null) {
             throw PyroException.invalid("signal '" + signal + "' is invalid: use INT, TERM, HUP or KILL.");
         }
         return new ShellAck(id, Messages.fields(call(id, new Request.ShellSignal(shellId, s),
@@ -100,7 +102,8 @@ public final class ShellManager {
     public ShellInfo close(String id, String shellId) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         requireShellId(shellId);
-        return new ShellInfo(id, call(id, new Request.ShellClose(shellId), Reply.ShellResult.class).shell());
+        return new ShellInfo(id, GuestJson.shell(call(id, new Request.ShellClose(shellId), Reply.ShellResult.class)
+                .shell()));
     }
 
     /** {@code shell_id, state} of each shell the agent knows, for workspace status; none when down. */
@@ -108,10 +111,10 @@ public final class ShellManager {
         return vms.query(inst, new Request.ShellList(), Reply.ShellListResult.class).map(f -> {
             List<Map<String, Object>> out = new java.util.ArrayList<>();
             if (f.shells() != null) {
-                for (Map<String, Object> m : f.shells()) {
+                for (Reply.ShellRecord m : f.shells()) {
                     Map<String, Object> s = new LinkedHashMap<>();
-                    s.put("shell_id", m.get("shell_id"));
-                    s.put("state", m.get("state"));
+                    s.put("shell_id", m.shellId());
+                    s.put("state", m.state());
                     out.add(s);
                 }
             }

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -193,7 +192,7 @@ final class WorkspaceFiles {
         } catch (java.util.concurrent.ExecutionException e) {
             return snapshot(id); // the seed's copy cannot be read back: the guest hashes instead
         }
-        List<Map<String, Object>> entries = withDigests(listing.entries(), files);
+        List<Reply.SnapshotEntry> entries = withDigests(listing.entries(), files);
         if (entries == null) {
             return snapshot(id);
         }
@@ -204,17 +203,15 @@ final class WorkspaceFiles {
      * {@code entries} with each file's digest from {@code files}, or null when a file lacks one or has
      * another size (then only the guest can say what it holds).
      */
-    static List<Map<String, Object>> withDigests(List<Map<String, Object>> entries, Map<String, SeedFile> files) {
-        List<Map<String, Object>> out = new ArrayList<>(entries.size());
-        for (Map<String, Object> e : entries) {
-            if ("file".equals(e.get("type")) && e.get("sha256") == null) {
-                SeedFile f = files.get(String.valueOf(e.get("path")));
-                if (f == null || !(e.get("size") instanceof Number n) || n.longValue() != f.size()) {
+    static List<Reply.SnapshotEntry> withDigests(List<Reply.SnapshotEntry> entries, Map<String, SeedFile> files) {
+        List<Reply.SnapshotEntry> out = new ArrayList<>(entries.size());
+        for (Reply.SnapshotEntry e : entries) {
+            if ("file".equals(e.type()) && e.sha256() == null) {
+                SeedFile f = files.get(e.path());
+                if (f == null || e.size() == null || e.size() != f.size()) {
                     return null;
                 }
-                Map<String, Object> filled = new LinkedHashMap<>(e);
-                filled.put("sha256", f.sha256());
-                out.add(filled);
+                out.add(new Reply.SnapshotEntry(e.path(), e.mode(), e.type(), e.size(), e.target(), f.sha256()));
             } else {
                 out.add(e);
             }
