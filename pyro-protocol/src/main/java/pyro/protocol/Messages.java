@@ -26,6 +26,8 @@ public final class Messages {
 
     private static final Map<Class<?>, String> NAMES = new LinkedHashMap<>();
     private static final Map<String, Class<?>> TYPES = new LinkedHashMap<>();
+    private static final Map<Class<?>, Class<? extends Reply>> REPLY_TYPES =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     static {
         name(Request.Ping.class, "ping");
@@ -110,7 +112,7 @@ public final class Messages {
 
     // ---- frames
 
-    public static Frame frame(long id, Request request) {
+    public static Frame frame(long id, Request<?> request) {
         return new Frame(header(id, (Record) request));
     }
 
@@ -197,12 +199,12 @@ public final class Messages {
     // ---- decoding
 
     /** Decodes a request frame; an unknown type or a field of the wrong type is a ProtocolException naming it. */
-    public static Request request(Frame f) throws ProtocolException {
+    public static Request<?> request(Frame f) throws ProtocolException {
         Class<?> c = TYPES.get(f.type());
         if (c == null || !Request.class.isAssignableFrom(c)) {
             throw new ProtocolException("unknown request type '" + f.type() + "'");
         }
-        return (Request) RecordCodec.decode(c, f.header(), f.type());
+        return (Request<?>) RecordCodec.decode(c, f.header(), f.type());
     }
 
     /** Decodes a reply frame (an {@code error} frame too). */
@@ -221,6 +223,34 @@ public final class Messages {
             throw new ProtocolException("expected " + typeName(expected) + " but the peer sent " + f.type());
         }
         return expected.cast(r);
+    }
+
+    /** Decodes the terminal reply to {@code request}, checking it is the type that request is answered with. */
+    public static <R extends Reply> R reply(Frame f, Request<R> request) throws ProtocolException {
+        return reply(f, replyType(request));
+    }
+
+    /** The reply type {@code request} is answered with (an {@code error} reply aside). */
+    @SuppressWarnings("unchecked")
+    public static <R extends Reply> Class<R> replyType(Request<R> request) {
+        return (Class<R>) replyType(request.getClass());
+    }
+
+    /**
+     * The reply type a request record declares ({@code Exec implements ToAgent<Reply.ExecResult>}), read
+     * once per type; a request that declares none is a programming error, named.
+     */
+    static Class<? extends Reply> replyType(Class<?> requestType) {
+        return REPLY_TYPES.computeIfAbsent(requestType, t -> {
+            for (java.lang.reflect.Type i : t.getGenericInterfaces()) {
+                if (i instanceof java.lang.reflect.ParameterizedType p && p.getRawType() instanceof Class<?> raw
+                        && Request.class.isAssignableFrom(raw) && p.getActualTypeArguments()[0] instanceof Class<?> r
+                        && Reply.class.isAssignableFrom(r)) {
+                    return r.asSubclass(Reply.class);
+                }
+            }
+            throw new IllegalStateException(t.getName() + " does not declare the reply that answers it");
+        });
     }
 
 }

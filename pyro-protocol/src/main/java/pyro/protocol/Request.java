@@ -4,32 +4,34 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every request a host sends down an agent channel, one record each. The agent dispatches on this
- * sealed type with a {@code switch}; the host managers build these records instead of maps. Field
- * names on the wire are the components' names in snake_case ({@link Messages}); a {@code null}
- * component is a field the sender left out (the receiver applies its default).
+ * Every request a host sends down an agent channel, one record each, typed by the reply that answers
+ * it ({@code Exec implements ToAgent<Reply.ExecResult>}), so a caller gets that reply's type without
+ * naming it ({@link Messages#replyType}). The agent dispatches on this sealed type with a
+ * {@code switch}; the host managers build these records instead of maps. Field names on the wire are
+ * the components' names in snake_case ({@link Messages}); a {@code null} component is a field the
+ * sender left out (the receiver applies its default).
  *
  * <p>{@link VmStatus} and {@link VmStop} are answered by the VM's supervisor itself; every other
  * request is relayed to the guest agent.
  */
-public sealed interface Request {
+public sealed interface Request<R extends Reply> {
     /** A request the guest agent answers; the VM's supervisor relays it and its reply. */
-    sealed interface ToAgent extends Request {}
+    sealed interface ToAgent<R extends Reply> extends Request<R> {}
 
     /** A request the VM's supervisor answers itself: it never reaches the agent. */
-    sealed interface ToSupervisor extends Request {}
+    sealed interface ToSupervisor<R extends Reply> extends Request<R> {}
 
     /** A request about the guest's services, answered by the agent's service table. */
-    sealed interface ServiceRequest extends ToAgent {}
+    sealed interface ServiceRequest<R extends Reply> extends ToAgent<R> {}
 
     /** A request about the guest's interactive shells, answered by the agent's shell table. */
-    sealed interface ShellRequest extends ToAgent {}
+    sealed interface ShellRequest<R extends Reply> extends ToAgent<R> {}
 
     /** Liveness check; answered by {@link Reply.Pong}. */
-    record Ping() implements ToAgent {}
+    record Ping() implements ToAgent<Reply.Pong> {}
 
     /** Sync the guest's disks and power it off. */
-    record Shutdown() implements ToAgent {}
+    record Shutdown() implements ToAgent<Reply.ShutdownResult> {}
 
     /**
      * Run argv in the guest (cwd defaults to /workspace); answered by {@link Reply.ExecResult}.
@@ -39,7 +41,7 @@ public sealed interface Request {
      * before the result, which carries the whole (capped) output as always.
      */
     record Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes,
-            Map<String, String> secretEnv, Boolean stream) implements ToAgent {
+            Map<String, String> secretEnv, Boolean stream) implements ToAgent<Reply.ExecResult> {
         public Exec(List<String> argv, String cwd, Map<String, String> env, Long timeoutMs, Long outputLimitBytes) {
             this(argv, cwd, env, timeoutMs, outputLimitBytes, null, null);
         }
@@ -54,30 +56,30 @@ public sealed interface Request {
      * Keep these secrets in the guest (names to values), for later {@code secret_env} mappings, and
      * redact their values from everything the agent sends; answered by {@link Reply.SecretsResult}.
      */
-    record SecretsPut(Map<String, String> secrets) implements ToAgent {}
+    record SecretsPut(Map<String, String> secrets) implements ToAgent<Reply.SecretsResult> {}
 
     /**
      * The secrets' values, base64 (so no redaction touches them), for a reset that boots a fresh guest
      * and must carry them over; answered by {@link Reply.SecretValues}.
      */
-    record SecretsGet() implements ToAgent {}
+    record SecretsGet() implements ToAgent<Reply.SecretValues> {}
 
     /** Extract the tar stream that follows in {@code data} frames under {@code dest}. */
-    record Import(String dest) implements ToAgent {}
+    record Import(String dest) implements ToAgent<Reply.ImportResult> {}
 
     /**
      * Stream {@code path} back as a tar in {@code data} frames, then {@link Reply.ExportResult};
      * refused before anything is sent when the files' apparent sizes add up to more than
      * {@code maxBytes} (null: no limit).
      */
-    record Export(String path, Long maxBytes) implements ToAgent {}
+    record Export(String path, Long maxBytes) implements ToAgent<Reply.ExportResult> {}
 
     /**
      * List every entry under {@code path} with its digest (the diff's input). With {@code digests} false
      * files up to the hashing limit come without {@code sha256}: the host fills in the digests of a
      * seed it streamed itself (null: true, as before the field existed).
      */
-    record Snapshot(String path, Boolean digests) implements ToAgent {
+    record Snapshot(String path, Boolean digests) implements ToAgent<Reply.SnapshotResult> {
         public Snapshot(String path) {
             this(path, null);
         }
@@ -87,7 +89,7 @@ public sealed interface Request {
      * List a folder of /workspace without digests: its children, or with {@code recursive} everything
      * under it, at most {@code maxEntries}; answered by {@link Reply.FileListResult}.
      */
-    record FileList(String path, Boolean recursive, Long maxEntries) implements ToAgent {}
+    record FileList(String path, Boolean recursive, Long maxEntries) implements ToAgent<Reply.FileListResult> {}
 
     /**
      * Read part of one file: {@code limit} bytes from {@code offset}, or {@code lineCount} lines from
@@ -95,13 +97,13 @@ public sealed interface Request {
      * answered by {@link Reply.FileReadResult}.
      */
     record FileRead(String path, Long offset, Long limit, Long lineStart, Long lineCount, Encoding encoding)
-            implements ToAgent {}
+            implements ToAgent<Reply.FileReadResult> {}
 
     /**
      * Write, create or delete files, all or nothing. Every precondition is checked and every new file
      * staged before the first one is replaced; answered by {@link Reply.FileWriteResult}.
      */
-    record FileWrite(List<FileChange> changes) implements ToAgent {}
+    record FileWrite(List<FileChange> changes) implements ToAgent<Reply.FileWriteResult> {}
 
     /**
      * One change of a {@link FileWrite}: {@code path} plus {@code contentBase64} or {@code delete} true,
@@ -118,7 +120,7 @@ public sealed interface Request {
     }
 
     /** Read the upload that follows and throw it away (the bench's raw channel speed). */
-    record Discard() implements ToAgent {}
+    record Discard() implements ToAgent<Reply.DiscardResult> {}
 
     /**
      * Start a named service with an optional readiness probe, a restart policy ({@code restart}: no,
@@ -127,7 +129,7 @@ public sealed interface Request {
      */
     record ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness,
             Restart restart, Integer maxRestarts, List<String> after, Map<String, String> secretEnv)
-            implements ServiceRequest {
+            implements ServiceRequest<Reply.ServiceResult> {
         /** A start without a restart policy or start order (the defaults). */
         public ServiceStart(String name, List<String> argv, String cwd, Map<String, String> env, Probe readiness) {
             this(name, argv, cwd, env, readiness, null, null, null, null);
@@ -139,43 +141,46 @@ public sealed interface Request {
         }
     }
 
-    record ServiceList() implements ServiceRequest {}
+    record ServiceList() implements ServiceRequest<Reply.ServiceListResult> {}
 
-    record ServiceStatus(String name) implements ServiceRequest {}
+    record ServiceStatus(String name) implements ServiceRequest<Reply.ServiceResult> {}
 
     /** A service's logs after byte cursors, or the last {@code tailLines}; stream stdout, stderr or both. */
     record ServiceLogs(String name, Integer tailLines, LogStream stream, Long afterStdout, Long afterStderr)
-            implements ServiceRequest {}
+            implements ServiceRequest<Reply.ServiceLogsResult> {}
 
     /** TERM the service's process group, wait {@code graceMs}, then KILL. */
-    record ServiceStop(String name, Long graceMs) implements ServiceRequest {}
+    record ServiceStop(String name, Long graceMs) implements ServiceRequest<Reply.ServiceResult> {}
 
-    record ShellOpen(String cwd, Long cols, Long rows, Map<String, String> secretEnv) implements ShellRequest {
+    record ShellOpen(String cwd, Long cols, Long rows, Map<String, String> secretEnv)
+            implements ShellRequest<Reply.ShellResult> {
         public ShellOpen(String cwd, Long cols, Long rows) {
             this(cwd, cols, rows, null);
         }
     }
 
-    record ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs, Long idleMs) implements ShellRequest {
+    record ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs, Long idleMs)
+            implements ShellRequest<Reply.ShellReadResult> {
         public ShellRead(String shellId, Long cursor, Long maxChars, Long waitMs) {
             this(shellId, cursor, maxChars, waitMs, null);
         }
     }
 
-    record ShellWrite(String shellId, String input, Boolean newline) implements ShellRequest {}
+    record ShellWrite(String shellId, String input, Boolean newline) implements ShellRequest<Reply.ShellWriteResult> {}
 
-    record ShellSignal(String shellId, Signal signal) implements ShellRequest {}
+    record ShellSignal(String shellId, Signal signal) implements ShellRequest<Reply.ShellSignalResult> {}
 
-    record ShellClose(String shellId) implements ShellRequest {}
+    record ShellClose(String shellId) implements ShellRequest<Reply.ShellResult> {}
 
-    record ShellList() implements ShellRequest {}
+    record ShellList() implements ShellRequest<Reply.ShellListResult> {}
 
     /**
      * Make a guest restored from a memory snapshot its own machine before anything runs: mix
      * {@code entropy} (base64 of fresh host random bytes) into the kernel RNG, set the clock to
      * {@code epochMs}, and set the hostname and machine id.
      */
-    record Reseed(String entropy, Long epochMs, String hostname, String machineId) implements ToAgent {}
+    record Reseed(String entropy, Long epochMs, String hostname, String machineId)
+            implements ToAgent<Reply.ReseedResult> {}
 
     /**
      * Connect to {@code port} on the guest's loopback and pipe bytes both ways: the host's {@code data}
@@ -184,7 +189,7 @@ public sealed interface Request {
      * it consumed, and neither has more than {@link Messages#FORWARD_WINDOW} bytes unacknowledged, so
      * a slow peer never stalls the channel; an ack of -1 aborts. Ends with {@link Reply.PortConnectResult}.
      */
-    record PortConnect(Integer port) implements ToAgent {}
+    record PortConnect(Integer port) implements ToAgent<Reply.PortConnectResult> {}
 
     /**
      * Supervisor: listen on the host's 127.0.0.1 at {@code hostPort} (0: any free port) and forward each
@@ -192,19 +197,20 @@ public sealed interface Request {
      * with the one forward. The supervisor ends a service's forwards when the service is no longer
      * running (it looks every second) and with the VM.
      */
-    record PortPublish(String service, Integer guestPort, Integer hostPort) implements ToSupervisor {}
+    record PortPublish(String service, Integer guestPort, Integer hostPort)
+            implements ToSupervisor<Reply.PortsResult> {}
 
     /** Supervisor: end {@code service}'s forwards (only the one on {@code hostPort} when given). */
-    record PortUnpublish(String service, Integer hostPort) implements ToSupervisor {}
+    record PortUnpublish(String service, Integer hostPort) implements ToSupervisor<Reply.PortsResult> {}
 
     /** Supervisor: every forward it has; answered by {@link Reply.PortsResult}. */
-    record PortList() implements ToSupervisor {}
+    record PortList() implements ToSupervisor<Reply.PortsResult> {}
 
     /** Supervisor: is the VM alive, and why not. Answered by {@link Reply.VmStatusResult}. */
-    record VmStatus() implements ToSupervisor {}
+    record VmStatus() implements ToSupervisor<Reply.VmStatusResult> {}
 
     /** Supervisor: end the VM ({@code graceful}: ask the agent to sync and power off first). */
-    record VmStop(Boolean graceful) implements ToSupervisor {}
+    record VmStop(Boolean graceful) implements ToSupervisor<Reply.VmStopResult> {}
 
     /**
      * A readiness probe as the agent runs it: the field for its {@code type} is set; timeout and

@@ -47,6 +47,28 @@ class MessageRoundTripTest {
     }
 
     @Test
+    void everyRequestDeclaresTheReplyThatAnswersIt() {
+        List<Class<?>> replies = RequestKindsTest.leaves(Reply.class);
+        for (Class<?> c : RequestKindsTest.leaves(Request.class)) {
+            Class<? extends Reply> r = Messages.replyType(c);
+            assertTrue(replies.contains(r), c + " is answered by " + r);
+            assertFalse(r == Reply.Error.class || r == Reply.Hello.class, c + " is answered by " + r);
+        }
+        // the compiler knows it too: no class token
+        Class<Reply.ExecResult> exec = Messages.replyType(new Request.Exec(List.of("true"), null, null, null, null));
+        assertEquals(Reply.ExecResult.class, exec);
+        assertEquals(Reply.PortsResult.class, Messages.replyType(new Request.PortList()));
+    }
+
+    @Test
+    void aReplyOfAnotherTypeThanTheRequestsIsRefused() {
+        Frame pong = Messages.frame(5, new Reply.Pong("1"));
+        ProtocolException e = assertThrows(ProtocolException.class,
+                () -> Messages.reply(pong, new Request.ServiceList()));
+        assertEquals("expected service_list_result but the peer sent pong", e.getMessage());
+    }
+
+    @Test
     void noRecordCarriesAnUntypedMap() {
         List<Class<?>> all = new ArrayList<>(RequestKindsTest.leaves(Request.class));
         all.addAll(RequestKindsTest.leaves(Reply.class));

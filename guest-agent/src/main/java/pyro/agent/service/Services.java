@@ -76,7 +76,7 @@ public final class Services {
     }
 
     /** Serves one service request; errors come back as {@link Reply.Error} replies, never as exceptions. */
-    public Reply handle(Request.ServiceRequest request) {
+    public Reply handle(Request.ServiceRequest<?> request) {
         try {
             return switch (request) {
                 case Request.ServiceStart r -> new Reply.ServiceResult(start(r));
@@ -96,7 +96,7 @@ public final class Services {
         }
     }
 
-    private static String type(Request r) {
+    private static String type(Request<?> r) {
         return Messages.typeName((Record) r);
     }
 

@@ -46,7 +46,7 @@ public final class Shells {
     }
 
     /** Answers one shell request; never throws (failures are {@link Reply.Error} replies). */
-    public Reply handle(Request.ShellRequest request) {
+    public Reply handle(Request.ShellRequest<?> request) {
         try {
             return switch (request) {
                 case Request.ShellOpen r -> open(r);

@@ -20,7 +20,7 @@ final class Deadlines {
 
     private Deadlines() {}
 
-    static Duration of(Request r) {
+    static Duration of(Request<?> r) {
         return switch (r) {
             case Request.Exec e -> ms(e.timeoutMs(), 30_000).plus(GRACE);
             case Request.ServiceStart s -> serviceStart(s);

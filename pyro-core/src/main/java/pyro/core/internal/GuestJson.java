@@ -48,7 +48,10 @@ final class GuestJson {
         return m;
     }
 
-    /** {@code type}, the probe's own fields, {@code timeout_seconds} and {@code interval_ms} (not for none), {@code attempts, last_error}. */
+    /**
+     * {@code type}, the probe's own fields, {@code timeout_seconds} and {@code interval_ms} (not for none),
+     * {@code attempts, last_error}.
+     */
     private static Map<String, Object> readiness(Reply.ServiceReadiness r) {
         if (r == null) {
             return null;

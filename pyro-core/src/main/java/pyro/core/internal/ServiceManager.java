@@ -78,7 +78,7 @@ public final class ServiceManager {
         // the agent refuses bad input (an unknown after name, a cycle) before anything starts: only then record it
         Reply.ServiceRecord started;
         try {
-            started = vms.call(inst, req, Reply.ServiceResult.class).service();
+            started = vms.call(inst, req).service();
         } catch (RuntimeException e) {
             unpublish(inst, name, ports);
             throw e;
@@ -183,7 +183,7 @@ public final class ServiceManager {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         List<ServiceInfo> out = new ArrayList<>();
-        List<Reply.ServiceRecord> services = vms.call(inst, new Request.ServiceList(), Reply.ServiceListResult.class)
+        List<Reply.ServiceRecord> services = vms.call(inst, new Request.ServiceList())
                 .services();
         List<Reply.Forward> ports = services.isEmpty() ? List.of() : forwards(inst);
         for (Reply.ServiceRecord s : services) {
@@ -196,7 +196,7 @@ public final class ServiceManager {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        Reply.ServiceRecord s = vms.call(inst, new Request.ServiceStatus(name), Reply.ServiceResult.class).service();
+        Reply.ServiceRecord s = vms.call(inst, new Request.ServiceStatus(name)).service();
         return info(id, s, forwards(inst));
     }
 
@@ -232,7 +232,7 @@ public final class ServiceManager {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE); // after the arguments: bad input is reported as such
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         Request.ServiceLogs req = new Request.ServiceLogs(name, tailLines, s, afterStdout, afterStderr);
-        return new ServiceLogs(id, Messages.fields(vms.call(inst, req, Reply.ServiceLogsResult.class)));
+        return new ServiceLogs(id, Messages.fields(vms.call(inst, req)));
     }
 
     public ServiceInfo stop(String id, String name, long graceSeconds) {
@@ -242,11 +242,10 @@ public final class ServiceManager {
             throw PyroException.invalid("grace " + graceSeconds + " seconds is out of range: use 0 to 3600.");
         }
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        Reply.ServiceRecord s = vms.call(inst, new Request.ServiceStop(name, graceSeconds * 1000),
-                Reply.ServiceResult.class).service();
+        Reply.ServiceRecord s = vms.call(inst, new Request.ServiceStop(name, graceSeconds * 1000)).service();
         // the forwards end with the service, now rather than at the supervisor's next look (one call: all of its ports)
         try {
-            vms.call(inst, new Request.PortUnpublish(name, null), Reply.PortsResult.class);
+            vms.call(inst, new Request.PortUnpublish(name, null));
         } catch (RuntimeException ignored) {
             // the VM ended: its forwards ended with it
         }
@@ -255,7 +254,7 @@ public final class ServiceManager {
 
     /** Counts per state for workspace status; none when the VM is not running. */
     ServiceCounts counts(Instance inst) {
-        return vms.query(inst, new Request.ServiceList(), Reply.ServiceListResult.class).map(f -> {
+        return vms.query(inst, new Request.ServiceList()).map(f -> {
             int[] n = new int[5];
             if (f.services() != null) {
                 for (Reply.ServiceRecord o : f.services()) {
@@ -272,8 +271,7 @@ public final class ServiceManager {
         List<Reply.Forward> ports = new ArrayList<>();
         try {
             for (PublishSpec p : publish) {
-                ports.addAll(vms.call(inst, new Request.PortPublish(name, p.guestPort(), p.hostPort()),
-                        Reply.PortsResult.class).ports());
+                ports.addAll(vms.call(inst, new Request.PortPublish(name, p.guestPort(), p.hostPort())).ports());
             }
         } catch (RuntimeException e) {
             unpublish(inst, name, ports);
@@ -285,7 +283,7 @@ public final class ServiceManager {
     private void unpublish(Instance inst, String name, List<Reply.Forward> ports) {
         for (Reply.Forward p : ports) {
             try {
-                vms.call(inst, new Request.PortUnpublish(name, p.hostPort()), Reply.PortsResult.class);
+                vms.call(inst, new Request.PortUnpublish(name, p.hostPort()));
             } catch (RuntimeException ignored) {
                 // the VM ended: its forwards ended with it
             }
@@ -306,14 +304,14 @@ public final class ServiceManager {
             return List.of();
         }
         try {
-            List<Reply.Forward> p = vms.call(inst, new Request.PortList(), Reply.PortsResult.class).ports();
+            List<Reply.Forward> p = vms.call(inst, new Request.PortList()).ports();
             return p == null ? List.of() : p;
         } catch (RuntimeException e) {
             return List.of();
         }
     }
 
-    /** A service's record with its forwards among {@code all} ({@code published_ports}, without the service's name). */
+    /** A service's record with its forwards among {@code all} ({@code published_ports}, without the service). */
     private static ServiceInfo info(String id, Reply.ServiceRecord service, List<Reply.Forward> all) {
         Map<String, Object> m = GuestJson.service(service);
         m.put("published_ports", GuestJson.publishedPorts(all.stream()

@@ -39,8 +39,7 @@ public final class WorkspaceEdits {
     public FileListing list(String workspace, String path, boolean recursive, Long maxEntries) {
         String guest = WorkspacePaths.guestPath(path, "list path");
         Instance inst = live(workspace);
-        Reply.FileListResult r = vms.call(inst, new Request.FileList(guest, recursive, maxEntries),
-                Reply.FileListResult.class);
+        Reply.FileListResult r = vms.call(inst, new Request.FileList(guest, recursive, maxEntries));
         return new FileListing(inst.id(), r.path(), Boolean.TRUE.equals(r.truncated()), GuestJson.fileEntries(r.entries()));
     }
 
@@ -53,7 +52,7 @@ public final class WorkspaceEdits {
         }
         Instance inst = live(workspace);
         Reply.FileReadResult r = vms.call(inst, new Request.FileRead(guest, offset, limit, lineStart, lineCount,
-                base64 ? Request.Encoding.BASE64 : Request.Encoding.TEXT), Reply.FileReadResult.class);
+                base64 ? Request.Encoding.BASE64 : Request.Encoding.TEXT));
         return new FileContent(inst.id(), r.path(), r.size(), r.sha256(), r.offset(), r.bytes(),
                 Boolean.TRUE.equals(r.eof()), Boolean.TRUE.equals(r.binary()), wire(r.encoding()), r.content(),
                 r.lineStart(), r.lineCount(), r.totalLines());
@@ -76,7 +75,7 @@ public final class WorkspaceEdits {
         Instance inst = live(workspace);
         Request.FileChange change = Request.FileChange.write(guest, Base64.getEncoder().encodeToString(content),
                 expectedSha256);
-        Reply.FileWriteResult r = vms.call(inst, new Request.FileWrite(List.of(change)), Reply.FileWriteResult.class);
+        Reply.FileWriteResult r = vms.call(inst, new Request.FileWrite(List.of(change)));
         touch(inst);
         return new FileWriteResult(inst.id(), r.files().stream().map(GuestJson::written).toList());
     }
@@ -139,7 +138,7 @@ public final class WorkspaceEdits {
             throw PyroException.invalid("the patched files add up to " + total + " bytes; a patch may write at most "
                     + WRITE_MAX_BYTES + ".");
         }
-        Reply.FileWriteResult r = vms.call(inst, new Request.FileWrite(changes), Reply.FileWriteResult.class);
+        Reply.FileWriteResult r = vms.call(inst, new Request.FileWrite(changes));
         List<Map<String, Object>> out = new ArrayList<>();
         for (int k = 0; k < r.files().size(); k++) {
             Map<String, Object> m = GuestJson.written(r.files().get(k));
@@ -153,7 +152,7 @@ public final class WorkspaceEdits {
     /** A text file whole, for patching (binary files and files over the read limit are refused). */
     private FileContent readWhole(Instance inst, String guest) {
         Reply.FileReadResult r = vms.call(inst, new Request.FileRead(guest, 0L, (long) (4 << 20), null, null,
-                Request.Encoding.TEXT), Reply.FileReadResult.class);
+                Request.Encoding.TEXT));
         if (!Boolean.TRUE.equals(r.eof())) {
             throw PyroException.invalid("the patch changes " + r.path() + ", which is " + r.size() + " bytes: patches apply"
                     + " to files up to 4 MiB.");

@@ -130,7 +130,7 @@ final class WorkspaceFiles {
             }
             Reply.ImportResult result;
             try (InputStream d = data) {
-                result = c.upload(new Request.Import(dest), Reply.ImportResult.class, d);
+                result = c.upload(new Request.Import(dest), d);
             }
             if (writer != null) {
                 writer.join();
@@ -181,8 +181,7 @@ final class WorkspaceFiles {
             }
         });
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        Reply.SnapshotResult listing = vms.call(inst, new Request.Snapshot(WorkspaceInfo.WORKSPACE_PATH, false),
-                Reply.SnapshotResult.class);
+        Reply.SnapshotResult listing = vms.call(inst, new Request.Snapshot(WorkspaceInfo.WORKSPACE_PATH, false));
         Map<String, SeedFile> files;
         try {
             files = digests.get();
@@ -265,8 +264,7 @@ final class WorkspaceFiles {
 
     private Map<String, Object> snapshot(String id) {
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        return Messages.fields(vms.call(inst, new Request.Snapshot(WorkspaceInfo.WORKSPACE_PATH),
-                Reply.SnapshotResult.class));
+        return Messages.fields(vms.call(inst, new Request.Snapshot(WorkspaceInfo.WORKSPACE_PATH)));
     }
 
     DiffResult diff(String id) {
@@ -344,8 +342,7 @@ final class WorkspaceFiles {
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         ByteArrayOutputStream tar = new ByteArrayOutputStream();
         try (SupervisorClient c = vms.connect(inst)) {
-            c.download(new Request.Export(WorkspaceInfo.WORKSPACE_PATH + "/" + relPath, (long) PATCH_FILE_LIMIT),
-                    Reply.ExportResult.class, tar);
+            c.download(new Request.Export(WorkspaceInfo.WORKSPACE_PATH + "/" + relPath, (long) PATCH_FILE_LIMIT), tar);
         } catch (IOException | PyroException e) {
             return null;
         }
@@ -433,7 +430,7 @@ final class WorkspaceFiles {
             }, r -> Thread.ofVirtual().start(r));
             try (SupervisorClient c = vms.connect(inst);
                     OutputStream o = new CappedOutputStream(pipeOut, tarCap, guestPath, budget)) {
-                result = c.download(new Request.Export(guestPath, budget), Reply.ExportResult.class, o);
+                result = c.download(new Request.Export(guestPath, budget), o);
             } catch (IOException e) {
                 // the stream is closed now, so the extractor ends; an entry it refused is the real reason
                 IOException refused = extracting.join();
