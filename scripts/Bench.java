@@ -227,15 +227,15 @@ public class Bench {
                 for (String channel : channels) {
                     try (var c = SupervisorClient.connect(state.resolve("instances").resolve(ids.get(channel)).resolve("supervisor.sock"))) {
                         for (int i = 0; i < 5; i++) {
-                            c.call(new pyro.protocol.Request.Ping(), pyro.protocol.Reply.Pong.class);
+                            c.call(new pyro.protocol.Request.Ping());
                         }
                         for (int i = 0; i < pings; i++) {
                             long s = System.nanoTime();
-                            c.call(new pyro.protocol.Request.Ping(), pyro.protocol.Reply.Pong.class);
+                            c.call(new pyro.protocol.Request.Ping());
                             rtt.get(channel).add((System.nanoTime() - s) / 1_000);
                         }
                         long s = System.nanoTime();
-                        c.upload(new pyro.protocol.Request.Discard(), pyro.protocol.Reply.DiscardResult.class,
+                        c.upload(new pyro.protocol.Request.Discard(),
                                 new java.io.ByteArrayInputStream(bulk));
                         bulkMs.get(channel).add((System.nanoTime() - s) / 1_000_000);
                     }
@@ -383,7 +383,7 @@ public class Bench {
             t0 = System.nanoTime();
             try (var c = SupervisorClient.connect(sock);
                     var in = Files.newInputStream(tar)) {
-                c.upload(new pyro.protocol.Request.Discard(), pyro.protocol.Reply.DiscardResult.class, in);
+                c.upload(new pyro.protocol.Request.Discard(), in);
             }
             long rawMs = (System.nanoTime() - t0) / 1_000_000;
             rawSmallMs = tree == seed ? rawMs : rawSmallMs;

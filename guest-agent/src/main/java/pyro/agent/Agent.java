@@ -195,7 +195,7 @@ final class Agent {
             }
             return;
         }
-        Request request;
+        Request<?> request;
         try {
             request = Messages.request(f);
         } catch (ProtocolException e) {
@@ -227,10 +227,10 @@ final class Agent {
         Thread.ofVirtual().name("request-" + id + "-" + f.type()).start(() -> handle(id, request, finalUpload));
     }
 
-    private void handle(long id, Request request, Upload upload) {
+    private void handle(long id, Request<?> request, Upload upload) {
         Reply reply;
         try {
-            if (!(request instanceof Request.ToAgent forAgent)) {
+            if (!(request instanceof Request.ToAgent<?> forAgent)) {
                 throw AgentException.invalid(Messages.typeName((Record) request) + " is answered by the VM's supervisor");
             }
             reply = switch (forAgent) {
@@ -248,8 +248,8 @@ final class Agent {
                 case Request.FileRead r -> new FileOps(workspace).read(r);
                 case Request.FileWrite r -> new FileOps(workspace).write(r);
                 case Request.Reseed r -> Reseed.apply(r, guest);
-                case Request.ShellRequest r -> shells.handle(r);
-                case Request.ServiceRequest r -> pyro.agent.service.Services.get().handle(r);
+                case Request.ShellRequest<?> r -> shells.handle(r);
+                case Request.ServiceRequest<?> r -> pyro.agent.service.Services.get().handle(r);
                 case Request.PortConnect r -> PortForward.run(this, id, r, upload, windows.get(id));
                 case Request.SecretsPut r -> putSecrets(r);
                 case Request.SecretsGet r -> new Reply.SecretValues(pyro.agent.secret.Secrets.get().encoded());

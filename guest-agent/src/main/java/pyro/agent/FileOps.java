@@ -67,7 +67,7 @@ final class FileOps {
             throw AgentException.invalid("max_entries " + max + " is out of range: use 1 to " + LIST_MAX);
         }
         boolean recursive = Boolean.TRUE.equals(req.recursive());
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<Reply.FileEntry> out = new ArrayList<>();
         boolean truncated = false;
         Deque<Path> todo = new ArrayDeque<>(List.of(dir));
         walk:
@@ -94,15 +94,10 @@ final class FileOps {
                 } catch (java.nio.file.NoSuchFileException gone) {
                     continue;
                 }
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("path", rel(c));
-                e.put("type", a.isSymbolicLink() ? "symlink" : a.isDirectory() ? "dir" : a.isRegularFile() ? "file" : "other");
-                e.put("size", a.isRegularFile() ? a.size() : 0L);
-                e.put("mode", TarWriter.modeOf(a.permissions()));
-                if (a.isSymbolicLink()) {
-                    e.put("target", Files.readSymbolicLink(c).toString());
-                }
-                out.add(e);
+                out.add(new Reply.FileEntry(rel(c),
+                        a.isSymbolicLink() ? "symlink" : a.isDirectory() ? "dir" : a.isRegularFile() ? "file" : "other",
+                        a.isRegularFile() ? a.size() : 0L, (long) TarWriter.modeOf(a.permissions()),
+                        a.isSymbolicLink() ? Files.readSymbolicLink(c).toString() : null));
                 if (a.isDirectory() && recursive) {
                     subdirs.add(c);
                 }
@@ -131,14 +126,12 @@ final class FileOps {
 
     Reply.FileReadResult read(Request.FileRead req) throws IOException, AgentException {
         Path p = regularFile("read path", req.path());
-        String encoding = req.encoding() == null ? "text" : req.encoding();
-        if (!encoding.equals("text") && !encoding.equals("base64")) {
-            throw AgentException.invalid("encoding '" + encoding + "' is not text or base64");
-        }
+        Request.Encoding encoding = req.encoding() == null ? Request.Encoding.TEXT : req.encoding();
+        boolean text = encoding == Request.Encoding.TEXT;
         long size = Files.size(p);
         String sha = size <= Workspace.HASH_LIMIT_BYTES ? Workspace.sha256(p) : null;
         boolean binary = binary(p);
-        if (binary && encoding.equals("text")) {
+        if (binary && text) {
             throw AgentException.invalid("read path '" + req.path() + "' is a binary file (" + size
                     + " bytes): read it with encoding base64, or export it");
         }
@@ -164,17 +157,17 @@ final class FileOps {
             }
         }
         int n = buf.length;
-        if (encoding.equals("text") && offset + n < size) {
+        if (text && offset + n < size) {
             n = utf8Boundary(buf, n); // never cut a character in two: the next read starts where this ended
         }
-        String content = encoding.equals("text") ? new String(buf, 0, n, StandardCharsets.UTF_8)
+        String content = text ? new String(buf, 0, n, StandardCharsets.UTF_8)
                 : base64(java.util.Arrays.copyOf(buf, n));
         return new Reply.FileReadResult(rel(p), size, sha, offset, (long) n, offset + n >= size, binary, encoding,
                 content, null, null, null);
     }
 
     private Reply.FileReadResult readLines(Request.FileRead req, Path p, long size, String sha, boolean binary,
-            String encoding) throws IOException, AgentException {
+            Request.Encoding encoding) throws IOException, AgentException {
         long start = req.lineStart() == null ? 1 : req.lineStart();
         long count = req.lineCount() == null ? Long.MAX_VALUE : req.lineCount();
         if (start < 1 || count < 0) {
@@ -220,7 +213,7 @@ final class FileOps {
                     + " bytes: ask for fewer lines");
         }
         byte[] part = java.util.Arrays.copyOfRange(all, from, Math.max(from, to));
-        String content = encoding.equals("text") ? new String(part, StandardCharsets.UTF_8)
+        String content = encoding == Request.Encoding.TEXT ? new String(part, StandardCharsets.UTF_8)
                 : base64(part);
         long sent = part.length == 0 ? 0 : countLines(part);
         return new Reply.FileReadResult(rel(p), size, sha, (long) from, (long) part.length, from + part.length >= all.length,
@@ -289,8 +282,8 @@ final class FileOps {
         List<Change> changes = new ArrayList<>();
         java.util.Set<Path> seen = new java.util.HashSet<>();
         // 1. every precondition, before anything is touched
-        for (Map<String, Object> c : req.changes()) {
-            String text = c.get("path") instanceof String s ? s : null;
+        for (Request.FileChange c : req.changes()) {
+            String text = c.path();
             if (text == null || text.isBlank()) {
                 throw AgentException.invalid("a file to write has no path");
             }
@@ -301,15 +294,15 @@ final class FileOps {
             if (!seen.add(p)) {
                 throw AgentException.invalid("write path '" + text + "' is named twice");
             }
-            boolean delete = Boolean.TRUE.equals(c.get("delete"));
+            boolean delete = Boolean.TRUE.equals(c.delete());
             boolean exists = Agent.exists(p);
             if (exists && (Files.isSymbolicLink(p) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))) {
                 throw AgentException.invalid("write path '" + text + "' is " + (Files.isSymbolicLink(p) ? "a symlink"
                         : Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "a folder" : "not a regular file")
                         + ": only regular files are written");
             }
-            Object expected = c.get("expected_sha256");
-            if (expected instanceof String want) {
+            String want = c.expectedSha256();
+            if (want != null) {
                 if (want.equals(NEW)) {
                     if (exists) {
                         throw AgentException.conflict("write path '" + text + "' already exists (expected_sha256 'new'"
@@ -330,7 +323,8 @@ final class FileOps {
             }
             byte[] content = null;
             if (!delete) {
-                if (!(c.get("content_base64") instanceof String b64)) {
+                String b64 = c.contentBase64();
+                if (b64 == null) {
                     throw AgentException.invalid("write path '" + text + "' has neither content nor delete");
                 }
                 try {
@@ -369,21 +363,17 @@ final class FileOps {
                     + " (nothing was changed)", e);
         }
         // 3. replace, create and delete
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<Reply.FileWritten> out = new ArrayList<>();
         for (Change c : staged) {
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("path", rel(c.path()));
             if (c.delete()) {
                 Files.deleteIfExists(c.path());
-                r.put("action", "deleted");
-                r.put("bytes", 0L);
+                out.add(new Reply.FileWritten(rel(c.path()), "deleted", 0L, null));
             } else {
                 Files.move(c.staged(), c.path(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                r.put("action", c.exists() ? "replaced" : "created");
-                r.put("bytes", (long) c.content().length);
-                r.put("sha256", sha256(c.content())); // what was just written: no need to read it back
+                // what was just written: no need to read it back
+                out.add(new Reply.FileWritten(rel(c.path()), c.exists() ? "replaced" : "created",
+                        (long) c.content().length, sha256(c.content())));
             }
-            out.add(r);
         }
         return new Reply.FileWriteResult(out);
     }

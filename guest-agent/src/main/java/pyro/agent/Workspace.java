@@ -230,13 +230,13 @@ final class Workspace {
         if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             throw AgentException.notFound("snapshot path '" + text + "' is not a directory in the workspace");
         }
-        List<Map<String, Object>> entries = new ArrayList<>();
+        List<Reply.SnapshotEntry> entries = new ArrayList<>();
         walk(p, "", entries, !Boolean.FALSE.equals(req.digests()));
-        entries.sort((a, b) -> ((String) a.get("path")).compareTo((String) b.get("path")));
+        entries.sort((a, b) -> a.path().compareTo(b.path()));
         return new Reply.SnapshotResult(p.toString(), (long) entries.size(), entries);
     }
 
-    private void walk(Path dir, String prefix, List<Map<String, Object>> out, boolean digests) throws IOException {
+    private void walk(Path dir, String prefix, List<Reply.SnapshotEntry> out, boolean digests) throws IOException {
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path c : s) {
@@ -253,35 +253,21 @@ final class Workspace {
                 continue;
             }
             String rel = prefix + c.getFileName();
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("path", rel);
-            e.put("mode", TarWriter.modeOf(a.permissions()));
+            long mode = TarWriter.modeOf(a.permissions());
             if (a.isSymbolicLink()) {
-                e.put("type", "symlink");
-                e.put("size", 0L);
-                e.put("target", Files.readSymbolicLink(c).toString());
-                out.add(e);
+                out.add(new Reply.SnapshotEntry(rel, mode, "symlink", 0L, Files.readSymbolicLink(c).toString(), null));
             } else if (a.isDirectory()) {
-                e.put("type", "dir");
-                e.put("size", 0L);
-                out.add(e);
+                out.add(new Reply.SnapshotEntry(rel, mode, "dir", 0L, null, null));
                 walk(c, rel + "/", out, digests);
             } else if (a.isRegularFile()) {
-                e.put("type", "file");
-                e.put("size", a.size());
                 // Hashing a huge (or sparse: truncate -s 1T) file would take the agent minutes; above the
                 // limit its size and mtime stand in for the digest, so any write still shows as modified
-                if (a.size() > HASH_LIMIT_BYTES) {
-                    e.put("sha256", "unhashed:size=" + a.size() + ",mtime="
-                            + a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS));
-                } else if (digests) {
-                    e.put("sha256", sha256(c));
-                }
-                out.add(e);
+                String sha = a.size() > HASH_LIMIT_BYTES ? "unhashed:size=" + a.size() + ",mtime="
+                        + a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS)
+                        : digests ? sha256(c) : null;
+                out.add(new Reply.SnapshotEntry(rel, mode, "file", a.size(), null, sha));
             } else {
-                e.put("type", "other");
-                e.put("size", 0L);
-                out.add(e);
+                out.add(new Reply.SnapshotEntry(rel, mode, "other", 0L, null, null));
             }
         }
     }

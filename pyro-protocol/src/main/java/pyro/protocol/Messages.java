@@ -1,16 +1,7 @@
 package pyro.protocol;
 
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.RecordComponent;
-import java.lang.reflect.Type;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one encoder and decoder of {@link Request}s and {@link Reply}s, used by the host managers, the
@@ -35,9 +26,8 @@ public final class Messages {
 
     private static final Map<Class<?>, String> NAMES = new LinkedHashMap<>();
     private static final Map<String, Class<?>> TYPES = new LinkedHashMap<>();
-    private static final Map<Class<?>, RecordComponent[]> COMPONENTS = new ConcurrentHashMap<>();
-    private static final Map<RecordComponent, String> FIELD_NAMES = new ConcurrentHashMap<>();
-    private static final Map<Class<?>, Constructor<?>> CONSTRUCTORS = new ConcurrentHashMap<>();
+    private static final Map<Class<?>, Class<? extends Reply>> REPLY_TYPES =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     static {
         name(Request.Ping.class, "ping");
@@ -129,7 +119,7 @@ public final class Messages {
 
     // ---- frames
 
-    public static Frame frame(long id, Request request) {
+    public static Frame frame(long id, Request<?> request) {
         return new Frame(header(id, (Record) request));
     }
 
@@ -201,32 +191,27 @@ public final class Messages {
 
     /** The message's fields as the wire carries them, without {@code id} and {@code type}. */
     public static Map<String, Object> fields(Record message) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (RecordComponent rc : components(message.getClass())) {
-            m.put(fieldName(rc), encodeValue(value(rc, message)));
-        }
-        return m;
+        return RecordCodec.fields(message);
     }
 
-    private static Object encodeValue(Object v) {
-        if (v instanceof ErrorCode code) {
-            return code.wireName();
-        }
-        if (v instanceof Record r) {
-            return fields(r);
-        }
-        return v;
+    /**
+     * The record of {@code type} whose fields are {@code fields} (as {@link #fields} makes them), checked as
+     * a frame's are: for records kept on disk in the wire's shape (the agent's {@code service.json}).
+     */
+    public static <T extends Record> T fromFields(Class<T> type, Map<String, Object> fields, String what)
+            throws ProtocolException {
+        return type.cast(RecordCodec.decode(type, fields, what));
     }
 
     // ---- decoding
 
     /** Decodes a request frame; an unknown type or a field of the wrong type is a ProtocolException naming it. */
-    public static Request request(Frame f) throws ProtocolException {
+    public static Request<?> request(Frame f) throws ProtocolException {
         Class<?> c = TYPES.get(f.type());
         if (c == null || !Request.class.isAssignableFrom(c)) {
             throw new ProtocolException("unknown request type '" + f.type() + "'");
         }
-        return (Request) decode(c, f.header(), f.type());
+        return (Request<?>) RecordCodec.decode(c, f.header(), f.type());
     }
 
     /** Decodes a reply frame (an {@code error} frame too). */
@@ -235,7 +220,7 @@ public final class Messages {
         if (c == null || !Reply.class.isAssignableFrom(c)) {
             throw new ProtocolException("unexpected reply type '" + f.type() + "'");
         }
-        return (Reply) decode(c, f.header(), f.type());
+        return (Reply) RecordCodec.decode(c, f.header(), f.type());
     }
 
     /** Decodes a reply and checks it is the expected type; an error reply is returned as such by the caller's check. */
@@ -247,161 +232,32 @@ public final class Messages {
         return expected.cast(r);
     }
 
-    private static Object decode(Class<?> type, Map<String, Object> header, String context)
-            throws ProtocolException {
-        RecordComponent[] rcs = components(type);
-        Object[] args = new Object[rcs.length];
-        for (int i = 0; i < rcs.length; i++) {
-            String field = fieldName(rcs[i]);
-            args[i] = decodeValue(rcs[i].getGenericType(), header.get(field), context + " " + field);
-        }
-        try {
-            return canonical(type).newInstance(args);
-        } catch (InvocationTargetException e) {
-            throw new ProtocolException(context + ": " + e.getCause().getMessage());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+    /** Decodes the terminal reply to {@code request}, checking it is the type that request is answered with. */
+    public static <R extends Reply> R reply(Frame f, Request<R> request) throws ProtocolException {
+        return reply(f, replyType(request));
     }
 
-    private static Object decodeValue(Type type, Object v, String what) throws ProtocolException {
-        if (v == null) {
-            return null;
-        }
-        Class<?> raw = type instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) type;
-        if (raw == String.class) {
-            if (v instanceof String s) {
-                return s;
-            }
-            throw wrong(what, "a string", v);
-        }
-        if (raw == Long.class) {
-            return integral(v, what);
-        }
-        if (raw == Integer.class) {
-            long n = integral(v, what);
-            if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
-                throw wrong(what, "a 32-bit integer", v);
-            }
-            return (int) n;
-        }
-        if (raw == Boolean.class) {
-            if (v instanceof Boolean b) {
-                return b;
-            }
-            throw wrong(what, "true or false", v);
-        }
-        if (raw == ErrorCode.class) {
-            return ErrorCode.fromWire(String.valueOf(v));
-        }
-        if (raw.isRecord()) {
-            if (v instanceof Map<?, ?> m) {
-                return decode(raw, stringKeys(m), what);
-            }
-            throw wrong(what, "an object", v);
-        }
-        if (raw == List.class) {
-            if (!(v instanceof List<?> list)) {
-                throw wrong(what, "a list", v);
-            }
-            Type element = ((ParameterizedType) type).getActualTypeArguments()[0];
-            List<Object> out = new ArrayList<>(list.size());
-            for (Object o : list) {
-                if (o == null) {
-                    throw wrong(what, "a list without nulls", v);
-                }
-                out.add(decodeValue(element, o, what + " element"));
-            }
-            return Collections.unmodifiableList(out);
-        }
-        if (raw == Map.class) {
-            if (!(v instanceof Map<?, ?> m)) {
-                throw wrong(what, "an object", v);
-            }
-            Type valueType = ((ParameterizedType) type).getActualTypeArguments()[1];
-            Map<String, Object> out = new LinkedHashMap<>();
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (valueType == String.class && !(e.getValue() instanceof String)) {
-                    throw wrong(what + " entry '" + e.getKey() + "'", "a string", e.getValue());
-                }
-                out.put(String.valueOf(e.getKey()), e.getValue());
-            }
-            return Collections.unmodifiableMap(out);
-        }
-        if (raw == Object.class) {
-            return v;
-        }
-        throw new IllegalStateException("no wire form for " + type);
-    }
-
+    /** The reply type {@code request} is answered with (an {@code error} reply aside). */
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> stringKeys(Map<?, ?> m) {
-        return (Map<String, Object>) m;
+    public static <R extends Reply> Class<R> replyType(Request<R> request) {
+        return (Class<R>) replyType(request.getClass());
     }
 
-    private static long integral(Object v, String what) throws ProtocolException {
-        if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
-            return ((Number) v).longValue();
-        }
-        if (v instanceof java.math.BigInteger b && b.bitLength() < 64) {
-            return b.longValue();
-        }
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-                && Math.abs(n.doubleValue()) < 9.0e15) {
-            return n.longValue();
-        }
-        throw wrong(what, "an integer", v);
-    }
-
-    private static ProtocolException wrong(String what, String expected, Object v) {
-        String shown = v instanceof String s ? "'" + s + "'" : String.valueOf(v);
-        return new ProtocolException(what + " must be " + expected + ", got " + shown);
-    }
-
-    // ---- records
-
-    private static RecordComponent[] components(Class<?> type) {
-        return COMPONENTS.computeIfAbsent(type, Class::getRecordComponents);
-    }
-
-    /** The record's canonical constructor, looked up once per type (every decoded frame needs one). */
-    private static Constructor<?> canonical(Class<?> type) {
-        return CONSTRUCTORS.computeIfAbsent(type, t -> {
-            RecordComponent[] rcs = components(t);
-            Class<?>[] types = new Class<?>[rcs.length];
-            for (int i = 0; i < rcs.length; i++) {
-                types[i] = rcs[i].getType();
+    /**
+     * The reply type a request record declares ({@code Exec implements ToAgent<Reply.ExecResult>}), read
+     * once per type; a request that declares none is a programming error, named.
+     */
+    static Class<? extends Reply> replyType(Class<?> requestType) {
+        return REPLY_TYPES.computeIfAbsent(requestType, t -> {
+            for (java.lang.reflect.Type i : t.getGenericInterfaces()) {
+                if (i instanceof java.lang.reflect.ParameterizedType p && p.getRawType() instanceof Class<?> raw
+                        && Request.class.isAssignableFrom(raw) && p.getActualTypeArguments()[0] instanceof Class<?> r
+                        && Reply.class.isAssignableFrom(r)) {
+                    return r.asSubclass(Reply.class);
+                }
             }
-            try {
-                return t.getDeclaredConstructor(types);
-            } catch (NoSuchMethodException e) {
-                throw new IllegalStateException(e);
-            }
+            throw new IllegalStateException(t.getName() + " does not declare the reply that answers it");
         });
     }
 
-    private static String fieldName(RecordComponent rc) {
-        return FIELD_NAMES.computeIfAbsent(rc, c -> snake(c.getName()));
-    }
-
-    static String snake(String camel) {
-        StringBuilder sb = new StringBuilder(camel.length() + 4);
-        for (int i = 0; i < camel.length(); i++) {
-            char ch = camel.charAt(i);
-            if (Character.isUpperCase(ch)) {
-                sb.append('_').append(Character.toLowerCase(ch));
-            } else {
-                sb.append(ch);
-            }
-        }
-        return sb.toString();
-    }
-
-    private static Object value(RecordComponent rc, Record r) {
-        try {
-            return rc.getAccessor().invoke(r);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -15,9 +15,14 @@ public final class Probes {
 
     private Probes() {}
 
+    /** The sentence for a probe type no {@link Request.ProbeType} names (the host checks a face's text with it). */
+    public static String unknownType(String type) {
+        return "readiness type '" + type + "' is unknown: use file, tcp, http or command.";
+    }
+
     /** Null when {@code p} is a valid probe (or none); otherwise one sentence naming the bad value. */
     public static String problem(Request.Probe p) {
-        if (p == null || p.type() == null || "none".equals(p.type())) {
+        if (p == null || p.type() == null || p.type() == Request.ProbeType.NONE) {
             return null;
         }
         if (p.timeoutMs() != null && (p.timeoutMs() < MIN_TIMEOUT_MS || p.timeoutMs() > MAX_TIMEOUT_MS)) {
@@ -29,12 +34,12 @@ public final class Probes {
                     + MAX_INTERVAL_MS + ".";
         }
         return switch (p.type()) {
-            case "file" -> blank(p.path()) ? "the file probe needs a path." : null;
-            case "tcp" -> p.port() == null || p.port() < 1 || p.port() > 65535
+            case NONE -> null;
+            case FILE -> blank(p.path()) ? "the file probe needs a path." : null;
+            case TCP -> p.port() == null || p.port() < 1 || p.port() > 65535
                     ? "readiness port " + p.port() + " is invalid: use 1 to 65535." : null;
-            case "http" -> urlProblem(p.url());
-            case "command" -> blank(p.command()) ? "the command probe needs a command." : null;
-            default -> "readiness type '" + p.type() + "' is unknown: use file, tcp, http or command.";
+            case HTTP -> urlProblem(p.url());
+            case COMMAND -> blank(p.command()) ? "the command probe needs a command." : null;
         };
     }
 

@@ -5,8 +5,9 @@ import java.util.Map;
 
 /**
  * Every terminal reply on an agent channel, one record each ({@code data} frames of uploads and
- * downloads are not replies: see {@link Messages#data}). Service and shell records are the agent's
- * own field maps, passed through unchanged because their JSON shape is the public contract.
+ * downloads are not replies: see {@link Messages#data}), and the records they carry (a service, a
+ * shell, a file entry, a forward). These are the wire's shapes; the public JSON records the faces
+ * print are made from them by the host ({@code pyro.core}), which decides what a null there shows as.
  */
 public sealed interface Reply {
     /** The agent's first frame on a channel (id 0): its protocol version is checked by the host. */
@@ -30,11 +31,19 @@ public sealed interface Reply {
 
     record ExportResult(String artifactType, Long bytes, Long tarBytes, String path) implements Reply {}
 
-    record SnapshotResult(String path, Long count, List<Map<String, Object>> entries) implements Reply {}
+    record SnapshotResult(String path, Long count, List<SnapshotEntry> entries) implements Reply {}
 
-    /** Entries {@code {path (relative to /workspace), type (file|dir|symlink|other), size, mode}}. */
-    record FileListResult(String path, Long count, Boolean truncated, List<Map<String, Object>> entries)
-            implements Reply {}
+    /**
+     * One entry of a snapshot (the diff's input): {@code path} relative to the snapshot's folder,
+     * {@code type} file, dir, symlink or other; {@code sha256} for a file (null when not hashed: see
+     * {@link Request.Snapshot}); {@code target} for a symlink.
+     */
+    record SnapshotEntry(String path, Long mode, String type, Long size, String target, String sha256) {}
+
+    record FileListResult(String path, Long count, Boolean truncated, List<FileEntry> entries) implements Reply {}
+
+    /** One entry of a listing: path relative to /workspace, type file, dir, symlink or other; a symlink's target. */
+    record FileEntry(String path, String type, Long size, Long mode, String target) {}
 
     /**
      * {@code size} and {@code sha256} are the whole file's; {@code offset}/{@code bytes} the part sent
@@ -42,33 +51,58 @@ public sealed interface Reply {
      * file's {@code totalLines}.
      */
     record FileReadResult(String path, Long size, String sha256, Long offset, Long bytes, Boolean eof,
-            Boolean binary, String encoding, String content, Long lineStart, Long lineCount, Long totalLines)
+            Boolean binary, Request.Encoding encoding, String content, Long lineStart, Long lineCount, Long totalLines)
             implements Reply {}
 
-    /** One entry per change: {@code {path, action (created|replaced|deleted), bytes, sha256}}. */
-    record FileWriteResult(List<Map<String, Object>> files) implements Reply {}
+    /** One entry per change, in the request's order. */
+    record FileWriteResult(List<FileWritten> files) implements Reply {}
+
+    /** What a change did: {@code action} created, replaced or deleted; {@code sha256} of what was written. */
+    record FileWritten(String path, String action, Long bytes, String sha256) {}
 
     record DiscardResult(Long bytes) implements Reply {}
 
     /** One service's record (service start, status and stop). */
-    record ServiceResult(Map<String, Object> service) implements Reply {}
+    record ServiceResult(ServiceRecord service) implements Reply {}
 
-    record ServiceListResult(List<Map<String, Object>> services) implements Reply {}
+    record ServiceListResult(List<ServiceRecord> services) implements Reply {}
+
+    /**
+     * A service as the agent keeps it: its command and policy, its state and the times and outcome of its
+     * current run ({@code lastStdout}/{@code lastStderr}, the logs' last lines, only once it failed),
+     * {@code lastExit} of the run before a pending restart, and a {@code note} on anything unusual.
+     */
+    record ServiceRecord(String serviceName, List<String> command, String cwd, ServiceState state, Long pid,
+            String startedAt, String readyAt, String endedAt, Integer exitCode, String signal, String stopReason,
+            ServiceReadiness readiness, Request.Restart restart, Integer maxRestarts, List<String> after,
+            Integer restartCount, ServiceExit lastExit, String nextRestartAt, Long timeToReadyMs, String lastStdout,
+            String lastStderr, String note) {}
+
+    /** A service's probe ({@link Request.Probe}'s fields, with its defaults applied) and how it went so far. */
+    record ServiceReadiness(Request.ProbeType type, String path, String host, Integer port, String url,
+            String command, Long timeoutMs, Long intervalMs, Long attempts, String lastError) {}
+
+    /** How a service's run ended: its exit code or signal name ({@code SIGKILL}) and why. */
+    record ServiceExit(Integer exitCode, String signal, String stopReason, String endedAt) {}
 
     record ServiceLogsResult(String serviceName, String stdout, String stderr, Long stdoutOffset, Long stderrOffset,
             Boolean truncated) implements Reply {}
 
     /** One shell's record (shell open and close). */
-    record ShellResult(Map<String, Object> shell) implements Reply {}
+    record ShellResult(ShellRecord shell) implements Reply {}
+
+    /** A PTY shell: {@code state} running, exited or closed; {@code exitCode} once it exited. */
+    record ShellRecord(String shellId, String state, String cwd, Long cols, Long rows, Long pid, String startedAt,
+            Integer exitCode) {}
 
     record ShellReadResult(String shellId, String output, Long cursor, Long nextCursor, Boolean truncated,
             String state) implements Reply {}
 
     record ShellWriteResult(String shellId, Long bytes) implements Reply {}
 
-    record ShellSignalResult(String shellId, String signal, Long pgrp) implements Reply {}
+    record ShellSignalResult(String shellId, Request.Signal signal, Long pgrp) implements Reply {}
 
-    record ShellListResult(List<Map<String, Object>> shells) implements Reply {}
+    record ShellListResult(List<ShellRecord> shells) implements Reply {}
 
     /** The names of the secrets the guest now holds. */
     record SecretsResult(List<String> names) implements Reply {}
@@ -79,8 +113,11 @@ public sealed interface Reply {
     /** How many bytes a port forward carried each way. */
     record PortConnectResult(Long bytesIn, Long bytesOut) implements Reply {}
 
-    /** Port forwards: {@code {service, guest_port, host_port, host_address}} each. */
-    record PortsResult(List<Map<String, Object>> ports) implements Reply {}
+    /** Port forwards of the supervisor. */
+    record PortsResult(List<Forward> ports) implements Reply {}
+
+    /** One forward: the host's {@code hostAddress:hostPort} to {@code guestPort} in the guest, for a service. */
+    record Forward(String service, Integer guestPort, Integer hostPort, String hostAddress) {}
 
     /**
      * The supervisor's view: {@code vmState} running, paused (a client's pause), saving (a save under

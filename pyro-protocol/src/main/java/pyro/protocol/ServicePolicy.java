@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
  * {@code max_restarts} limits.
  */
 public final class ServicePolicy {
+    // the wire names of Request.Restart, as constants (annotations take them)
     public static final String NO = "no";
     public static final String ON_FAILURE = "on-failure";
     public static final String ALWAYS = "always";
@@ -48,10 +49,15 @@ public final class ServicePolicy {
 
     /** Null when {@code policy} is a known restart policy (or null: the default); else one sentence. */
     public static String restartProblem(String policy) {
-        if (policy == null || RESTARTS.contains(policy)) {
+        if (policy == null || Wire.find(Request.Restart.class, policy) != null) {
             return null;
         }
         return "restart policy '" + policy + "' is unknown: use no, on-failure or always.";
+    }
+
+    /** The restart policy named {@code policy} (null: the default); check it with {@link #restartProblem} first. */
+    public static Request.Restart restart(String policy) {
+        return policy == null ? Request.Restart.NO : Wire.find(Request.Restart.class, policy);
     }
 
     /** Null when {@code n} is a valid maximum number of restarts (or null: the default). */

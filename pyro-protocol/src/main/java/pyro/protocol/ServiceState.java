@@ -1,7 +1,7 @@
 package pyro.protocol;
 
 /** A service's lifecycle state, as the agent records it and every face prints it. */
-public enum ServiceState {
+public enum ServiceState implements Wire {
     STARTING,
     RUNNING,
     STOPPED,
@@ -9,6 +9,7 @@ public enum ServiceState {
     FAILED;
 
     /** The lower-case name in records. */
+    @Override
     public String wire() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

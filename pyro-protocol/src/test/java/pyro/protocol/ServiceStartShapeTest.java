@@ -19,7 +19,7 @@ class ServiceStartShapeTest {
     @Test
     void restartAndAfterFieldsRoundTripInSnakeCase() throws Exception {
         Request.ServiceStart s = new Request.ServiceStart("web", List.of("sh", "-c", "x"), "/workspace", Map.of(), null,
-                "on-failure", 3, List.of("db:ready", "migrate:exited-ok"));
+                Request.Restart.ON_FAILURE, 3, List.of("db:ready", "migrate:exited-ok"));
         Frame f = Messages.frame(7, s);
         assertEquals("service_start", f.type());
         assertEquals("on-failure", f.header().get("restart"));
@@ -58,6 +58,8 @@ class ServiceStartShapeTest {
     void policyChecksNameTheBadValue() {
         assertNull(ServicePolicy.restartProblem(null));
         assertNull(ServicePolicy.restartProblem("always"));
+        assertEquals(ServicePolicy.RESTARTS,
+                java.util.Arrays.stream(Request.Restart.values()).map(Request.Restart::wire).toList());
         assertEquals("restart policy 'sometimes' is unknown: use no, on-failure or always.",
                 ServicePolicy.restartProblem("sometimes"));
         assertEquals("max restarts -1 is out of range: use 0 to 1000.", ServicePolicy.maxRestartsProblem(-1));

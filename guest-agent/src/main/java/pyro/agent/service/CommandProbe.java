@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import pyro.protocol.Request;
 import java.util.concurrent.TimeUnit;
 import pyro.agent.cgroup.Cgroup;
 
@@ -17,9 +18,8 @@ import pyro.agent.cgroup.Cgroup;
  */
 record CommandProbe(String command, Path cwd, Map<String, String> env, Cgroup group) implements Probe {
     @Override
-    public void describe(Map<String, Object> into) {
-        into.put("type", "command");
-        into.put("command", command);
+    public Request.Probe describe(long timeoutMs, long intervalMs) {
+        return new Request.Probe(Request.ProbeType.COMMAND, null, null, null, null, command, timeoutMs, intervalMs);
     }
 
     @Override

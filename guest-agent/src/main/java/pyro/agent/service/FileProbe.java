@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.util.Map;
+import pyro.protocol.Request;
 
 /**
  * Ready once a file exists. Besides the interval tick it watches the nearest existing ancestor directory
@@ -17,9 +17,8 @@ import java.util.Map;
  */
 record FileProbe(String path, Path file) implements Probe {
     @Override
-    public void describe(Map<String, Object> into) {
-        into.put("type", "file");
-        into.put("path", path);
+    public Request.Probe describe(long timeoutMs, long intervalMs) {
+        return new Request.Probe(Request.ProbeType.FILE, path, null, null, null, null, timeoutMs, intervalMs);
     }
 
     @Override

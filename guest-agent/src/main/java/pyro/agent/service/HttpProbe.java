@@ -7,7 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
+import pyro.protocol.Request;
 
 /**
  * Ready once a plain HTTP/1.0 GET of the URL answers 2xx or 3xx. Written over a socket because the guest
@@ -38,9 +38,8 @@ record HttpProbe(String url, String host, int port, String target) implements Pr
     }
 
     @Override
-    public void describe(Map<String, Object> into) {
-        into.put("type", "http");
-        into.put("url", url);
+    public Request.Probe describe(long timeoutMs, long intervalMs) {
+        return new Request.Probe(Request.ProbeType.HTTP, null, null, null, url, null, timeoutMs, intervalMs);
     }
 
     @Override

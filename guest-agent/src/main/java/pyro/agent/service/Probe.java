@@ -1,14 +1,14 @@
 package pyro.agent.service;
 
-import java.util.Map;
+import pyro.protocol.Request;
 
 /**
  * A readiness probe: one small class per kind ({@link FileProbe}, {@link TcpProbe}, {@link HttpProbe},
  * {@link CommandProbe}), each built by {@link ServiceSpec#parse} after validation.
  */
 interface Probe {
-    /** The probe's {@code type} and its own fields, as shown in the service record's {@code readiness}. */
-    void describe(Map<String, Object> into);
+    /** The probe's {@code type} and its own fields, as the service record's {@code readiness} shows them. */
+    Request.Probe describe(long timeoutMs, long intervalMs);
 
     /**
      * One attempt, bounded by {@code timeoutMs}. Returns null when ready, otherwise the reason it is not

@@ -1,6 +1,7 @@
 package pyro.agent.service;
 
-import java.util.Map;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 import pyro.protocol.ServicePolicy;
 import pyro.protocol.ServiceState;
 
@@ -12,12 +13,12 @@ import pyro.protocol.ServiceState;
  * restarted. Not thread-safe: its {@link ServiceLife}'s lock guards it.
  */
 final class RestartPolicy {
-    private final String restart;
+    private final Request.Restart restart;
     private final int maxRestarts;
     private final boolean restarts;
     private int inARow;
 
-    RestartPolicy(String restart, int maxRestarts, boolean restarts) {
+    RestartPolicy(Request.Restart restart, int maxRestarts, boolean restarts) {
         this.restart = restart;
         this.maxRestarts = maxRestarts;
         this.restarts = restarts;
@@ -25,8 +26,8 @@ final class RestartPolicy {
 
     /** Whether a run that ended, leaving the service {@code fin}, is run again; {@code readyNanos} 0: never ready. */
     boolean wants(ServiceState fin, long readyNanos) {
-        boolean wanted = restarts && (ServicePolicy.ALWAYS.equals(restart)
-                || ServicePolicy.ON_FAILURE.equals(restart) && fin == ServiceState.FAILED);
+        boolean wanted = restarts && (restart == Request.Restart.ALWAYS
+                || restart == Request.Restart.ON_FAILURE && fin == ServiceState.FAILED);
         if (wanted && readyNanos != 0 && System.nanoTime() - readyNanos >= ServicePolicy.RESET_AFTER_MS * 1_000_000L) {
             inARow = 0; // it stayed up: a fresh row
         }
@@ -34,11 +35,11 @@ final class RestartPolicy {
     }
 
     /** The note when no restart is left in this row (the last run ended with {@code exit}); else null. */
-    String givingUp(Map<String, Object> exit) {
+    String givingUp(Reply.ServiceExit exit) {
         if (inARow < maxRestarts) {
             return null;
         }
-        return "gave up after " + inARow + " restarts in a row (restart " + restart + ", max_restarts "
+        return "gave up after " + inARow + " restarts in a row (restart " + restart.wire() + ", max_restarts "
                 + maxRestarts + "): the last run ended with " + ServiceStatus.describeExit(exit);
     }
 

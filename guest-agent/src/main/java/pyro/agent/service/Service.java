@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import pyro.protocol.Reply;
 import java.util.function.Function;
 import pyro.agent.cgroup.Cgroup;
 import pyro.agent.cgroup.Cgroups;
@@ -55,7 +56,7 @@ final class Service {
         Cgroup group = cgroup(name);
         this.life = new ServiceLife(status, new RestartPolicy(recorded.restart(), recorded.maxRestarts(), spec != null),
                 spec == null, pgid -> ServiceRun.reap(group, pgid), out, err);
-        this.records = new ServiceRecords(name, dir, () -> life.record(name, recorded, true));
+        this.records = new ServiceRecords(name, dir, () -> life.persisted(name, recorded));
         this.run = new ServiceRun(name, spec, group, life, records::persist);
     }
 
@@ -82,8 +83,8 @@ final class Service {
     }
 
     /** The record, as replies show it. */
-    Map<String, Object> record() {
-        return life.record(name, recorded, false);
+    Reply.ServiceRecord record() {
+        return life.record(name, recorded);
     }
 
     /**
@@ -91,7 +92,7 @@ final class Service {
      * is running (probe passed, or alive after a short settle) for the first time, or has settled its final
      * state (failed, also after its last restart; stopped). Returns the record.
      */
-    Map<String, Object> start() throws InterruptedException {
+    Reply.ServiceRecord start() throws InterruptedException {
         life.startRequested();
         try {
             Files.createDirectories(dir);
@@ -111,7 +112,7 @@ final class Service {
      * to go, then SIGKILL to whatever is left. It ends the service for good: a pending restart is dropped.
      * A service that already ended keeps its record.
      */
-    Map<String, Object> stop(long graceMs) throws InterruptedException {
+    Reply.ServiceRecord stop(long graceMs) throws InterruptedException {
         ServiceLife.StopStart found = life.beginStop();
         if (found == ServiceLife.StopStart.SETTLED) {
             return record();
@@ -151,7 +152,8 @@ final class Service {
     }
 
     /** A record left by an earlier agent process; a live process is re-attached, a gone one is marked. */
-    static Service load(String name, Path dir, long logCap, Map<String, Object> rec) {
+    static Service load(String name, Path dir, long logCap, Map<String, Object> rec)
+            throws pyro.protocol.ProtocolException {
         return ServiceRecords.load(name, dir, logCap, rec);
     }
 }

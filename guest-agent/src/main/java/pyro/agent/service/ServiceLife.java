@@ -6,6 +6,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
+import pyro.protocol.Messages;
+import pyro.protocol.Reply;
 import pyro.protocol.ServiceState;
 
 /**
@@ -72,15 +74,18 @@ final class ServiceLife {
         return status.state().active();
     }
 
-    /** The record; {@code withOffsets}: as {@code service.json} keeps it, with where the logs begin. */
-    synchronized Map<String, Object> record(String name, ServiceSpec.Recorded spec, boolean withOffsets) {
-        Map<String, Object> m = status.record(name, spec);
-        if (withOffsets) {
-            Map<String, Object> offsets = new LinkedHashMap<>();
-            offsets.put("stdout_start", out == null ? 0 : out.start());
-            offsets.put("stderr_start", err == null ? 0 : err.start());
-            m.put("log_offsets", offsets);
-        }
+    /** The record, as replies show it. */
+    synchronized Reply.ServiceRecord record(String name, ServiceSpec.Recorded spec) {
+        return status.record(name, spec);
+    }
+
+    /** The record as {@code service.json} keeps it: the reply's fields and where the logs begin. */
+    synchronized Map<String, Object> persisted(String name, ServiceSpec.Recorded spec) {
+        Map<String, Object> m = Messages.fields(status.record(name, spec));
+        Map<String, Object> offsets = new LinkedHashMap<>();
+        offsets.put("stdout_start", out == null ? 0 : out.start());
+        offsets.put("stderr_start", err == null ? 0 : err.start());
+        m.put("log_offsets", offsets);
         return m;
     }
 
@@ -277,7 +282,7 @@ final class ServiceLife {
             settle();
             return;
         }
-        Map<String, Object> exit = status.exitRecord(reason, oomKilled);
+        Reply.ServiceExit exit = status.exitRecord(reason, oomKilled);
         String givingUp = policy.givingUp(exit);
         if (givingUp != null) {
             status.note(givingUp);

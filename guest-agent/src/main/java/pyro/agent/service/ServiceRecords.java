@@ -12,7 +12,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import pyro.agent.cgroup.Cgroups;
-import pyro.protocol.ServicePolicy;
+import pyro.protocol.Messages;
+import pyro.protocol.ProtocolException;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 import pyro.protocol.ServiceState;
 
 /**
@@ -45,14 +48,18 @@ final class ServiceRecords {
         }
     }
 
-    /** A record left by an earlier agent process; a live process is re-attached, a gone one is marked. */
-    static Service load(String name, Path dir, long logCap, Map<String, Object> rec) {
+    /**
+     * A record left by an earlier agent process; a live process is re-attached, a gone one is marked. A file
+     * that is not a service's record (a field of the wrong type) is refused naming the field.
+     */
+    static Service load(String name, Path dir, long logCap, Map<String, Object> file) throws ProtocolException {
         long outStart = 0;
         long errStart = 0;
-        if (rec.get("log_offsets") instanceof Map<?, ?> lo) {
+        if (file.get("log_offsets") instanceof Map<?, ?> lo) {
             outStart = lo.get("stdout_start") instanceof Number n ? n.longValue() : 0;
             errStart = lo.get("stderr_start") instanceof Number n ? n.longValue() : 0;
         }
+        Reply.ServiceRecord rec = Messages.fromFields(Reply.ServiceRecord.class, file, "service.json");
         ServiceStatus status = ServiceStatus.restore(rec);
         Service s = new Service(name, dir, status, ServiceStatus.restoreSpec(rec),
                 LogFile.existing(dir.resolve("stdout.log"), logCap, outStart),
@@ -70,7 +77,7 @@ final class ServiceRecords {
         boolean same = h.isPresent() && h.get().isAlive() && !ServiceRun.zombie(pid) && sameStart(h.get(), startedAt);
         if (same && life.state() == ServiceState.RUNNING) {
             s.run.watch(h.get(), life.reattached(h.get(), "re-attached after an agent restart: output after the restart"
-                    + " is not captured" + (ServicePolicy.NO.equals(s.recorded.restart()) ? "" : ", and it is not restarted again")));
+                    + " is not captured" + (s.recorded.restart() == Request.Restart.NO ? "" : ", and it is not restarted again")));
             s.records.persist();
             return;
         }

@@ -2,7 +2,6 @@ package pyro.agent.service;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +15,10 @@ import pyro.protocol.ServicePolicy;
  * bad input never leaves a half-started service behind.
  */
 record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String> env, Probe probe,
-        long timeoutMs, long intervalMs, String restart, int maxRestarts, List<ServicePolicy.Dependency> after) {
+        long timeoutMs, long intervalMs, Request.Restart restart, int maxRestarts, List<ServicePolicy.Dependency> after) {
+    /** The readiness a service without a probe shows. */
+    static final Request.Probe NO_PROBE = new Request.Probe(Request.ProbeType.NONE, null, null, null, null, null, null,
+            null);
     static final String GUEST_ROOT = pyro.protocol.Guest.WORKSPACE;
     static final long DEFAULT_TIMEOUT_MS = 30_000;
     static final long DEFAULT_INTERVAL_MS = 500;
@@ -56,10 +58,7 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
         if (resolveExecutable(argv.get(0), env.get("PATH"), cwd) == null) {
             throw ServiceException.invalid("service command '" + argv.get(0) + "' was not found or is not executable.");
         }
-        String restartProblem = ServicePolicy.restartProblem(r.restart());
-        if (restartProblem == null) {
-            restartProblem = ServicePolicy.maxRestartsProblem(r.maxRestarts());
-        }
+        String restartProblem = ServicePolicy.maxRestartsProblem(r.maxRestarts());
         if (restartProblem != null) {
             throw ServiceException.invalid(restartProblem);
         }
@@ -69,7 +68,7 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
         } catch (IllegalArgumentException e) {
             throw ServiceException.invalid(e.getMessage());
         }
-        String restart = r.restart() == null ? ServicePolicy.DEFAULT_RESTART : r.restart();
+        Request.Restart restart = r.restart() == null ? Request.Restart.NO : r.restart();
         int maxRestarts = r.maxRestarts() == null ? ServicePolicy.DEFAULT_MAX_RESTARTS : r.maxRestarts();
         Request.Probe m = r.readiness();
         Probe probe = null;
@@ -112,12 +111,15 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
 
     private static Probe probe(String name, Request.Probe m, Path cwd, Path root, Map<String, String> env)
             throws ServiceException {
-        String type = m.type();
-        if (type == null || "none".equals(type)) {
+        Request.ProbeType type = m.type();
+        if (type == null) {
             return null;
         }
-        switch (String.valueOf(type)) {
-            case "file" -> {
+        switch (type) {
+            case NONE -> {
+                return null;
+            }
+            case FILE -> {
                 String path = string(m.path(), "the file probe needs a path");
                 Path p = Path.of(path);
                 Path file;
@@ -135,7 +137,7 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
                 }
                 return new FileProbe(path, file);
             }
-            case "tcp" -> {
+            case TCP -> {
                 String hostValue = m.host();
                 String host = hostValue == null || hostValue.isBlank() ? "127.0.0.1" : hostValue.strip();
                 Integer port = m.port();
@@ -144,16 +146,15 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
                 }
                 return new TcpProbe(host, port);
             }
-            case "http" -> {
+            case HTTP -> {
                 return HttpProbe.of(string(m.url(), "the http probe needs a url"));
             }
-            case "command" -> {
+            case COMMAND -> {
                 return new CommandProbe(string(m.command(), "the command probe needs a command"), cwd, env,
                         Service.cgroup(name));
             }
-            default -> throw ServiceException.invalid("readiness type '" + type
-                    + "' is unknown: use file, tcp, http or command.");
         }
+        throw new IllegalStateException("no probe for " + type);
     }
 
     private static String string(String v, String missing) throws ServiceException {
@@ -205,11 +206,8 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
      * The part of a spec that a service's record shows and keeps: from {@link #recorded()}, or read back from
      * a record an earlier agent process left, which has no spec behind it any more.
      */
-    record Recorded(List<String> command, String cwd, Map<String, Object> readiness, String restart, int maxRestarts,
+    record Recorded(List<String> command, String cwd, Request.Probe readiness, Request.Restart restart, int maxRestarts,
             List<String> after) {
-        Recorded {
-            readiness = Collections.unmodifiableMap(new LinkedHashMap<>(readiness));
-        }
 
         /** The names this service starts after. */
         List<String> afterNames() {
@@ -222,16 +220,8 @@ record ServiceSpec(String name, List<String> argv, Path cwd, Map<String, String>
                 after.stream().map(ServicePolicy.Dependency::wire).toList());
     }
 
-    /** The record's {@code readiness} object (without attempts and last_error). */
-    Map<String, Object> readinessRecord() {
-        Map<String, Object> r = new LinkedHashMap<>();
-        if (probe == null) {
-            r.put("type", "none");
-            return r;
-        }
-        probe.describe(r);
-        r.put("timeout_seconds", timeoutMs % 1000 == 0 ? (Object) (timeoutMs / 1000) : (Object) (timeoutMs / 1000.0));
-        r.put("interval_ms", intervalMs);
-        return r;
+    /** The record's {@code readiness} (without attempts and last_error): the probe with its defaults applied. */
+    Request.Probe readinessRecord() {
+        return probe == null ? NO_PROBE : probe.describe(timeoutMs, intervalMs);
     }
 }

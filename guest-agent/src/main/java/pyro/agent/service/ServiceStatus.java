@@ -2,13 +2,13 @@ package pyro.agent.service;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 import pyro.protocol.ServicePolicy;
 import pyro.protocol.ServiceState;
 
@@ -47,7 +47,7 @@ final class ServiceStatus {
     private String lastStderr;
     private String note;
     private int restartCount;
-    private Map<String, Object> lastExit;
+    private Reply.ServiceExit lastExit;
     private String nextRestartAt;
     private Long timeToReadyMs;
 
@@ -175,17 +175,12 @@ final class ServiceStatus {
     }
 
     /** How the current run ended, as {@code last_exit} shows it. */
-    Map<String, Object> exitRecord(String reason, boolean oom) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("exit_code", exitCode);
-        m.put("signal", signal);
-        m.put("stop_reason", oom ? "oom_killed" : reason);
-        m.put("ended_at", endedAt == null ? now() : endedAt);
-        return m;
+    Reply.ServiceExit exitRecord(String reason, boolean oom) {
+        return new Reply.ServiceExit(exitCode, signal, oom ? "oom_killed" : reason, endedAt == null ? now() : endedAt);
     }
 
     /** The run that ended with {@code exit} is run again after {@code delayMs}; the service stays starting. */
-    void restartScheduled(Map<String, Object> exit, long delayMs) {
+    void restartScheduled(Reply.ServiceExit exit, long delayMs) {
         lastExit = exit;
         nextRestartAt = Instant.now().plusMillis(delayMs).truncatedTo(ChronoUnit.MILLIS).toString();
         moveTo(ServiceState.STARTING);
@@ -270,115 +265,74 @@ final class ServiceStatus {
     }
 
     /** How a run ended, for marker lines and notes: {@code exit 1}, {@code SIGKILL}, {@code readiness timeout}. */
-    static String describeExit(Map<String, Object> exit) {
+    static String describeExit(Reply.ServiceExit exit) {
         if (exit == null) {
             return "an unknown end";
         }
-        Object reason = exit.get("stop_reason");
+        String reason = exit.stopReason();
         if ("readiness_timeout".equals(reason)) {
             return "readiness timeout";
         }
         if ("oom_killed".equals(reason)) {
             return "out-of-memory kill";
         }
-        if (exit.get("signal") != null) {
-            return String.valueOf(exit.get("signal"));
+        if (exit.signal() != null) {
+            return exit.signal();
         }
-        return exit.get("exit_code") == null ? "an unknown exit" : "exit " + exit.get("exit_code");
+        return exit.exitCode() == null ? "an unknown exit" : "exit " + exit.exitCode();
     }
 
     // ---- the record
 
     /** The record, as replies show it (and, with the log offsets, as {@code service.json} keeps it). */
-    Map<String, Object> record(String name, ServiceSpec.Recorded spec) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("service_name", name);
-        m.put("command", spec.command());
-        m.put("cwd", spec.cwd());
-        m.put("state", state.wire());
-        m.put("pid", pid == 0 ? null : pid);
-        m.put("started_at", startedAt);
-        m.put("ready_at", readyAt);
-        m.put("ended_at", endedAt);
-        m.put("exit_code", exitCode);
-        m.put("signal", signal);
-        m.put("stop_reason", stopReason);
-        Map<String, Object> r = new LinkedHashMap<>(spec.readiness());
-        r.put("attempts", attempts);
-        r.put("last_error", lastError);
-        m.put("readiness", r);
-        m.put("restart", spec.restart());
-        m.put("max_restarts", spec.maxRestarts());
-        m.put("after", spec.after());
-        m.put("restart_count", restartCount);
-        m.put("last_exit", lastExit);
-        m.put("next_restart_at", nextRestartAt);
-        m.put("time_to_ready_ms", timeToReadyMs);
-        if (state == ServiceState.FAILED) {
-            m.put("last_stdout", lastStdout == null ? "" : lastStdout);
-            m.put("last_stderr", lastStderr == null ? "" : lastStderr);
-        }
-        if (note != null) {
-            m.put("note", note);
-        }
-        return m;
+    Reply.ServiceRecord record(String name, ServiceSpec.Recorded spec) {
+        Request.Probe p = spec.readiness();
+        Reply.ServiceReadiness r = new Reply.ServiceReadiness(p.type(), p.path(), p.host(), p.port(), p.url(),
+                p.command(), p.timeoutMs(), p.intervalMs(), attempts, lastError);
+        boolean failed = state == ServiceState.FAILED;
+        return new Reply.ServiceRecord(name, spec.command(), spec.cwd(), state, pid == 0 ? null : pid, startedAt, readyAt,
+                endedAt, exitCode, signal, stopReason, r, spec.restart(), spec.maxRestarts(), spec.after(), restartCount,
+                lastExit, nextRestartAt, timeToReadyMs, failed ? orEmpty(lastStdout) : null,
+                failed ? orEmpty(lastStderr) : null, note);
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
     }
 
     /** The status a record left by an earlier agent process shows. */
-    static ServiceStatus restore(Map<String, Object> rec) {
+    static ServiceStatus restore(Reply.ServiceRecord rec) {
         ServiceStatus s = new ServiceStatus();
-        if (rec.get("readiness") instanceof Map<?, ?> r) {
-            s.attempts = r.get("attempts") instanceof Number n ? n.longValue() : 0;
-            s.lastError = str(r.get("last_error"));
+        if (rec.readiness() != null) {
+            s.attempts = rec.readiness().attempts() == null ? 0 : rec.readiness().attempts();
+            s.lastError = rec.readiness().lastError();
         }
-        s.state = ServiceState.fromWire(str(rec.get("state")));
-        s.pid = rec.get("pid") instanceof Number n ? n.longValue() : 0;
-        s.startedAt = str(rec.get("started_at"));
-        s.readyAt = str(rec.get("ready_at"));
-        s.endedAt = str(rec.get("ended_at"));
-        s.exitCode = rec.get("exit_code") instanceof Number n ? n.intValue() : null;
-        s.signal = str(rec.get("signal"));
-        s.stopReason = str(rec.get("stop_reason"));
-        s.lastStdout = str(rec.get("last_stdout"));
-        s.lastStderr = str(rec.get("last_stderr"));
-        s.note = str(rec.get("note"));
-        s.restartCount = rec.get("restart_count") instanceof Number n ? n.intValue() : 0;
-        s.lastExit = rec.get("last_exit") instanceof Map<?, ?> le ? stringKeys(le) : null;
-        s.timeToReadyMs = rec.get("time_to_ready_ms") instanceof Number n ? n.longValue() : null;
+        s.state = rec.state() == null ? ServiceState.FAILED : rec.state();
+        s.pid = rec.pid() == null ? 0 : rec.pid();
+        s.startedAt = rec.startedAt();
+        s.readyAt = rec.readyAt();
+        s.endedAt = rec.endedAt();
+        s.exitCode = rec.exitCode();
+        s.signal = rec.signal();
+        s.stopReason = rec.stopReason();
+        s.lastStdout = rec.lastStdout();
+        s.lastStderr = rec.lastStderr();
+        s.note = rec.note();
+        s.restartCount = rec.restartCount() == null ? 0 : rec.restartCount();
+        s.lastExit = rec.lastExit();
+        s.timeToReadyMs = rec.timeToReadyMs();
         return s;
     }
 
     /** The spec part of a record left by an earlier agent process (there is no spec behind it any more). */
-    static ServiceSpec.Recorded restoreSpec(Map<String, Object> rec) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        if (rec.get("readiness") instanceof Map<?, ?> m) {
-            r.putAll(stringKeys(m));
-            r.remove("attempts");
-            r.remove("last_error");
-        } else {
-            r.put("type", "none");
-        }
-        return new ServiceSpec.Recorded(strings(rec.get("command")), str(rec.get("cwd")), r,
-                rec.get("restart") instanceof String rp ? rp : ServicePolicy.DEFAULT_RESTART,
-                rec.get("max_restarts") instanceof Number n ? n.intValue() : ServicePolicy.DEFAULT_MAX_RESTARTS,
-                strings(rec.get("after")));
-    }
-
-    private static List<String> strings(Object o) {
-        List<String> out = new ArrayList<>();
-        if (o instanceof List<?> l) {
-            l.forEach(e -> out.add(String.valueOf(e)));
-        }
-        return List.copyOf(out);
-    }
-
-    private static Map<String, Object> stringKeys(Map<?, ?> m) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        m.forEach((k, v) -> out.put(String.valueOf(k), v));
-        return out;
-    }
-
-    private static String str(Object o) {
-        return o == null ? null : o.toString();
+    static ServiceSpec.Recorded restoreSpec(Reply.ServiceRecord rec) {
+        Reply.ServiceReadiness r = rec.readiness();
+        Request.Probe probe = r == null || r.type() == null ? ServiceSpec.NO_PROBE
+                : new Request.Probe(r.type(), r.path(), r.host(), r.port(), r.url(), r.command(), r.timeoutMs(),
+                        r.intervalMs());
+        return new ServiceSpec.Recorded(rec.command() == null ? List.of() : rec.command(), rec.cwd(), probe,
+                rec.restart() == null ? Request.Restart.NO : rec.restart(),
+                rec.maxRestarts() == null ? ServicePolicy.DEFAULT_MAX_RESTARTS : rec.maxRestarts(),
+                rec.after() == null ? List.of() : rec.after());
     }
 }

@@ -76,7 +76,7 @@ public final class Services {
     }
 
     /** Serves one service request; errors come back as {@link Reply.Error} replies, never as exceptions. */
-    public Reply handle(Request.ServiceRequest request) {
+    public Reply handle(Request.ServiceRequest<?> request) {
         try {
             return switch (request) {
                 case Request.ServiceStart r -> new Reply.ServiceResult(start(r));
@@ -96,18 +96,18 @@ public final class Services {
         }
     }
 
-    private static String type(Request r) {
+    private static String type(Request<?> r) {
         return Messages.typeName((Record) r);
     }
 
-    private Map<String, Object> start(Request.ServiceStart r) throws ServiceException, InterruptedException {
+    private Reply.ServiceRecord start(Request.ServiceStart r) throws ServiceException, InterruptedException {
         ServiceSpec spec = ServiceSpec.parse(r, workspaceRoot);
         Service svc;
         synchronized (this) {
             Service old = services.get(spec.name());
             if (old != null && old.active()) {
                 throw ServiceException.conflict("service '" + spec.name() + "' is already "
-                        + old.record().get("state") + "; stop it first or use another name.");
+                        + old.record().state().wire() + "; stop it first or use another name.");
             }
             checkOrder(spec);
             if (old != null) {
@@ -178,7 +178,7 @@ public final class Services {
         synchronized (this) {
             all = new ArrayList<>(services.values()); // TreeMap: sorted by name
         }
-        List<Map<String, Object>> records = new ArrayList<>();
+        List<Reply.ServiceRecord> records = new ArrayList<>();
         for (Service s : all) {
             records.add(s.record());
         }
@@ -196,7 +196,7 @@ public final class Services {
         }
     }
 
-    private Map<String, Object> stop(Request.ServiceStop r) throws ServiceException, InterruptedException {
+    private Reply.ServiceRecord stop(Request.ServiceStop r) throws ServiceException, InterruptedException {
         Service s = require(r.name());
         long grace = 10_000;
         Long g = r.graceMs();
@@ -215,16 +215,13 @@ public final class Services {
         if (tail != null && (tail < 0 || tail > 1_000_000)) {
             throw ServiceException.invalid("tail_lines " + tail + " is invalid: use 0 to 1000000.");
         }
-        String stream = r.stream() == null ? "both" : r.stream();
-        if (!List.of("stdout", "stderr", "both").contains(stream)) {
-            throw ServiceException.invalid("stream '" + stream + "' is invalid: use stdout, stderr or both.");
-        }
+        Request.LogStream stream = r.stream() == null ? Request.LogStream.BOTH : r.stream();
         Long afterOut = offset("after_stdout", r.afterStdout());
         Long afterErr = offset("after_stderr", r.afterStderr());
         LogFile so = s.stdout();
         LogFile se = s.stderr();
-        LogFile.Slice o = stream.equals("stderr") || so == null ? null : so.read(afterOut, tail, LogFile.READ_LIMIT);
-        LogFile.Slice e = stream.equals("stdout") || se == null ? null : se.read(afterErr, tail, LogFile.READ_LIMIT);
+        LogFile.Slice o = stream == Request.LogStream.STDERR || so == null ? null : so.read(afterOut, tail, LogFile.READ_LIMIT);
+        LogFile.Slice e = stream == Request.LogStream.STDOUT || se == null ? null : se.read(afterErr, tail, LogFile.READ_LIMIT);
         return new Reply.ServiceLogsResult(s.name, o == null ? "" : o.text(), e == null ? "" : e.text(),
                 o == null ? (afterOut == null ? 0L : afterOut) : o.offset(),
                 e == null ? (afterErr == null ? 0L : afterErr) : e.offset(),

@@ -3,15 +3,13 @@ package pyro.agent.service;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.util.Map;
+import pyro.protocol.Request;
 
 /** Ready once {@code host:port} accepts a TCP connection. */
 record TcpProbe(String host, int port) implements Probe {
     @Override
-    public void describe(Map<String, Object> into) {
-        into.put("type", "tcp");
-        into.put("host", host);
-        into.put("port", port);
+    public Request.Probe describe(long timeoutMs, long intervalMs) {
+        return new Request.Probe(Request.ProbeType.TCP, null, host, port, null, null, timeoutMs, intervalMs);
     }
 
     @Override

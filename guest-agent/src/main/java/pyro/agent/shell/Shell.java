@@ -17,6 +17,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import pyro.agent.cgroup.Cgroup;
 import pyro.agent.cgroup.Cgroups;
 import pyro.protocol.ErrorCode;
+import pyro.protocol.Reply;
 
 /**
  * One interactive shell on a PTY. The agent holds the master (non-blocking); a platform thread pumps
@@ -402,19 +403,9 @@ final class Shell {
         }
     }
 
-    Map<String, Object> record() {
-        Map<String, Object> m = new LinkedHashMap<>();
+    Reply.ShellRecord record() {
         State s = state;
-        m.put("shell_id", id);
-        m.put("state", s.wire());
-        m.put("cwd", cwd.toString());
-        m.put("cols", cols);
-        m.put("rows", rows);
-        m.put("pid", process.pid());
-        m.put("started_at", startedAt);
-        if (s == State.EXITED && exitCode != null) {
-            m.put("exit_code", exitCode);
-        }
-        return m;
+        return new Reply.ShellRecord(id, s.wire(), cwd.toString(), (long) cols, (long) rows, process.pid(), startedAt,
+                s == State.EXITED ? exitCode : null);
     }
 }

@@ -30,8 +30,8 @@ public final class Shells {
     static final int MAX_CLOSED_KEPT = 256;
     static final int MAX_INPUT_BYTES = 1024 * 1024;
     static final long MAX_WAIT_MS = 60_000;
-    private static final Map<String, Integer> SIGNALS = Map.of(
-            "INT", LibC.SIGINT, "TERM", LibC.SIGTERM, "HUP", LibC.SIGHUP, "KILL", LibC.SIGKILL);
+    private static final Map<Request.Signal, Integer> SIGNALS = Map.of(Request.Signal.INT, LibC.SIGINT,
+            Request.Signal.TERM, LibC.SIGTERM, Request.Signal.HUP, LibC.SIGHUP, Request.Signal.KILL, LibC.SIGKILL);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path root;
@@ -46,7 +46,7 @@ public final class Shells {
     }
 
     /** Answers one shell request; never throws (failures are {@link Reply.Error} replies). */
-    public Reply handle(Request.ShellRequest request) {
+    public Reply handle(Request.ShellRequest<?> request) {
         try {
             return switch (request) {
                 case Request.ShellOpen r -> open(r);
@@ -133,17 +133,9 @@ public final class Shells {
 
     private Reply signal(Request.ShellSignal r) throws ShellException {
         Shell s = shell(r.shellId());
-        String v = r.signal();
-        String name = v == null ? "INT" : v.toUpperCase(Locale.ROOT);
-        if (name.startsWith("SIG")) {
-            name = name.substring(3);
-        }
-        Integer number = SIGNALS.get(name);
-        if (number == null) {
-            throw ShellException.invalid("signal '" + v + "' is not one of INT, TERM, HUP, KILL");
-        }
-        int pgrp = s.signal(number);
-        return new Reply.ShellSignalResult(s.id, name, (long) pgrp);
+        Request.Signal signal = r.signal() == null ? Request.Signal.INT : r.signal();
+        int pgrp = s.signal(SIGNALS.get(signal));
+        return new Reply.ShellSignalResult(s.id, signal, (long) pgrp);
     }
 
     private Reply close(Request.ShellClose r) throws ShellException {
@@ -155,7 +147,7 @@ public final class Shells {
     private Reply list() {
         List<Shell> all = new ArrayList<>(shells.values());
         all.sort((a, b) -> a.startedAt.equals(b.startedAt) ? a.id.compareTo(b.id) : a.startedAt.compareTo(b.startedAt));
-        List<Map<String, Object>> records = new ArrayList<>();
+        List<Reply.ShellRecord> records = new ArrayList<>();
         for (Shell s : all) {
             records.add(s.record());
         }

@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import pyro.protocol.Reply;
+import pyro.protocol.Request;
 import pyro.protocol.ServiceState;
 
 /** The record's state machine on its own: which moves are legal, and that every event keeps to them. */
@@ -21,7 +22,7 @@ class ServiceStatusTest {
             s -> s.runEnded(1),
             s -> s.end(ServiceState.EXITED, "exited", null, null),
             s -> s.end(ServiceState.FAILED, "exited", null, null),
-            s -> s.restartScheduled(Map.of(), 250),
+            s -> s.restartScheduled(new Reply.ServiceExit(1, null, "exited", "2026-01-01T00:00:00Z"), 250),
             s -> s.failedBeforeSpawn("no such file"),
             s -> s.dependencyFailed("dependency_failed", "db is failed"),
             s -> s.agentFailed(new IllegalStateException("boom")),
@@ -43,7 +44,7 @@ class ServiceStatusTest {
     void anIllegalEventThrowsAndLeavesTheRecordAsItWas() {
         ServiceStatus s = new ServiceStatus();
         s.stopped();
-        Map<String, Object> before = s.record("web", spec());
+        Reply.ServiceRecord before = s.record("web", spec());
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.ready(1));
         assertEquals("a service cannot go from stopped to running", e.getMessage());
         assertEquals(before, s.record("web", spec()));
@@ -64,11 +65,12 @@ class ServiceStatusTest {
             } catch (IllegalStateException refused) {
                 assertEquals(from, s.state(), "seed " + seed + ": a refused event moved the state");
             }
-            assertEquals(s.state().wire(), s.record("web", spec()).get("state"));
+            assertEquals(s.state(), s.record("web", spec()).state());
         }
     }
 
     private static ServiceSpec.Recorded spec() {
-        return new ServiceSpec.Recorded(List.of("sleep", "1"), "/workspace", Map.of("type", "none"), "no", 5, List.of());
+        return new ServiceSpec.Recorded(List.of("sleep", "1"), "/workspace", ServiceSpec.NO_PROBE, Request.Restart.NO, 5,
+                List.of());
     }
 }

@@ -195,9 +195,9 @@ class ServicesHostProcessTest {
         assertNull(rec.get("stop_reason"));
         assertEquals("file", readiness(rec).get("type"));
         assertEquals("run/ready", readiness(rec).get("path"));
-        assertEquals(30L, ((Number) readiness(rec).get("timeout_seconds")).longValue());
+        assertEquals(30_000L, ((Number) readiness(rec).get("timeout_ms")).longValue());
         assertEquals(10_000L, ((Number) readiness(rec).get("interval_ms")).longValue());
-        assertFalse(rec.containsKey("last_stderr"), "last lines only on failure");
+        assertNull(rec.get("last_stderr"), "last lines only on failure");
         assertTrue(Files.isRegularFile(svcRoot.resolve("file-ok/service.json")));
         assertEquals("stopped", stop("file-ok").get("state"));
     }
@@ -541,7 +541,7 @@ class ServicesHostProcessTest {
         Map<String, Object> running = status("st-b-running");
         assertEquals(List.of("sleep", "1000"), running.get("command"));
         assertEquals(ws.toString(), running.get("cwd"));
-        // the frame codec leaves out null fields (last_error here), so none is just the type and attempts
+        // none is just the type and attempts (every other field of the readiness is null)
         assertEquals("none", readiness(running).get("type"));
         assertEquals(0, ((Number) readiness(running).get("attempts")).intValue());
         assertNull(readiness(running).get("last_error"));

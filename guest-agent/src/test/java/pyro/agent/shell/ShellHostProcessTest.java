@@ -2,6 +2,7 @@ package pyro.agent.shell;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -183,7 +184,7 @@ class ShellHostProcessTest {
             assertEquals(90, ((Number) s.get("cols")).intValue());
             assertEquals(25, ((Number) s.get("rows")).intValue());
             Instant.parse((String) s.get("started_at"));
-            assertFalse(s.containsKey("exit_code"));
+            assertNull(s.get("exit_code"), "no exit code while it runs");
             int pid = pid(s);
             String[] st = stat(pid).orElseThrow();
             assertEquals(Integer.toString(pid), st[3], "the shell leads its own session");
@@ -245,8 +246,11 @@ class ShellHostProcessTest {
             assertTrue(System.nanoTime() - started < Duration.ofSeconds(30).toNanos(), "took " + (System.nanoTime() - started) / 1_000_000 + " ms");
             waitFor("sleep to be gone", Duration.ofSeconds(5), () -> gone(sleepPid[0]));
             // at the prompt the foreground group is the shell's own
-            Frame again = call("shell_signal", "shell_id", sh, "signal", "sigint");
+            Frame again = call("shell_signal", "shell_id", sh, "signal", "INT");
             assertEquals(pid(s), again.longValue("pgrp", -1));
+            // the wire takes the names alone: the host turns sigint into INT before it asks
+            assertError(call("shell_signal", "shell_id", sh, "signal", "sigint"), "invalid_input",
+                    "signal must be one of INT, TERM, HUP or KILL, got 'sigint'");
         } finally {
             call("shell_close", "shell_id", sh);
         }

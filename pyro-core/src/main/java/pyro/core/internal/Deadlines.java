@@ -22,7 +22,7 @@ final class Deadlines {
 
     private Deadlines() {}
 
-    static Duration of(Request r) {
+    static Duration of(Request<?> r) {
         return switch (r) {
             case Request.Exec e -> ms(e.timeoutMs(), 30_000).plus(GRACE);
             case Request.ServiceStart s -> serviceStart(s);
@@ -47,7 +47,7 @@ final class Deadlines {
      */
     static Duration serviceStart(Request.ServiceStart s) {
         long timeout = ms(s.readiness() == null ? null : s.readiness().timeoutMs(), 30_000).toMillis();
-        boolean restarts = s.restart() != null && !ServicePolicy.NO.equals(s.restart());
+        boolean restarts = s.restart() != null && s.restart() != Request.Restart.NO;
         int max = s.maxRestarts() == null ? ServicePolicy.DEFAULT_MAX_RESTARTS : Math.max(0, s.maxRestarts());
         long runs = restarts ? max + 1L : 1L;
         long backoff = 0;

@@ -18,6 +18,7 @@ import pyro.protocol.Reply;
 import pyro.protocol.Request;
 import pyro.protocol.ServicePolicy;
 import pyro.protocol.ServiceState;
+import pyro.protocol.Wire;
 
 /**
  * Workspace services. The agent runs them, probes their readiness and keeps their records and logs
@@ -67,30 +68,29 @@ public final class ServiceManager {
         }
         Map<String, String> env = options.env() == null ? Map.of() : options.env();
         Map<String, String> secrets = WorkspaceSecrets.environment(inst, options.secretEnv());
-        Request.ServiceStart req = new Request.ServiceStart(name, argv, guestCwd, env, probe.toRequest(), restart,
-                options.maxRestarts(), after, secrets.isEmpty() ? null : secrets);
+        Request.ServiceStart req = new Request.ServiceStart(name, argv, guestCwd, env, probe.toRequest(),
+                ServicePolicy.restart(restart), options.maxRestarts(), after, secrets.isEmpty() ? null : secrets);
         Map<String, Object> spec = Messages.fields(req);
         spec.put("readiness", req.readiness() == null ? Map.of("type", "none") : Messages.fields(req.readiness()));
         spec.put("started_at", VmManager.now());
         // the host ports are taken first, so a port in use fails the start before the service runs
-        List<Map<String, Object>> ports = publishAll(inst, name, publish);
+        List<Reply.Forward> ports = publishAll(inst, name, publish);
         // the agent refuses bad input (an unknown after name, a cycle) before anything starts: only then record it
-        Map<String, Object> started;
+        Reply.ServiceRecord started;
         try {
-            started = new LinkedHashMap<>(vms.call(inst, req, Reply.ServiceResult.class).service());
+            started = vms.call(inst, req).service();
         } catch (RuntimeException e) {
             unpublish(inst, name, ports);
             throw e;
         }
         if (!publish.isEmpty()) {
-            if (!ServiceState.fromWire(String.valueOf(started.get("state"))).active()) {
+            if (started.state() == null || !started.state().active()) {
                 unpublish(inst, name, ports);
                 ports = List.of();
             }
             dropStaleForwards(inst, name, ports);
         }
-        started.put("published_ports", strip(ports));
-        ServiceInfo info = new ServiceInfo(id, started);
+        ServiceInfo info = info(id, started, ports);
         vms.store().update(id, i -> {
             Map<String, Object> services = specs(i);
             services.put(name, spec);
@@ -183,10 +183,11 @@ public final class ServiceManager {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         List<ServiceInfo> out = new ArrayList<>();
-        List<Map<String, Object>> services = vms.call(inst, new Request.ServiceList(), Reply.ServiceListResult.class).services();
-        List<Map<String, Object>> ports = services.isEmpty() ? List.of() : forwards(inst);
-        for (Map<String, Object> s : services) {
-            out.add(new ServiceInfo(id, withPorts(s, ports)));
+        List<Reply.ServiceRecord> services = vms.call(inst, new Request.ServiceList())
+                .services();
+        List<Reply.Forward> ports = services.isEmpty() ? List.of() : forwards(inst);
+        for (Reply.ServiceRecord s : services) {
+            out.add(info(id, s, ports));
         }
         return new ServiceList(id, out);
     }
@@ -195,8 +196,8 @@ public final class ServiceManager {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         Validate.name("service", name);
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        Map<String, Object> s = vms.call(inst, new Request.ServiceStatus(name), Reply.ServiceResult.class).service();
-        return new ServiceInfo(id, withPorts(s, forwards(inst)));
+        Reply.ServiceRecord s = vms.call(inst, new Request.ServiceStatus(name)).service();
+        return info(id, s, forwards(inst));
     }
 
     public ServiceLogs logs(String id, String name, Integer tailLines, String stream, String after) {
@@ -206,8 +207,8 @@ public final class ServiceManager {
         }
         Long afterStdout = null;
         Long afterStderr = null;
-        String s = stream == null ? "both" : stream;
-        if (!List.of("stdout", "stderr", "both").contains(s)) {
+        Request.LogStream s = stream == null ? Request.LogStream.BOTH : Wire.find(Request.LogStream.class, stream);
+        if (s == null) {
             throw PyroException.invalid("stream '" + stream + "' is invalid: use stdout, stderr or both.");
         }
         if (after != null && !after.isBlank()) {
@@ -231,7 +232,7 @@ public final class ServiceManager {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE); // after the arguments: bad input is reported as such
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         Request.ServiceLogs req = new Request.ServiceLogs(name, tailLines, s, afterStdout, afterStderr);
-        return new ServiceLogs(id, Messages.fields(vms.call(inst, req, Reply.ServiceLogsResult.class)));
+        return new ServiceLogs(id, Messages.fields(vms.call(inst, req)));
     }
 
     public ServiceInfo stop(String id, String name, long graceSeconds) {
@@ -241,24 +242,23 @@ public final class ServiceManager {
             throw PyroException.invalid("grace " + graceSeconds + " seconds is out of range: use 0 to 3600.");
         }
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        Map<String, Object> s = vms.call(inst, new Request.ServiceStop(name, graceSeconds * 1000),
-                Reply.ServiceResult.class).service();
+        Reply.ServiceRecord s = vms.call(inst, new Request.ServiceStop(name, graceSeconds * 1000)).service();
         // the forwards end with the service, now rather than at the supervisor's next look (one call: all of its ports)
         try {
-            vms.call(inst, new Request.PortUnpublish(name, null), Reply.PortsResult.class);
+            vms.call(inst, new Request.PortUnpublish(name, null));
         } catch (RuntimeException ignored) {
             // the VM ended: its forwards ended with it
         }
-        return new ServiceInfo(id, withPorts(s, List.of()));
+        return info(id, s, List.of());
     }
 
     /** Counts per state for workspace status; none when the VM is not running. */
     ServiceCounts counts(Instance inst) {
-        return vms.query(inst, new Request.ServiceList(), Reply.ServiceListResult.class).map(f -> {
+        return vms.query(inst, new Request.ServiceList()).map(f -> {
             int[] n = new int[5];
             if (f.services() != null) {
-                for (Map<String, Object> o : f.services()) {
-                    n[ServiceState.fromWire(String.valueOf(o.get("state"))).ordinal()]++;
+                for (Reply.ServiceRecord o : f.services()) {
+                    n[(o.state() == null ? ServiceState.FAILED : o.state()).ordinal()]++;
                 }
             }
             return new ServiceCounts(n[0], n[1], n[2], n[3], n[4]);
@@ -267,12 +267,11 @@ public final class ServiceManager {
 
 
     /** Takes every host port of a start, all or none: one in use gives back the ones taken. */
-    private List<Map<String, Object>> publishAll(Instance inst, String name, List<PublishSpec> publish) {
-        List<Map<String, Object>> ports = new ArrayList<>();
+    private List<Reply.Forward> publishAll(Instance inst, String name, List<PublishSpec> publish) {
+        List<Reply.Forward> ports = new ArrayList<>();
         try {
             for (PublishSpec p : publish) {
-                ports.addAll(vms.call(inst, new Request.PortPublish(name, p.guestPort(), p.hostPort()),
-                        Reply.PortsResult.class).ports());
+                ports.addAll(vms.call(inst, new Request.PortPublish(name, p.guestPort(), p.hostPort())).ports());
             }
         } catch (RuntimeException e) {
             unpublish(inst, name, ports);
@@ -281,11 +280,10 @@ public final class ServiceManager {
         return ports;
     }
 
-    private void unpublish(Instance inst, String name, List<Map<String, Object>> ports) {
-        for (Map<String, Object> p : ports) {
+    private void unpublish(Instance inst, String name, List<Reply.Forward> ports) {
+        for (Reply.Forward p : ports) {
             try {
-                vms.call(inst, new Request.PortUnpublish(name, ((Number) p.get("host_port")).intValue()),
-                        Reply.PortsResult.class);
+                vms.call(inst, new Request.PortUnpublish(name, p.hostPort()));
             } catch (RuntimeException ignored) {
                 // the VM ended: its forwards ended with it
             }
@@ -293,41 +291,31 @@ public final class ServiceManager {
     }
 
     /** A new run of a service replaces the forwards a previous run left (the supervisor ends those within a second anyway). */
-    private void dropStaleForwards(Instance inst, String name, List<Map<String, Object>> keep) {
-        List<Object> kept = keep.stream().map(p -> p.get("host_port")).toList();
-        List<Map<String, Object>> stale = forwards(inst).stream()
-                .filter(p -> name.equals(p.get("service")) && !kept.contains(p.get("host_port"))).toList();
+    private void dropStaleForwards(Instance inst, String name, List<Reply.Forward> keep) {
+        List<Integer> kept = keep.stream().map(Reply.Forward::hostPort).toList();
+        List<Reply.Forward> stale = forwards(inst).stream()
+                .filter(p -> name.equals(p.service()) && !kept.contains(p.hostPort())).toList();
         unpublish(inst, name, stale);
     }
 
     /** Every forward of the workspace's supervisor; none when it cannot say, or its policy publishes nothing. */
-    private List<Map<String, Object>> forwards(Instance inst) {
+    private List<Reply.Forward> forwards(Instance inst) {
         if (!inst.networkPolicy().publishesPorts()) {
             return List.of();
         }
         try {
-            List<Map<String, Object>> p = vms.call(inst, new Request.PortList(), Reply.PortsResult.class).ports();
+            List<Reply.Forward> p = vms.call(inst, new Request.PortList()).ports();
             return p == null ? List.of() : p;
         } catch (RuntimeException e) {
             return List.of();
         }
     }
 
-    /** A service's record with its forwards ({@code published_ports}, without the service's name). */
-    private static Map<String, Object> withPorts(Map<String, Object> service, List<Map<String, Object>> all) {
-        Map<String, Object> m = new LinkedHashMap<>(service);
-        m.put("published_ports", strip(all.stream().filter(p -> p.get("service") != null
-                && p.get("service").equals(service.get("service_name"))).toList()));
-        return m;
-    }
-
-    private static List<Map<String, Object>> strip(List<Map<String, Object>> ports) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Map<String, Object> p : ports) {
-            Map<String, Object> m = new LinkedHashMap<>(p);
-            m.remove("service");
-            out.add(m);
-        }
-        return out;
+    /** A service's record with its forwards among {@code all} ({@code published_ports}, without the service). */
+    private static ServiceInfo info(String id, Reply.ServiceRecord service, List<Reply.Forward> all) {
+        Map<String, Object> m = GuestJson.service(service);
+        m.put("published_ports", GuestJson.publishedPorts(all.stream()
+                .filter(p -> p.service() != null && p.service().equals(service.serviceName())).toList()));
+        return new ServiceInfo(id, m);
     }
 }

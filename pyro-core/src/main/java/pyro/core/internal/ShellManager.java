@@ -10,10 +10,12 @@ import pyro.core.model.ShellRead;
 import pyro.protocol.Messages;
 import pyro.protocol.Reply;
 import pyro.protocol.Request;
+import pyro.protocol.Wire;
 
 /** Interactive PTY shells: the agent owns the PTY and an append-only output buffer per shell. */
 public final class ShellManager {
-    public static final List<String> SIGNALS = List.of("INT", "TERM", "HUP", "KILL");
+    public static final List<String> SIGNALS =
+            java.util.Arrays.stream(Request.Signal.values()).map(Wire::wire).toList();
     private final VmManager vms;
 
     public ShellManager(VmManager vms) {
@@ -38,7 +40,7 @@ public final class ShellManager {
                 vms.requireLive(id, Instance.KIND_WORKSPACE), secretEnv);
         Request.ShellOpen req = new Request.ShellOpen(guestCwd, (long) cols, (long) rows,
                 secrets.isEmpty() ? null : secrets);
-        return new ShellInfo(id, call(id, req, Reply.ShellResult.class).shell());
+        return new ShellInfo(id, GuestJson.shell(call(id, req).shell()));
     }
 
     public ShellRead read(String id, String shellId, long cursor, int maxChars, int waitMs) {
@@ -68,7 +70,7 @@ public final class ShellManager {
         }
         long wait = idleMs != null && waitMs == 0 ? 60_000 : waitMs;
         Map<String, Object> fields = Messages.fields(call(id, new Request.ShellRead(shellId, cursor, (long) maxChars,
-                wait, idleMs == null ? null : (long) idleMs), Reply.ShellReadResult.class));
+                wait, idleMs == null ? null : (long) idleMs)));
         if (plain && fields.get("output") instanceof String raw) {
             fields.put("output", TerminalText.plain(raw));
             fields.put("plain", true);
@@ -82,36 +84,36 @@ public final class ShellManager {
         if (input == null) {
             throw PyroException.invalid("shell input is required: give the text to send.");
         }
-        return new ShellAck(id, Messages.fields(call(id, new Request.ShellWrite(shellId, input, newline),
-                Reply.ShellWriteResult.class)));
+        return new ShellAck(id, Messages.fields(call(id, new Request.ShellWrite(shellId, input, newline))));
     }
 
     public ShellAck signal(String id, String shellId, String signal) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         requireShellId(shellId);
-        String s = signal == null ? "INT" : signal.toUpperCase(java.util.Locale.ROOT).replaceFirst("^SIG", "");
-        if (!SIGNALS.contains(s)) {
+        String name = signal == null ? "INT" : signal.toUpperCase(java.util.Locale.ROOT).replaceFirst("^SIG", "");
+        Request.Signal s = Wire.find(Request.Signal.class, name);
+        if (s == null) {
             throw PyroException.invalid("signal '" + signal + "' is invalid: use INT, TERM, HUP or KILL.");
         }
-        return new ShellAck(id, Messages.fields(call(id, new Request.ShellSignal(shellId, s),
-                Reply.ShellSignalResult.class)));
+        return new ShellAck(id, Messages.fields(call(id, new Request.ShellSignal(shellId, s))));
     }
 
     public ShellInfo close(String id, String shellId) {
         id = vms.resolveId(id, Instance.KIND_WORKSPACE);
         requireShellId(shellId);
-        return new ShellInfo(id, call(id, new Request.ShellClose(shellId), Reply.ShellResult.class).shell());
+        return new ShellInfo(id, GuestJson.shell(call(id, new Request.ShellClose(shellId))
+                .shell()));
     }
 
     /** {@code shell_id, state} of each shell the agent knows, for workspace status; none when down. */
     List<Map<String, Object>> summaries(Instance inst) {
-        return vms.query(inst, new Request.ShellList(), Reply.ShellListResult.class).map(f -> {
+        return vms.query(inst, new Request.ShellList()).map(f -> {
             List<Map<String, Object>> out = new java.util.ArrayList<>();
             if (f.shells() != null) {
-                for (Map<String, Object> m : f.shells()) {
+                for (Reply.ShellRecord m : f.shells()) {
                     Map<String, Object> s = new LinkedHashMap<>();
-                    s.put("shell_id", m.get("shell_id"));
-                    s.put("state", m.get("state"));
+                    s.put("shell_id", m.shellId());
+                    s.put("state", m.state());
                     out.add(s);
                 }
             }
@@ -125,8 +127,8 @@ public final class ShellManager {
         }
     }
 
-    private <T extends Reply> T call(String id, Request req, Class<T> expected) {
-        T reply = vms.call(vms.requireLive(id, Instance.KIND_WORKSPACE), req, expected);
+    private <R extends Reply> R call(String id, Request<R> req) {
+        R reply = vms.call(vms.requireLive(id, Instance.KIND_WORKSPACE), req);
         vms.store().update(id, i -> i.set("last_activity_at", VmManager.now()));
         return reply;
     }

@@ -125,13 +125,39 @@ public final class SupervisorClient implements Closeable {
         return new SupervisorClient(ch);
     }
 
-    /** Sends one request and returns its terminal reply as {@code expected}; error replies become PyroExceptions. */
-    public <T extends Reply> T call(Request request, Class<T> expected) throws IOException {
-        return call(request, expected, Deadlines.of(request));
+    /** Sends one request and returns its terminal reply, the type the request declares; errors become PyroExceptions. */
+    public <R extends Reply> R call(Request<R> request) throws IOException {
+        return call(request, Deadlines.of(request));
     }
 
-    /** As {@link #call(Request, Class)} with an explicit deadline (status reads use a short one). */
-    public <T extends Reply> T call(Request request, Class<T> expected, Duration deadline) throws IOException {
+    /** As {@link #call(Request)} with an explicit deadline (status reads use a short one). */
+    public <R extends Reply> R call(Request<R> request, Duration deadline) throws IOException {
+        return call(request, Messages.replyType(request), deadline);
+    }
+
+    /**
+     * Sends a request followed by {@code data} as a stream of chunks, then returns the terminal reply.
+     * The deadline applies to progress: every chunk written and the reply.
+     */
+    public <R extends Reply> R upload(Request<R> request, InputStream data) throws IOException {
+        return upload(request, Messages.replyType(request), data);
+    }
+
+    /** Sends a request whose reply streams {@code data} frames into {@code sink}, then returns the terminal reply. */
+    public <R extends Reply> R download(Request<R> request, OutputStream sink) throws IOException {
+        return download(request, Messages.replyType(request), sink);
+    }
+
+    /**
+     * Sends a request whose reply streams {@code data} frames, each handed whole to {@code frames} as it
+     * arrives (a streamed exec's output), then returns the terminal reply.
+     */
+    public <R extends Reply> R stream(Request<R> request, java.util.function.Consumer<byte[]> frames)
+            throws IOException {
+        return stream(request, Messages.replyType(request), frames);
+    }
+
+    private <T extends Reply> T call(Request<?> request, Class<T> expected, Duration deadline) throws IOException {
         long id = IDS.getAndIncrement();
         arm(request, deadline);
         try {
@@ -148,7 +174,7 @@ public final class SupervisorClient implements Closeable {
      * Sends a request followed by {@code data} as a stream of chunks, then returns the terminal reply.
      * The deadline applies to progress: every chunk written and the reply.
      */
-    public <T extends Reply> T upload(Request request, Class<T> expected, InputStream data) throws IOException {
+    private <T extends Reply> T upload(Request<?> request, Class<T> expected, InputStream data) throws IOException {
         long id = IDS.getAndIncrement();
         arm(request, Deadlines.of(request));
         try {
@@ -170,7 +196,7 @@ public final class SupervisorClient implements Closeable {
     }
 
     /** Sends a request whose reply streams {@code data} frames into {@code sink}, then returns the terminal reply. */
-    public <T extends Reply> T download(Request request, Class<T> expected, OutputStream sink) throws IOException {
+    private <T extends Reply> T download(Request<?> request, Class<T> expected, OutputStream sink) throws IOException {
         long id = IDS.getAndIncrement();
         arm(request, Deadlines.of(request));
         try {
@@ -187,7 +213,7 @@ public final class SupervisorClient implements Closeable {
      * Sends a request whose reply streams {@code data} frames, each handed whole to {@code frames} as it
      * arrives (a streamed exec's output), then returns the terminal reply.
      */
-    public <T extends Reply> T stream(Request request, Class<T> expected, java.util.function.Consumer<byte[]> frames)
+    private <T extends Reply> T stream(Request<?> request, Class<T> expected, java.util.function.Consumer<byte[]> frames)
             throws IOException {
         OutputStream perFrame = new OutputStream() {
             @Override

@@ -49,7 +49,7 @@ final class VmLink {
         if (VmState.STARTED.wire().equals(inst.state())) {
             Path sock = store.paths(id).supervisorSocket();
             try (SupervisorClient c = SupervisorClient.connect(sock)) {
-                Reply.VmStatusResult status = c.call(new Request.VmStatus(), Reply.VmStatusResult.class);
+                Reply.VmStatusResult status = c.call(new Request.VmStatus());
                 if (VmState.FAILED.wire().equals(status.vmState())) {
                     return markFailed(id, status.reason());
                 }
@@ -80,7 +80,7 @@ final class VmLink {
         Path sock = paths.supervisorSocket();
         if (Files.exists(sock)) {
             try (SupervisorClient c = SupervisorClient.connect(sock)) {
-                c.call(new Request.VmStop(false), Reply.VmStopResult.class);
+                c.call(new Request.VmStop(false));
             } catch (IOException | PyroException e) {
                 // fall through to kill
             }
@@ -98,9 +98,9 @@ final class VmLink {
     }
 
     /** One request to the instance's agent; a broken connection is a guest failure naming the call. */
-    public <T extends Reply> T call(Instance inst, Request req, Class<T> expected) {
+    public <R extends Reply> R call(Instance inst, Request<R> req) {
         try (SupervisorClient c = connect(inst)) {
-            T reply = c.call(req, expected);
+            R reply = c.call(req);
             answered(inst);
             return reply;
         } catch (SupervisorClient.DeadlineMissed e) {
@@ -144,12 +144,12 @@ final class VmLink {
      * A best-effort read for status displays: empty when the VM is not running or does not answer,
      * and never marks the instance failed (status must not change state as a side effect).
      */
-    public <T extends Reply> Optional<T> query(Instance inst, Request req, Class<T> expected) {
+    public <R extends Reply> Optional<R> query(Instance inst, Request<R> req) {
         if (!VmState.STARTED.wire().equals(inst.state()) || inst.expired()) {
             return Optional.empty();
         }
         try (SupervisorClient c = SupervisorClient.connect(store.paths(inst.id()).supervisorSocket())) {
-            return Optional.of(c.call(req, expected, Deadlines.QUERY));
+            return Optional.of(c.call(req, Deadlines.QUERY));
         } catch (IOException | PyroException e) {
             return Optional.empty();
         }
@@ -168,8 +168,8 @@ final class VmLink {
         String startedAt = VmManager.now();
         Reply.ExecResult f;
         try (SupervisorClient c = connect(inst)) {
-            f = output == null ? c.call(req, Reply.ExecResult.class)
-                    : c.stream(req, Reply.ExecResult.class, payload -> {
+            f = output == null ? c.call(req)
+                    : c.stream(req, payload -> {
                         if (payload.length > 1) {
                             output.output(payload[0] == Request.Exec.STDERR,
                                     java.util.Arrays.copyOfRange(payload, 1, payload.length));

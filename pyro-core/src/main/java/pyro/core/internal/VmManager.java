@@ -317,13 +317,13 @@ public final class VmManager {
     }
 
     /** One request to the instance's agent; a broken connection is a guest failure naming the call. */
-    public <T extends Reply> T call(Instance inst, Request req, Class<T> expected) {
-        return link.call(inst, req, expected);
+    public <R extends Reply> R call(Instance inst, Request<R> req) {
+        return link.call(inst, req);
     }
 
     /** A best-effort read for status displays (empty when the VM does not answer; never changes state). */
-    public <T extends Reply> Optional<T> query(Instance inst, Request req, Class<T> expected) {
-        return link.query(inst, req, expected);
+    public <R extends Reply> Optional<R> query(Instance inst, Request<R> req) {
+        return link.query(inst, req);
     }
 
     PyroException unresponsive(Instance inst, SupervisorClient.DeadlineMissed e) {

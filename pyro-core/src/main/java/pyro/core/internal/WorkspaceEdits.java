@@ -3,7 +3,6 @@ package pyro.core.internal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import pyro.protocol.ErrorCode;
@@ -40,9 +39,8 @@ public final class WorkspaceEdits {
     public FileListing list(String workspace, String path, boolean recursive, Long maxEntries) {
         String guest = WorkspacePaths.guestPath(path, "list path");
         Instance inst = live(workspace);
-        Reply.FileListResult r = vms.call(inst, new Request.FileList(guest, recursive, maxEntries),
-                Reply.FileListResult.class);
-        return new FileListing(inst.id(), r.path(), Boolean.TRUE.equals(r.truncated()), r.entries());
+        Reply.FileListResult r = vms.call(inst, new Request.FileList(guest, recursive, maxEntries));
+        return new FileListing(inst.id(), r.path(), Boolean.TRUE.equals(r.truncated()), GuestJson.fileEntries(r.entries()));
     }
 
     /** {@code lineStart}/{@code lineCount} (1-based) read lines; otherwise {@code offset}/{@code limit} bytes. */
@@ -54,10 +52,10 @@ public final class WorkspaceEdits {
         }
         Instance inst = live(workspace);
         Reply.FileReadResult r = vms.call(inst, new Request.FileRead(guest, offset, limit, lineStart, lineCount,
-                base64 ? "base64" : "text"), Reply.FileReadResult.class);
+                base64 ? Request.Encoding.BASE64 : Request.Encoding.TEXT));
         return new FileContent(inst.id(), r.path(), r.size(), r.sha256(), r.offset(), r.bytes(),
-                Boolean.TRUE.equals(r.eof()), Boolean.TRUE.equals(r.binary()), r.encoding(), r.content(), r.lineStart(),
-                r.lineCount(), r.totalLines());
+                Boolean.TRUE.equals(r.eof()), Boolean.TRUE.equals(r.binary()), wire(r.encoding()), r.content(),
+                r.lineStart(), r.lineCount(), r.totalLines());
     }
 
     /**
@@ -75,15 +73,11 @@ public final class WorkspaceEdits {
                     + " most " + WRITE_MAX_BYTES + " (push larger files with workspace sync push).");
         }
         Instance inst = live(workspace);
-        Map<String, Object> change = new LinkedHashMap<>();
-        change.put("path", guest);
-        change.put("content_base64", Base64.getEncoder().encodeToString(content));
-        if (expectedSha256 != null) {
-            change.put("expected_sha256", expectedSha256);
-        }
-        Reply.FileWriteResult r = vms.call(inst, new Request.FileWrite(List.of(change)), Reply.FileWriteResult.class);
+        Request.FileChange change = Request.FileChange.write(guest, Base64.getEncoder().encodeToString(content),
+                expectedSha256);
+        Reply.FileWriteResult r = vms.call(inst, new Request.FileWrite(List.of(change)));
         touch(inst);
-        return new FileWriteResult(inst.id(), r.files());
+        return new FileWriteResult(inst.id(), r.files().stream().map(GuestJson::written).toList());
     }
 
     /**
@@ -102,7 +96,7 @@ public final class WorkspaceEdits {
         }
         List<UnifiedPatch.FilePatch> files = UnifiedPatch.parse(patch);
         Instance inst = live(workspace);
-        List<Map<String, Object>> changes = new ArrayList<>();
+        List<Request.FileChange> changes = new ArrayList<>();
         List<Integer> hunks = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
         int total = 0;
@@ -131,29 +125,23 @@ public final class WorkspaceEdits {
                 sha = current.sha256();
             } // a new file must not exist yet, which the write checks (expected 'new')
             String result = UnifiedPatch.apply(fp, text);
-            Map<String, Object> change = new LinkedHashMap<>();
-            change.put("path", guest);
             if (result == null) {
-                change.put("delete", true);
+                changes.add(Request.FileChange.delete(guest, sha));
             } else {
                 byte[] bytes = result.getBytes(StandardCharsets.UTF_8);
                 total += bytes.length;
-                change.put("content_base64", Base64.getEncoder().encodeToString(bytes));
+                changes.add(Request.FileChange.write(guest, Base64.getEncoder().encodeToString(bytes), sha));
             }
-            if (sha != null) {
-                change.put("expected_sha256", sha);
-            }
-            changes.add(change);
             hunks.add(fp.hunks().size());
         }
         if (total > WRITE_MAX_BYTES) {
             throw PyroException.invalid("the patched files add up to " + total + " bytes; a patch may write at most "
                     + WRITE_MAX_BYTES + ".");
         }
-        Reply.FileWriteResult r = vms.call(inst, new Request.FileWrite(changes), Reply.FileWriteResult.class);
+        Reply.FileWriteResult r = vms.call(inst, new Request.FileWrite(changes));
         List<Map<String, Object>> out = new ArrayList<>();
         for (int k = 0; k < r.files().size(); k++) {
-            Map<String, Object> m = new LinkedHashMap<>(r.files().get(k));
+            Map<String, Object> m = GuestJson.written(r.files().get(k));
             m.put("hunks", k < hunks.size() ? hunks.get(k) : 0);
             out.add(m);
         }
@@ -163,14 +151,18 @@ public final class WorkspaceEdits {
 
     /** A text file whole, for patching (binary files and files over the read limit are refused). */
     private FileContent readWhole(Instance inst, String guest) {
-        Reply.FileReadResult r = vms.call(inst, new Request.FileRead(guest, 0L, (long) (4 << 20), null, null, "text"),
-                Reply.FileReadResult.class);
+        Reply.FileReadResult r = vms.call(inst, new Request.FileRead(guest, 0L, (long) (4 << 20), null, null,
+                Request.Encoding.TEXT));
         if (!Boolean.TRUE.equals(r.eof())) {
             throw PyroException.invalid("the patch changes " + r.path() + ", which is " + r.size() + " bytes: patches apply"
                     + " to files up to 4 MiB.");
         }
         return new FileContent(inst.id(), r.path(), r.size(), r.sha256(), r.offset(), r.bytes(), true, false,
-                r.encoding(), r.content(), null, null, null);
+                wire(r.encoding()), r.content(), null, null, null);
+    }
+
+    private static String wire(Request.Encoding e) {
+        return e == null ? null : e.wire();
     }
 
     private void touch(Instance inst) {

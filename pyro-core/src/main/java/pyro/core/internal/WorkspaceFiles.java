@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -131,7 +130,7 @@ final class WorkspaceFiles {
             }
             Reply.ImportResult result;
             try (InputStream d = data) {
-                result = c.upload(new Request.Import(dest), Reply.ImportResult.class, d);
+                result = c.upload(new Request.Import(dest), d);
             }
             if (writer != null) {
                 writer.join();
@@ -182,8 +181,7 @@ final class WorkspaceFiles {
             }
         });
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        Reply.SnapshotResult listing = vms.call(inst, new Request.Snapshot(WorkspaceInfo.WORKSPACE_PATH, false),
-                Reply.SnapshotResult.class);
+        Reply.SnapshotResult listing = vms.call(inst, new Request.Snapshot(WorkspaceInfo.WORKSPACE_PATH, false));
         Map<String, SeedFile> files;
         try {
             files = digests.get();
@@ -193,7 +191,7 @@ final class WorkspaceFiles {
         } catch (java.util.concurrent.ExecutionException e) {
             return snapshot(id); // the seed's copy cannot be read back: the guest hashes instead
         }
-        List<Map<String, Object>> entries = withDigests(listing.entries(), files);
+        List<Reply.SnapshotEntry> entries = withDigests(listing.entries(), files);
         if (entries == null) {
             return snapshot(id);
         }
@@ -204,17 +202,15 @@ final class WorkspaceFiles {
      * {@code entries} with each file's digest from {@code files}, or null when a file lacks one or has
      * another size (then only the guest can say what it holds).
      */
-    static List<Map<String, Object>> withDigests(List<Map<String, Object>> entries, Map<String, SeedFile> files) {
-        List<Map<String, Object>> out = new ArrayList<>(entries.size());
-        for (Map<String, Object> e : entries) {
-            if ("file".equals(e.get("type")) && e.get("sha256") == null) {
-                SeedFile f = files.get(String.valueOf(e.get("path")));
-                if (f == null || !(e.get("size") instanceof Number n) || n.longValue() != f.size()) {
+    static List<Reply.SnapshotEntry> withDigests(List<Reply.SnapshotEntry> entries, Map<String, SeedFile> files) {
+        List<Reply.SnapshotEntry> out = new ArrayList<>(entries.size());
+        for (Reply.SnapshotEntry e : entries) {
+            if ("file".equals(e.type()) && e.sha256() == null) {
+                SeedFile f = files.get(e.path());
+                if (f == null || e.size() == null || e.size() != f.size()) {
                     return null;
                 }
-                Map<String, Object> filled = new LinkedHashMap<>(e);
-                filled.put("sha256", f.sha256());
-                out.add(filled);
+                out.add(new Reply.SnapshotEntry(e.path(), e.mode(), e.type(), e.size(), e.target(), f.sha256()));
             } else {
                 out.add(e);
             }
@@ -268,8 +264,7 @@ final class WorkspaceFiles {
 
     private Map<String, Object> snapshot(String id) {
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        return Messages.fields(vms.call(inst, new Request.Snapshot(WorkspaceInfo.WORKSPACE_PATH),
-                Reply.SnapshotResult.class));
+        return Messages.fields(vms.call(inst, new Request.Snapshot(WorkspaceInfo.WORKSPACE_PATH)));
     }
 
     DiffResult diff(String id) {
@@ -347,8 +342,7 @@ final class WorkspaceFiles {
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
         ByteArrayOutputStream tar = new ByteArrayOutputStream();
         try (SupervisorClient c = vms.connect(inst)) {
-            c.download(new Request.Export(WorkspaceInfo.WORKSPACE_PATH + "/" + relPath, (long) PATCH_FILE_LIMIT),
-                    Reply.ExportResult.class, tar);
+            c.download(new Request.Export(WorkspaceInfo.WORKSPACE_PATH + "/" + relPath, (long) PATCH_FILE_LIMIT), tar);
         } catch (IOException | PyroException e) {
             return null;
         }
@@ -436,7 +430,7 @@ final class WorkspaceFiles {
             }, r -> Thread.ofVirtual().start(r));
             try (SupervisorClient c = vms.connect(inst);
                     OutputStream o = new CappedOutputStream(pipeOut, tarCap, guestPath, budget)) {
-                result = c.download(new Request.Export(guestPath, budget), Reply.ExportResult.class, o);
+                result = c.download(new Request.Export(guestPath, budget), o);
             } catch (IOException e) {
                 // the stream is closed now, so the extractor ends; an entry it refused is the real reason
                 IOException refused = extracting.join();

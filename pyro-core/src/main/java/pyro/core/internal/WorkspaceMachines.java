@@ -72,7 +72,7 @@ public final class WorkspaceMachines {
      */
     private boolean saving(String id) {
         Instance inst = vms.store().load(id).orElse(null);
-        return inst != null && vms.query(inst, new Request.VmStatus(), Reply.VmStatusResult.class)
+        return inst != null && vms.query(inst, new Request.VmStatus())
                 .map(s -> "saving".equals(s.vmState())).orElse(false);
     }
 
@@ -90,8 +90,7 @@ public final class WorkspaceMachines {
     private Reply.VmSaveResult save(Instance inst, Path dir, boolean stop) {
         HostDisk.requireRoomForSave(dir.getParent(), ((long) inst.memMib() << 20) + HostDisk.size(paths(inst.id()).overlay()),
                 VmManager.label(inst) + " " + inst.id());
-        return vms.call(inst, new Request.VmSave(dir.toAbsolutePath().normalize().toString(), stop),
-                Reply.VmSaveResult.class);
+        return vms.call(inst, new Request.VmSave(dir.toAbsolutePath().normalize().toString(), stop));
     }
 
     static void clearLeftovers(InstancePaths paths) {

@@ -91,7 +91,7 @@ public final class WorkspaceManager {
     /** Gives the guest its secrets and records their names and digests (never a value). */
     void putSecrets(String id, Map<String, String> secrets) {
         Instance inst = vms.requireLive(id, Instance.KIND_WORKSPACE);
-        vms.call(inst, new Request.SecretsPut(secrets), Reply.SecretsResult.class);
+        vms.call(inst, new Request.SecretsPut(secrets));
         vms.store().update(id, i -> i.set(WorkspaceSecrets.FIELD, WorkspaceSecrets.digests(secrets)));
     }
 

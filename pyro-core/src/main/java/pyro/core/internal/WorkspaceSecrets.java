@@ -88,7 +88,7 @@ public final class WorkspaceSecrets {
         if (names(inst).isEmpty()) {
             return out;
         }
-        vms.call(inst, new pyro.protocol.Request.SecretsGet(), pyro.protocol.Reply.SecretValues.class).values()
+        vms.call(inst, new pyro.protocol.Request.SecretsGet()).values()
                 .forEach((k, v) -> out.put(k, new String(java.util.Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
         return out;
     }

@@ -1,6 +1,8 @@
 package pyro.core.model;
 
+import pyro.protocol.Probes;
 import pyro.protocol.Request;
+import pyro.protocol.Wire;
 
 /**
  * A service's readiness probe, run inside the guest: a file appears (path relative to the service's
@@ -56,21 +58,23 @@ public record Readiness(String type, String path, String host, Integer port, Str
         return new Readiness(type, path, host, port, url, command, seconds, intervalMs);
     }
 
-    /** The probe as the agent's {@code readiness} request field (null for none). */
+    /** The probe as the agent's {@code readiness} request field (null for none); an unknown type is refused. */
     public Request.Probe toRequest() {
-        if ("none".equals(type)) {
-            return null;
+        Request.ProbeType t = Wire.find(Request.ProbeType.class, type);
+        if (t == null) {
+            throw pyro.core.PyroException.invalid(Probes.unknownType(type));
         }
-        return switch (type) {
-            case "file" -> probe(path, null, null, null, null);
-            case "tcp" -> probe(null, host == null ? "127.0.0.1" : host, port, null, null);
-            case "http" -> probe(null, null, null, url, null);
-            case "command" -> probe(null, null, null, null, command);
-            default -> probe(null, null, null, null, null); // unknown: Probes.problem names it
+        return switch (t) {
+            case NONE -> null;
+            case FILE -> probe(t, path, null, null, null, null);
+            case TCP -> probe(t, null, host == null ? "127.0.0.1" : host, port, null, null);
+            case HTTP -> probe(t, null, null, null, url, null);
+            case COMMAND -> probe(t, null, null, null, null, command);
         };
     }
 
-    private Request.Probe probe(String path, String host, Integer port, String url, String command) {
-        return new Request.Probe(type, path, host, port, url, command, timeoutSeconds * 1000, intervalMs);
+    private Request.Probe probe(Request.ProbeType t, String path, String host, Integer port, String url,
+            String command) {
+        return new Request.Probe(t, path, host, port, url, command, timeoutSeconds * 1000, intervalMs);
     }
 }

@@ -12,7 +12,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -55,13 +54,8 @@ final class Forwards {
 
     private record Forward(String service, int guestPort, int hostPort, ServerSocketChannel server,
             java.util.concurrent.atomic.AtomicReference<Thread> acceptor) {
-        Map<String, Object> toMap() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("service", service);
-            m.put("guest_port", guestPort);
-            m.put("host_port", hostPort);
-            m.put("host_address", HOST_ADDRESS);
-            return m;
+        Reply.Forward reply() {
+            return new Reply.Forward(service, guestPort, hostPort, HOST_ADDRESS);
         }
     }
 
@@ -112,22 +106,22 @@ final class Forwards {
         f.acceptor().set(Thread.ofVirtual().name("forward-accept-" + bound).start(() -> acceptLoop(f)));
         link.log("published " + HOST_ADDRESS + ":" + bound + " -> guest port " + r.guestPort() + " for " + r.service());
         startWatcher();
-        return new Reply.PortsResult(List.of(f.toMap()));
+        return new Reply.PortsResult(List.of(f.reply()));
     }
 
     Reply unpublish(Request.PortUnpublish r) {
-        List<Map<String, Object>> ended = new ArrayList<>();
+        List<Reply.Forward> ended = new ArrayList<>();
         for (Forward f : forwards) {
             if (f.service().equals(r.service()) && (r.hostPort() == null || r.hostPort() == f.hostPort())) {
                 end(f, "unpublished");
-                ended.add(f.toMap());
+                ended.add(f.reply());
             }
         }
         return new Reply.PortsResult(ended);
     }
 
     Reply list() {
-        return new Reply.PortsResult(forwards.stream().map(Forward::toMap).toList());
+        return new Reply.PortsResult(forwards.stream().map(Forward::reply).toList());
     }
 
     void closeAll() {
@@ -299,8 +293,8 @@ final class Forwards {
             if (Messages.isError(f)) {
                 return ErrorCode.NOT_FOUND.wireName().equals(f.string("code")) ? "gone" : null;
             }
-            Object s = Messages.reply(f, Reply.ServiceResult.class).service().get("state");
-            return s == null ? null : s.toString();
+            ServiceState s = Messages.reply(f, Reply.ServiceResult.class).service().state();
+            return s == null ? null : s.wire();
         } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException
                 | pyro.protocol.ProtocolException
                 | RuntimeException e) {

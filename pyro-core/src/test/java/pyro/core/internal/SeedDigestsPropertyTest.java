@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import pyro.protocol.Reply;
 import pyro.protocol.archive.ArchiveException;
 import pyro.protocol.archive.SafeExtractor;
 import pyro.protocol.archive.TarEntry;
@@ -89,25 +90,20 @@ class SeedDigestsPropertyTest {
     @Test
     void aListingGetsTheSeedsDigestsAndAFileTheSeedDoesNotExplainMakesItAskTheGuest() {
         Map<String, WorkspaceFiles.SeedFile> files = Map.of("a", new WorkspaceFiles.SeedFile(3, "d1"));
-        Map<String, Object> dir = entry("d", "dir", 0);
-        Map<String, Object> a = entry("a", "file", 3);
-        List<Map<String, Object>> filled = WorkspaceFiles.withDigests(List.of(dir, a), files);
-        assertEquals("d1", filled.get(1).get("sha256"));
-        assertNull(filled.get(0).get("sha256"));
-        assertNull(WorkspaceFiles.withDigests(List.of(entry("a", "file", 4)), files), "another size");
-        assertNull(WorkspaceFiles.withDigests(List.of(a, entry("other", "file", 3)), files), "not from the seed");
-        Map<String, Object> huge = entry("a", "file", 3);
-        huge.put("sha256", "unhashed:size=3,mtime=1");
+        Reply.SnapshotEntry dir = entry("d", "dir", 0, null);
+        Reply.SnapshotEntry a = entry("a", "file", 3, null);
+        List<Reply.SnapshotEntry> filled = WorkspaceFiles.withDigests(List.of(dir, a), files);
+        assertEquals("d1", filled.get(1).sha256());
+        assertNull(filled.get(0).sha256());
+        assertNull(WorkspaceFiles.withDigests(List.of(entry("a", "file", 4, null)), files), "another size");
+        assertNull(WorkspaceFiles.withDigests(List.of(a, entry("other", "file", 3, null)), files), "not from the seed");
+        Reply.SnapshotEntry huge = entry("a", "file", 3, "unhashed:size=3,mtime=1");
         assertEquals("unhashed:size=3,mtime=1",
-                WorkspaceFiles.withDigests(List.of(huge), files).get(0).get("sha256"), "the guest's own marker stays");
+                WorkspaceFiles.withDigests(List.of(huge), files).get(0).sha256(), "the guest's own marker stays");
     }
 
-    private static Map<String, Object> entry(String path, String type, long size) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("path", path);
-        e.put("type", type);
-        e.put("size", size);
-        return e;
+    private static Reply.SnapshotEntry entry(String path, String type, long size, String sha256) {
+        return new Reply.SnapshotEntry(path, 420L, type, size, null, sha256);
     }
 
     private static TreeMap<String, String> digests(Map<String, WorkspaceFiles.SeedFile> files) {

@@ -11,7 +11,7 @@ import pyro.protocol.Request;
 /** The host waits for a service start as long as its dependencies, runs, restarts and backoff may take. */
 class ServiceStartDeadlineTest {
     static Request.Probe probe(long timeoutMs) {
-        return new Request.Probe("file", "f", null, null, null, null, timeoutMs, 500L);
+        return new Request.Probe(Request.ProbeType.FILE, "f", null, null, null, null, timeoutMs, 500L);
     }
 
     @Test
@@ -23,7 +23,7 @@ class ServiceStartDeadlineTest {
     @Test
     void restartsAndDependenciesAddTheirTime() {
         Request.ServiceStart s = new Request.ServiceStart("web", List.of("true"), null, Map.of(), probe(1000),
-                "on-failure", 3, List.of("db:ready"));
+                Request.Restart.ON_FAILURE, 3, List.of("db:ready"));
         // the dependency wait (1 s), 4 runs of 1 s + 2 s, the backoff 250 + 500 + 1000 ms, and the grace
         assertEquals(Duration.ofMillis(1000 + 4 * 3000 + 1750).plus(Duration.ofSeconds(30)), Deadlines.of(s));
     }
