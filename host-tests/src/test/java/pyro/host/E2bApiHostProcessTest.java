@@ -95,7 +95,7 @@ class E2bApiHostProcessTest {
         String id = (String) a.get("sandboxID");
         assertTrue(id.matches("[a-z0-9]+"), id);
         assertEquals(HostProcessBackend.ENV, a.get("templateID"));
-        assertEquals("0.4.0", a.get("envdVersion"));
+        assertEquals("0.5.2", a.get("envdVersion"));
         assertTrue(a.get("envdAccessToken") instanceof String t && t.length() == 64, a.toString());
         assertTrue(a.containsKey("clientID"), a.toString());
 
@@ -170,9 +170,14 @@ class E2bApiHostProcessTest {
         assertEquals("unimplemented", ((Map<?, ?>) ((Map<?, ?>) only[1]).get("error")).get("code"));
 
         Map<String, String> unary = Map.of("E2b-Sandbox-Id", id, "X-Access-Token", access, "Content-Type", "application/json");
-        assertError(send("POST", "/filesystem.Filesystem/WatchDir", unary, "{}".getBytes(StandardCharsets.UTF_8)), 501,
+        assertError(send("POST", "/process.Process/Update", unary, "{}".getBytes(StandardCharsets.UTF_8)), 501,
                 "unimplemented");
-        assertError(send("GET", "/files?path=/etc/passwd", unary, null), 400, 400);
+        assertError(send("POST", "/process.Process/SendSignal", unary,
+                "{\"process\":{\"pid\":999999},\"signal\":\"SIGNAL_SIGKILL\"}".getBytes(StandardCharsets.UTF_8)), 404, "not_found");
+        assertError(send("POST", "/process.Process/List", unary, "{not json".getBytes(StandardCharsets.UTF_8)), 400,
+                "invalid_argument");
+        assertError(send("GET", "/files?path=/home/user/missing.txt", unary, null), 404, 404);
+        assertError(send("GET", "/files?path=/home/user/a%00b", unary, null), 400, 400);
         assertError(send("POST", "/process.Process/Start", Map.of("E2b-Sandbox-Id", id, "X-Access-Token", "x"), req), 401,
                 "unauthenticated");
         assertEquals(204, send("GET", "/health", unary, null).statusCode());

@@ -23,12 +23,21 @@ final class ControlPlane {
     static final String DEFAULT_ENVIRONMENT = "debian:12";
     static final int MAX_PAGE = 100;
 
+    /** The envd streams open on sandboxes, which a kill or pause ends at once (else a client waits on). */
+    interface Streams {
+        void killed(String sandboxId);
+
+        void paused(String sandboxId);
+    }
+
     private final Sandboxes sandboxes;
     private final E2b.Keys keys;
+    private final Streams streams;
 
-    ControlPlane(Sandboxes sandboxes, E2b.Keys keys) {
+    ControlPlane(Sandboxes sandboxes, E2b.Keys keys, Streams streams) {
         this.sandboxes = sandboxes;
         this.keys = keys;
+        this.streams = streams;
     }
 
     int handle(HttpExchange ex) throws IOException {
@@ -161,6 +170,7 @@ final class ControlPlane {
 
     private int kill(HttpExchange ex, String sid) throws IOException {
         WorkspaceInfo ws = sandboxes.info(sid);
+        streams.killed(sid);
         pyro().deleteWorkspace(ws.workspaceId());
         sandboxes.removed(sid);
         Wire.noContent(ex);
@@ -183,6 +193,7 @@ final class ControlPlane {
         if ("paused".equals(Sandboxes.state(ws))) {
             throw new E2bError(409, "failed_precondition", "sandbox " + sid + " is already paused");
         }
+        streams.paused(sid);
         pyro().stopWorkspace(ws.workspaceId());
         Wire.noContent(ex);
         return 204;

@@ -21,12 +21,12 @@ import pyro.core.PyroException;
  */
 public final class E2b {
     /**
-     * The envd version reported: the SDK switches features on by it. 0.4.0 because this server
-     * serves the 0.4 surface (Start with stdin closed, no username needed) and lacks closeStdin
-     * (0.5.2), octet-stream uploads (0.5.7) and file metadata (0.6.2), which the SDK then neither
-     * uses nor offers. docs/e2b.md says more.
+     * The envd version reported: the SDK switches features on by it. 0.5.2 because this server
+     * serves the 0.5.2 surface (Start with or without stdin, no username needed, CloseStdin) and
+     * lacks octet-stream uploads (0.5.7) and file metadata (0.6.2), which the SDK then neither uses
+     * nor offers. docs/e2b.md says more.
      */
-    public static final String ENVD_VERSION = "0.4.0";
+    public static final String ENVD_VERSION = "0.5.2";
 
     /** How requests prove who they are: the API key is the server's token; envd tokens derive from it. */
     public interface Keys {
@@ -35,20 +35,40 @@ public final class E2b {
         String envdToken(String sandboxId);
     }
 
+    /** The server-streaming RPCs: a request envelope in, envelopes out. */
+    private static final java.util.Set<String> STREAMS = java.util.Set.of("/process.Process/Start",
+            "/process.Process/Connect", "/filesystem.Filesystem/WatchDir");
+
     private final Sandboxes sandboxes;
     private final Keys keys;
     private final ControlPlane control;
     private final EnvdProcess process;
     private final EnvdFiles files;
     private final EnvdFilesystem filesystem;
+    private final EnvdWatch watch;
 
     public E2b(Supplier<Pyro> pyro, Keys keys) {
         this.sandboxes = new Sandboxes(pyro);
         this.keys = keys;
-        this.control = new ControlPlane(sandboxes, keys);
-        this.process = new EnvdProcess(sandboxes);
+        Processes processes = new Processes();
+        EnvdWatch.WatchStreams watches = new EnvdWatch.WatchStreams();
+        this.control = new ControlPlane(sandboxes, keys, new ControlPlane.Streams() {
+            @Override
+            public void killed(String sandboxId) {
+                processes.killed(sandboxId);
+                watches.end(sandboxId, E2bError.sandboxGone(sandboxId, "was killed"));
+            }
+
+            @Override
+            public void paused(String sandboxId) {
+                processes.paused(sandboxId);
+                watches.end(sandboxId, E2bError.sandboxGone(sandboxId, "was paused"));
+            }
+        });
+        this.process = new EnvdProcess(sandboxes, processes);
         this.files = new EnvdFiles(sandboxes);
         this.filesystem = new EnvdFilesystem(sandboxes);
+        this.watch = new EnvdWatch(sandboxes, watches);
     }
 
     /** Whether the request is E2B's (envd by its header, or the control plane by its path). */
@@ -79,7 +99,7 @@ public final class E2b {
         String path = ex.getRequestURI().getRawPath();
         String method = ex.getRequestMethod();
         boolean rpc = path.startsWith("/process.Process/") || path.startsWith("/filesystem.Filesystem/");
-        boolean stream = path.equals("/process.Process/Start");
+        boolean stream = STREAMS.contains(path);
         try {
             checkAccess(ex, sid);
             if (path.equals("/health") && method.equals("GET")) {
@@ -100,17 +120,31 @@ public final class E2b {
             if (!method.equals("POST")) {
                 throw new E2bError(405, "unimplemented", "Connect RPCs are POSTs");
             }
-            if (stream) {
-                return process.start(ex, sid);
+            switch (path) {
+                case "/process.Process/Start" -> {
+                    return process.start(ex, sid);
+                }
+                case "/process.Process/Connect" -> {
+                    return process.connect(ex, sid);
+                }
+                case "/filesystem.Filesystem/WatchDir" -> {
+                    return watch.watch(ex, sid);
+                }
+                default -> { }
             }
             Map<String, Object> req;
             try (InputStream in = ex.getRequestBody()) {
                 req = Wire.object(Wire.readBounded(in, Wire.MAX_JSON_BYTES, "the request"));
             }
             Object reply;
-            if (path.equals("/process.Process/List")) {
-                sandboxes.running(sid);
-                reply = process.list(sid);
+            if (path.startsWith("/process.Process/")) {
+                reply = switch (path.substring("/process.Process/".length())) {
+                    case "List" -> process.list(sid);
+                    case "SendInput" -> process.sendInput(sid, req);
+                    case "CloseStdin" -> process.closeStdin(sid, req);
+                    case "SendSignal" -> process.sendSignal(sid, req);
+                    default -> throw E2bError.unimplemented(path.substring(1) + " is not served by pyro serve (docs/e2b.md)");
+                };
             } else if (path.startsWith("/filesystem.Filesystem/")) {
                 reply = filesystem.call(path.substring("/filesystem.Filesystem/".length()), sid, req);
             } else {
