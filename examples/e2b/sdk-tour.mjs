@@ -2,6 +2,7 @@
 //   E2B_API_URL=http://127.0.0.1:7878 E2B_SANDBOX_URL=http://127.0.0.1:7878 \
 //   E2B_API_KEY=$(cat ~/.local/state/pyro/serve/token) node sdk-tour.mjs
 // It exits 0 when every step did what E2B's documentation says it does.
+import http from 'node:http'
 import { Sandbox, CommandExitError, AuthenticationError, NotFoundError } from 'e2b'
 
 const template = process.env.E2B_TEMPLATE || 'base' // `base` is pyro's debian:12
@@ -44,13 +45,23 @@ try {
   check(bgDone.stdout === 'later\n', `the background command gave ${JSON.stringify(bgDone.stdout)}`)
   step(`background: true -> pid ${bg.pid}, then wait()`)
 
-  const reader = await sbx.commands.run('while read -r l; do echo "got $l"; done; echo eof', { background: true, stdin: true })
-  await reader.sendStdin('one\n')
-  await reader.sendStdin(new TextEncoder().encode('two\n'))
-  await reader.closeStdin()
-  const read = await reader.wait()
-  check(read.stdout === 'got one\ngot two\neof\n', `stdin round trip gave ${JSON.stringify(read.stdout)}`)
-  step('background with stdin: sendStdin twice, closeStdin, wait()')
+  let heard = ''
+  const reader = await sbx.commands.run('while read -r l; do echo "got $l"; done; echo eof', {
+    background: true, stdin: true, onStdout: (d) => { heard += d },
+  })
+  await sbx.commands.sendStdin(reader.pid, 'one\n')
+  await sbx.commands.sendStdin(reader.pid, 'two\n') // 2.7.0 takes strings only
+  if (typeof sbx.commands.closeStdin === 'function') { // SDKs that have it (2.51.0 does, 2.7.0 not), envd 0.5.2
+    await sbx.commands.closeStdin(reader.pid)
+    const read = await reader.wait()
+    check(read.stdout === 'got one\ngot two\neof\n', `stdin round trip gave ${JSON.stringify(read.stdout)}`)
+    step('background with stdin: sendStdin twice, closeStdin, wait()')
+  } else {
+    for (let i = 0; i < 200 && !heard.includes('got two'); i++) await pause(50)
+    check(heard === 'got one\ngot two\n', `stdin round trip gave ${JSON.stringify(heard)}`)
+    check((await reader.kill()) === true, 'kill the reader')
+    step('background with stdin: sendStdin twice (this SDK has no closeStdin), kill')
+  }
 
   let said = ''
   const sleeper = await sbx.commands.run('echo started; exec sleep 600', {
@@ -74,6 +85,28 @@ try {
   check(!(await sbx.commands.list()).some((p) => p.pid === sleeper.pid), 'a killed command is no longer listed')
   check((await sbx.commands.kill(sleeper.pid)) === false, 'killing it again finds nothing')
   step(`list, disconnect, connect(${sleeper.pid}), kill: CommandExitError "${'signal: killed'}"`)
+
+  const port = 20000 + Math.floor(Math.random() * 10000)
+  const web = await sbx.commands.run(`mkdir -p site && echo "hello from port ${port}" > site/index.html && `
+    + `exec python3 -m http.server ${port} --bind 127.0.0.1 --directory site`, { background: true, timeoutMs: 600_000 })
+  check(sbx.getHost(port).startsWith(`${port}-${sbx.sandboxId}.`), `getHost gave ${sbx.getHost(port)}`)
+  const origin = new URL(process.env.E2B_SANDBOX_URL)
+  let page
+  for (let i = 0; i < 150 && page === undefined; i++) {
+    const r = await fetch(`${origin.origin}/index.html`, { headers: { 'E2b-Sandbox-Id': sbx.sandboxId, 'E2b-Sandbox-Port': `${port}` } })
+    if (r.status === 200) page = await r.text()
+    else await pause(200) // 502 until the server listens
+  }
+  check(page === `hello from port ${port}\n`, `the guest's web server answered ${JSON.stringify(page)}`)
+  const viaHost = await new Promise((resolve, reject) => {
+    http.get({ host: origin.hostname, port: origin.port, path: '/index.html', headers: { Host: `${sbx.getHost(port).split('.')[0]}.localhost:${origin.port}` } },
+      (res) => { let b = ''; res.on('data', (d) => { b += d }); res.on('end', () => resolve(`${res.statusCode} ${b}`)) }).on('error', reject)
+  })
+  check(viaHost === `200 hello from port ${port}\n`, `the Host route answered ${JSON.stringify(viaHost)}`)
+  const closed = await fetch(`${origin.origin}/`, { headers: { 'E2b-Sandbox-Id': sbx.sandboxId, 'E2b-Sandbox-Port': `${port + 1}` } })
+  check(closed.status === 502, `a port nothing listens on answered ${closed.status}`)
+  check((await web.kill()) === true, 'the web server stops')
+  step(`getHost(${port}): the guest's HTTP server by E2b-Sandbox-Port and by Host ${port}-${sbx.sandboxId}.localhost; a closed port 502`)
 
   const envs = await sbx.commands.run('echo "$GREETING from $(pwd)"', { envs: { GREETING: 'hello' } })
   check(envs.stdout.startsWith('hello from '), `envs gave ${JSON.stringify(envs.stdout)}`)
@@ -130,7 +163,7 @@ try {
     const seen = []
     const watcher = await sbx.files.watchDir('/home/user/watched', (e) => seen.push(`${e.type}:${e.name}`), { timeoutMs: 120_000 })
     await sbx.files.write('/home/user/watched/new.txt', 'x')
-    await sbx.commands.run('rm /home/user/watched/new.txt')
+    await sbx.commands.run('rm watched/new.txt') // commands start in the home folder (pyro's /workspace)
     for (let i = 0; i < 100 && !seen.includes('remove:new.txt'); i++) await pause(100)
     await watcher.stop()
     check(seen.includes('remove:new.txt'), `watchDir saw ${JSON.stringify(seen)}`)
@@ -161,7 +194,7 @@ try {
     await sbx.files.write('kept.txt', 'still here\n')
     const survivor = await sbx.commands.run('sleep 600', { background: true, timeoutMs: 600_000 })
     const survivorEnded = survivor.wait().then(() => 'ended', () => 'ended')
-    check((await sbx.pause()) === true, 'pause')
+    check((await (sbx.pause ? sbx.pause() : sbx.betaPause())) === true, 'pause') // 2.7.0 names it betaPause
     check((await survivorEnded) === 'ended', 'pause ends the command streams')
     check(!(await sbx.isRunning()), 'a paused sandbox is not running')
     check((await Sandbox.getInfo(sbx.sandboxId)).state === 'paused', 'getInfo says paused')

@@ -187,6 +187,51 @@ class E2bApiHostProcessTest {
         assertEquals(502, send("GET", "/health", unary, null).statusCode());
     }
 
+    @Test
+    void aSandboxPortIsProxiedByHeaderAndByHost() throws Exception {
+        String id = (String) create("{}").get("sandboxID");
+        // the host-process agent's loopback is this machine's: a server here is the "guest's" web server
+        com.sun.net.httpserver.HttpServer web = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        web.createContext("/", ex -> {
+            byte[] body = (ex.getRequestMethod() + " " + ex.getRequestURI() + " " + new String(ex.getRequestBody().readAllBytes(),
+                    StandardCharsets.UTF_8) + " host=" + ex.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("X-From", "guest");
+            boolean chunked = ex.getRequestURI().getPath().equals("/chunked");
+            ex.sendResponseHeaders(201, chunked ? 0 : body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        web.start();
+        try {
+            int port = web.getAddress().getPort();
+            Map<String, String> h = Map.of("E2b-Sandbox-Id", id, "E2b-Sandbox-Port", Integer.toString(port));
+            for (String path : List.of("/plain?q=1", "/chunked")) {
+                HttpResponse<byte[]> r = send("POST", path, h, "ping".getBytes(StandardCharsets.UTF_8));
+                String body = new String(r.body(), StandardCharsets.UTF_8);
+                assertEquals(201, r.statusCode(), body);
+                assertTrue(body.startsWith("POST " + path + " ping host="), body);
+                assertEquals("guest", r.headers().firstValue("X-From").orElse(""));
+            }
+            String viaHost;
+            URI u = URI.create(server.url());
+            try (java.net.Socket s = new java.net.Socket(u.getHost(), u.getPort())) {
+                s.getOutputStream().write(("GET /by-host HTTP/1.1\r\nHost: " + port + "-" + id + ".localhost:" + u.getPort()
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                viaHost = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            }
+            assertTrue(viaHost.startsWith("HTTP/1.1 201"), viaHost);
+            assertTrue(viaHost.contains("GET /by-host  host=" + port + "-" + id + ".localhost"), viaHost);
+        } finally {
+            web.stop(0);
+        }
+        Map<String, String> closed = Map.of("E2b-Sandbox-Id", id, "E2b-Sandbox-Port", Integer.toString(web.getAddress().getPort()));
+        assertError(send("GET", "/", closed, null), 502, 502);
+        assertError(send("GET", "/", Map.of("E2b-Sandbox-Id", id, "E2b-Sandbox-Port", "99999"), null), 400, 400);
+        assertEquals(204, api("DELETE", "/sandboxes/" + id, null).statusCode());
+        assertError(send("GET", "/", closed, null), 502, 502);
+    }
+
     static byte[] envelope(int flags, String json) {
         byte[] p = json.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(5 + p.length).put((byte) flags).putInt(p.length).put(p).array();

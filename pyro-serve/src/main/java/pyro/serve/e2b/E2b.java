@@ -46,6 +46,9 @@ public final class E2b {
     private final EnvdFiles files;
     private final EnvdFilesystem filesystem;
     private final EnvdWatch watch;
+    private final SandboxPorts ports;
+    /** The port envd listens on in an E2B sandbox; requests for any other go to the guest's port. */
+    static final String ENVD_PORT = "49983";
 
     public E2b(Supplier<Pyro> pyro, Keys keys) {
         this.sandboxes = new Sandboxes(pyro);
@@ -69,20 +72,30 @@ public final class E2b {
         this.files = new EnvdFiles(sandboxes);
         this.filesystem = new EnvdFilesystem(sandboxes);
         this.watch = new EnvdWatch(sandboxes, watches);
+        this.ports = new SandboxPorts(sandboxes);
     }
 
     /** Whether the request is E2B's (envd by its header, or the control plane by its path). */
     public static boolean claims(HttpExchange ex) {
-        if (ex.getRequestHeaders().getFirst("E2b-Sandbox-Id") != null) {
+        if (ex.getRequestHeaders().getFirst("E2b-Sandbox-Id") != null
+                || SandboxPorts.fromHost(ex.getRequestHeaders().getFirst("Host")) != null) {
             return true;
         }
         String p = ex.getRequestURI().getRawPath();
+        if (namedByToken(ex)) {
+            return true;
+        }
         return p.equals("/sandboxes") || p.startsWith("/sandboxes/") || p.equals("/v2/sandboxes") || p.startsWith("/v2/sandboxes/");
     }
 
     /** A low-cardinality name for metrics: ids replaced by {@code {sandboxID}}. */
     public static String label(HttpExchange ex) {
         String p = ex.getRequestURI().getRawPath();
+        String port = ex.getRequestHeaders().getFirst("E2b-Sandbox-Port");
+        if (SandboxPorts.fromHost(ex.getRequestHeaders().getFirst("Host")) != null
+                || (port != null && !port.strip().equals(ENVD_PORT) && ex.getRequestHeaders().getFirst("E2b-Sandbox-Id") != null)) {
+            return "e2b sandbox port " + ex.getRequestMethod();
+        }
         if (ex.getRequestHeaders().getFirst("E2b-Sandbox-Id") != null) {
             return "e2b envd " + ex.getRequestMethod() + " " + p;
         }
@@ -91,8 +104,59 @@ public final class E2b {
 
     /** Answers the request; returns the status sent. IOException: the client went away. */
     public int handle(HttpExchange ex) throws IOException {
+        String[] hostPort = SandboxPorts.fromHost(ex.getRequestHeaders().getFirst("Host"));
         String sid = ex.getRequestHeaders().getFirst("E2b-Sandbox-Id");
+        String port = ex.getRequestHeaders().getFirst("E2b-Sandbox-Port");
+        if (hostPort != null) {
+            return toPort(ex, hostPort[1], hostPort[0]);
+        }
+        if (sid != null && port != null && !port.strip().equals(ENVD_PORT)) {
+            return toPort(ex, sid, port);
+        }
+        if (sid == null && namedByToken(ex)) {
+            sid = bySandboxToken(ex.getRequestHeaders().getFirst("X-Access-Token"));
+            if (sid.isEmpty()) {
+                return fail(ex, new E2bError(502, "unavailable", "no sandbox of this server has the X-Access-Token this "
+                        + "request carries (it names no E2b-Sandbox-Id): it was killed, or the token is wrong"), false, false);
+            }
+        }
         return sid == null ? control.handle(ex) : envd(ex, sid);
+    }
+
+    /**
+     * envd's REST routes ({@code /files}, {@code /health}) carrying an access token but no
+     * {@code E2b-Sandbox-Id}, as SDK 2.7.0 sends them: the token names the sandbox.
+     */
+    private static boolean namedByToken(HttpExchange ex) {
+        String p = ex.getRequestURI().getRawPath();
+        return (p.equals("/files") || p.equals("/health")) && ex.getRequestHeaders().getFirst("X-Access-Token") != null
+                && ex.getRequestHeaders().getFirst("E2b-Sandbox-Id") == null;
+    }
+
+    /** The sandbox whose envd access token this is (for requests that do not name their sandbox), or "" for none. */
+    private String bySandboxToken(String token) {
+        String given = token.strip();
+        for (pyro.core.model.WorkspaceInfo ws : sandboxes.pyro().listWorkspaces().workspaces()) {
+            String sid = sandboxes.sandboxId(ws);
+            if (MessageDigest.isEqual(keys.envdToken(sid).getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8))) {
+                return sid;
+            }
+        }
+        return "";
+    }
+
+    /** {@code getHost(port)}: the request proxied to the sandbox's port; errors in the REST shape. */
+    private int toPort(HttpExchange ex, String sid, String port) throws IOException {
+        try {
+            if (!SandboxIds.wellFormed(sid)) {
+                throw E2bError.sandboxGone(sid, "is not a sandbox id");
+            }
+            return ports.proxy(ex, sid, SandboxPorts.port(port));
+        } catch (PyroException e) {
+            return fail(ex, E2bError.of(e), false, false);
+        } catch (E2bError e) {
+            return fail(ex, e, false, false);
+        }
     }
 
     private int envd(HttpExchange ex, String sid) throws IOException {

@@ -118,6 +118,10 @@ final class EnvdProcess {
                 processes.remove(proc);
                 proc.fail(err, true);
             }
+        } finally {
+            if (proc.pid == 0) {
+                first.close(); // whatever happened, the Start call does not wait for a process that never began
+            }
         }
     }
 

@@ -63,7 +63,7 @@ final class EnvdWatch {
         Map<String, String> last = listing(ws, guest, recursive, path); // a missing folder fails before the stream starts
         long ms = EnvdProcess.seconds(ex.getRequestHeaders().getFirst("Connect-Timeout-Ms")) * 1000;
         long deadline = System.nanoTime() + ms * 1_000_000;
-        ProcessEvents events = new ProcessEvents(ex);
+        ProcessEvents events = new ProcessEvents(ex, false);
         events.open();
         streams.add(events, sid);
         long keepaliveEvery = keepaliveMs(ex.getRequestHeaders().getFirst("Keepalive-Ping-Interval"));

@@ -27,9 +27,18 @@ final class ProcessEvents {
     private boolean started;
     private final CountDownLatch done = new CountDownLatch(1);
 
+    private final boolean nested;
+
+    /** A process stream: each message is {@code {"event": {KIND: ...}}} (StartResponse, ConnectResponse). */
     ProcessEvents(HttpExchange ex) {
+        this(ex, true);
+    }
+
+    /** {@code nested} false: each message is {@code {KIND: ...}} itself (WatchDirResponse's oneof). */
+    ProcessEvents(HttpExchange ex, boolean nested) {
         this.ex = ex;
         this.out = ex.getResponseBody();
+        this.nested = nested;
     }
 
     synchronized void open() throws IOException {
@@ -42,7 +51,7 @@ final class ProcessEvents {
         event("start", Map.of("pid", pid));
     }
 
-    /** A WatchDir stream's first message: {@code {"event":{"start":{}}}}. */
+    /** A WatchDir stream's first message: {@code {"start":{}}}. */
     synchronized void startWatch() {
         started = true;
         event("start", Map.of());
@@ -94,7 +103,7 @@ final class ProcessEvents {
         return done.await(ms, TimeUnit.MILLISECONDS);
     }
 
-    /** A watch event: {@code {"event":{"filesystem":{name, type}}}}. */
+    /** A watch event: {@code {"filesystem":{name, type}}}. */
     synchronized void filesystem(String name, String type) {
         event("filesystem", Map.of("name", name, "type", type));
     }
@@ -105,7 +114,8 @@ final class ProcessEvents {
 
     private void event(String kind, Map<String, Object> value) {
         if (!closed) {
-            write(Envelope.message(Wire.json(Map.of("event", Map.of(kind, value)))));
+            Map<String, Object> message = Map.of(kind, value);
+            write(Envelope.message(Wire.json(nested ? Map.of("event", message) : message)));
         }
     }
 
