@@ -33,7 +33,7 @@ import pyro.core.model.WorkspaceInfo;
  * commands (stdin sent and closed; listed, disconnected, connected to and killed by their real PIDs),
  * writes and reads files in the home folder and in /tmp, checks, makes, lists, renames, stats and
  * removes paths, watches a folder, finds the sandbox in Sandbox.list, is refused a wrong key and an
- * unknown sandbox, pauses and connects (a file and a running command kept) and kills it, which ends
+ * unknown sandbox, is refused a pause while a command runs, pauses and connects (a file kept) and kills it, which ends
  * a command stream still open. Whatever happens, every workspace of the server's state folder is
  * deleted after.
  */

@@ -28,6 +28,9 @@ final class ControlPlane {
         void killed(String sandboxId);
 
         void paused(String sandboxId);
+
+        /** The PIDs of the commands this server runs in the sandbox now. */
+        java.util.List<Integer> running(String sandboxId);
     }
 
     private final Sandboxes sandboxes;
@@ -192,6 +195,13 @@ final class ControlPlane {
         WorkspaceInfo ws = sandboxes.info(sid);
         if ("paused".equals(Sandboxes.state(ws))) {
             throw new E2bError(409, "failed_precondition", "sandbox " + sid + " is already paused");
+        }
+        List<Integer> running = streams.running(sid);
+        if (!running.isEmpty()) {
+            // a guest saved while the agent runs a command did not resume (its agent never answered): refuse.
+            // 400, not 409: the SDK reads a 409 on pause as "already paused" and returns false
+            throw new E2bError(400, "failed_precondition", "sandbox " + sid + " has running commands (pids " + running
+                    + "): pyro cannot pause a sandbox while a command runs yet; kill them (commands.kill) or let them end");
         }
         streams.paused(sid);
         pyro().stopWorkspace(ws.workspaceId());

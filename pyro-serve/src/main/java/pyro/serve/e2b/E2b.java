@@ -63,6 +63,11 @@ public final class E2b {
             }
 
             @Override
+            public java.util.List<Integer> running(String sandboxId) {
+                return processes.of(sandboxId).stream().filter(p -> !p.detached).map(p -> p.pid).toList();
+            }
+
+            @Override
             public void paused(String sandboxId) {
                 processes.paused(sandboxId);
                 watches.end(sandboxId, E2bError.sandboxGone(sandboxId, "was paused"));

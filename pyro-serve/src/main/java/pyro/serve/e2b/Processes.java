@@ -12,9 +12,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * The envd processes this server runs, by sandbox and real guest PID, each with the streams that
  * watch it (the {@code Start} call's, and any {@code Connect}'s). Output goes to every watcher as
  * it arrives; a watcher whose client went away is dropped and the process runs on. When the
- * sandbox is killed every watcher ends at once; when it is paused they end too and the process is
- * kept as <em>detached</em>: it still runs in the suspended guest and lives on after a connect,
- * but its output no longer reaches this server (its exec ended with the machine's channel).
+ * sandbox is killed every watcher ends at once. A pause is refused while processes run (see
+ * ControlPlane); one that still runs at a pause has its watchers ended and is kept as
+ * <em>detached</em>: listed, killable, its output no longer reaching this server.
  */
 final class Processes {
     /** One process. Methods that write to watchers hold its lock, so a watcher's start comes first. */
