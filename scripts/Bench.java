@@ -66,6 +66,10 @@ public class Bench {
             }
             return;
         }
+        if ("e2b".equals(System.getenv("BENCH_ONLY"))) {
+            BenchE2b.rows(Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist)), state, runs);
+            return;
+        }
         if ("services".equals(System.getenv("BENCH_ONLY"))) {
             Pyro pyro = Pyro.create(PyroConfig.defaults().withStateDir(state).withHome(dist));
             String id = pyro.createWorkspace(WorkspaceOptions.of(ENV)).workspaceId();

@@ -95,7 +95,7 @@ class E2bApiHostProcessTest {
         String id = (String) a.get("sandboxID");
         assertTrue(id.matches("[a-z0-9]+"), id);
         assertEquals(HostProcessBackend.ENV, a.get("templateID"));
-        assertEquals("0.4.0", a.get("envdVersion"));
+        assertEquals("0.5.2", a.get("envdVersion"));
         assertTrue(a.get("envdAccessToken") instanceof String t && t.length() == 64, a.toString());
         assertTrue(a.containsKey("clientID"), a.toString());
 
@@ -170,9 +170,14 @@ class E2bApiHostProcessTest {
         assertEquals("unimplemented", ((Map<?, ?>) ((Map<?, ?>) only[1]).get("error")).get("code"));
 
         Map<String, String> unary = Map.of("E2b-Sandbox-Id", id, "X-Access-Token", access, "Content-Type", "application/json");
-        assertError(send("POST", "/filesystem.Filesystem/WatchDir", unary, "{}".getBytes(StandardCharsets.UTF_8)), 501,
+        assertError(send("POST", "/process.Process/Update", unary, "{}".getBytes(StandardCharsets.UTF_8)), 501,
                 "unimplemented");
-        assertError(send("GET", "/files?path=/etc/passwd", unary, null), 400, 400);
+        assertError(send("POST", "/process.Process/SendSignal", unary,
+                "{\"process\":{\"pid\":999999},\"signal\":\"SIGNAL_SIGKILL\"}".getBytes(StandardCharsets.UTF_8)), 404, "not_found");
+        assertError(send("POST", "/process.Process/List", unary, "{not json".getBytes(StandardCharsets.UTF_8)), 400,
+                "invalid_argument");
+        assertError(send("GET", "/files?path=/home/user/missing.txt", unary, null), 404, 404);
+        assertError(send("GET", "/files?path=/home/user/a%00b", unary, null), 400, 400);
         assertError(send("POST", "/process.Process/Start", Map.of("E2b-Sandbox-Id", id, "X-Access-Token", "x"), req), 401,
                 "unauthenticated");
         assertEquals(204, send("GET", "/health", unary, null).statusCode());
@@ -180,6 +185,51 @@ class E2bApiHostProcessTest {
         assertEquals(204, api("DELETE", "/sandboxes/" + id, null).statusCode());
         assertEquals(502, send("POST", "/process.Process/Start", h, req).statusCode(), "a killed sandbox is E2B's 502");
         assertEquals(502, send("GET", "/health", unary, null).statusCode());
+    }
+
+    @Test
+    void aSandboxPortIsProxiedByHeaderAndByHost() throws Exception {
+        String id = (String) create("{}").get("sandboxID");
+        // the host-process agent's loopback is this machine's: a server here is the "guest's" web server
+        com.sun.net.httpserver.HttpServer web = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        web.createContext("/", ex -> {
+            byte[] body = (ex.getRequestMethod() + " " + ex.getRequestURI() + " " + new String(ex.getRequestBody().readAllBytes(),
+                    StandardCharsets.UTF_8) + " host=" + ex.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("X-From", "guest");
+            boolean chunked = ex.getRequestURI().getPath().equals("/chunked");
+            ex.sendResponseHeaders(201, chunked ? 0 : body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        web.start();
+        try {
+            int port = web.getAddress().getPort();
+            Map<String, String> h = Map.of("E2b-Sandbox-Id", id, "E2b-Sandbox-Port", Integer.toString(port));
+            for (String path : List.of("/plain?q=1", "/chunked")) {
+                HttpResponse<byte[]> r = send("POST", path, h, "ping".getBytes(StandardCharsets.UTF_8));
+                String body = new String(r.body(), StandardCharsets.UTF_8);
+                assertEquals(201, r.statusCode(), body);
+                assertTrue(body.startsWith("POST " + path + " ping host="), body);
+                assertEquals("guest", r.headers().firstValue("X-From").orElse(""));
+            }
+            String viaHost;
+            URI u = URI.create(server.url());
+            try (java.net.Socket s = new java.net.Socket(u.getHost(), u.getPort())) {
+                s.getOutputStream().write(("GET /by-host HTTP/1.1\r\nHost: " + port + "-" + id + ".localhost:" + u.getPort()
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                viaHost = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            }
+            assertTrue(viaHost.startsWith("HTTP/1.1 201"), viaHost);
+            assertTrue(viaHost.contains("GET /by-host  host=" + port + "-" + id + ".localhost"), viaHost);
+        } finally {
+            web.stop(0);
+        }
+        Map<String, String> closed = Map.of("E2b-Sandbox-Id", id, "E2b-Sandbox-Port", Integer.toString(web.getAddress().getPort()));
+        assertError(send("GET", "/", closed, null), 502, 502);
+        assertError(send("GET", "/", Map.of("E2b-Sandbox-Id", id, "E2b-Sandbox-Port", "99999"), null), 400, 400);
+        assertEquals(204, api("DELETE", "/sandboxes/" + id, null).statusCode());
+        assertError(send("GET", "/", closed, null), 502, 502);
     }
 
     static byte[] envelope(int flags, String json) {

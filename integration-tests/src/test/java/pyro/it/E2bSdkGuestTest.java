@@ -29,9 +29,13 @@ import pyro.core.model.WorkspaceInfo;
  * E2B's own JS SDK, unchanged (npm {@code e2b} 2.51.0 installed into a temp folder), against the
  * packaged {@code pyro serve} and a real guest: {@code examples/e2b/sdk-tour.mjs} with only
  * E2B_API_URL, E2B_SANDBOX_URL and E2B_API_KEY set creates a sandbox (a debian:12 workspace), runs
- * {@code echo hi}, a streamed command, a failing one (CommandExitError with its exit code), writes
- * and reads a file, checks, makes, lists and removes paths, finds the sandbox in Sandbox.list and
- * kills it. Whatever happens, every workspace of the server's state folder is deleted after.
+ * {@code echo hi}, a streamed command, a failing one (CommandExitError with its exit code), background
+ * commands (stdin sent and closed; listed, disconnected, connected to and killed by their real PIDs),
+ * writes and reads files in the home folder and in /tmp, checks, makes, lists, renames, stats and
+ * removes paths, watches a folder, finds the sandbox in Sandbox.list, is refused a wrong key and an
+ * unknown sandbox, is refused a pause while a command runs, pauses and connects (a file kept) and kills it, which ends
+ * a command stream still open. Whatever happens, every workspace of the server's state folder is
+ * deleted after.
  */
 class E2bSdkGuestTest {
     @Test

@@ -438,6 +438,15 @@ public final class Pyro {
         return workspaces.exec(workspaceId, command, cwd, timeoutSeconds, secretEnv, output);
     }
 
+    /**
+     * One TCP connection to {@code guestPort} on the workspace guest's loopback, over the agent
+     * channel (no network policy needed: nothing listens on the host). Nothing listening in the
+     * guest shows as an {@link java.io.IOException} on the first read. Close it when done.
+     */
+    public PortConnection connectWorkspacePort(String workspaceId, int guestPort) {
+        return workspaces.connectPort(workspaceId, guestPort);
+    }
+
     public WorkspaceLogs logsWorkspace(String workspaceId) {
         return workspaces.logs(workspaceId);
     }

@@ -146,6 +146,20 @@ public final class WorkspaceManager {
         return services.counts(i);
     }
 
+    /** One TCP connection to {@code port} on the workspace guest's loopback, through its supervisor. */
+    public pyro.core.PortConnection connectPort(String id, int port) {
+        if (port < 1 || port > 65535) {
+            throw PyroException.invalid("port " + port + " is out of range: use 1 to 65535.");
+        }
+        id = vms.resolveId(id, Instance.KIND_WORKSPACE);
+        vms.requireLive(id, Instance.KIND_WORKSPACE);
+        try {
+            return PortTunnel.open(vms.store().paths(id).supervisorSocket(), port);
+        } catch (java.io.IOException e) {
+            throw PyroException.guest("cannot reach the supervisor of " + id + ": " + e.getMessage() + ".");
+        }
+    }
+
     public ExecResult exec(String id, List<String> argv, String cwd, long timeoutSeconds) {
         return exec(id, argv, cwd, timeoutSeconds, List.of());
     }

@@ -78,7 +78,7 @@ final class Relay {
             Frame f;
             while ((f = FrameCodec.read(c.in)) != null) {
                 long clientId = f.id();
-                if (Messages.isData(f) || Messages.isDataEnd(f)) {
+                if (Messages.isData(f) || Messages.isDataEnd(f) || Messages.isDataAck(f)) { // acks: a port tunnel's
                     Long agentId = c.uploads.get(clientId);
                     if (agentId != null) {
                         agent.send(Messages.withId(f, agentId));

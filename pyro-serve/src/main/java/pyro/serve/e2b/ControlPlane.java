@@ -23,12 +23,24 @@ final class ControlPlane {
     static final String DEFAULT_ENVIRONMENT = "debian:12";
     static final int MAX_PAGE = 100;
 
+    /** The envd streams open on sandboxes, which a kill or pause ends at once (else a client waits on). */
+    interface Streams {
+        void killed(String sandboxId);
+
+        void paused(String sandboxId);
+
+        /** The PIDs of the commands this server runs in the sandbox now. */
+        java.util.List<Integer> running(String sandboxId);
+    }
+
     private final Sandboxes sandboxes;
     private final E2b.Keys keys;
+    private final Streams streams;
 
-    ControlPlane(Sandboxes sandboxes, E2b.Keys keys) {
+    ControlPlane(Sandboxes sandboxes, E2b.Keys keys, Streams streams) {
         this.sandboxes = sandboxes;
         this.keys = keys;
+        this.streams = streams;
     }
 
     int handle(HttpExchange ex) throws IOException {
@@ -161,6 +173,7 @@ final class ControlPlane {
 
     private int kill(HttpExchange ex, String sid) throws IOException {
         WorkspaceInfo ws = sandboxes.info(sid);
+        streams.killed(sid);
         pyro().deleteWorkspace(ws.workspaceId());
         sandboxes.removed(sid);
         Wire.noContent(ex);
@@ -183,6 +196,14 @@ final class ControlPlane {
         if ("paused".equals(Sandboxes.state(ws))) {
             throw new E2bError(409, "failed_precondition", "sandbox " + sid + " is already paused");
         }
+        List<Integer> running = streams.running(sid);
+        if (!running.isEmpty()) {
+            // a guest saved while the agent runs a command did not resume (its agent never answered): refuse.
+            // 400, not 409: the SDK reads a 409 on pause as "already paused" and returns false
+            throw new E2bError(400, "failed_precondition", "sandbox " + sid + " has running commands (pids " + running
+                    + "): pyro cannot pause a sandbox while a command runs yet; kill them (commands.kill) or let them end");
+        }
+        streams.paused(sid);
         pyro().stopWorkspace(ws.workspaceId());
         Wire.noContent(ex);
         return 204;

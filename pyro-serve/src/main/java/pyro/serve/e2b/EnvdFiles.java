@@ -14,7 +14,8 @@ import pyro.core.model.FileContent;
 /**
  * envd's file transfer ({@code GET /files} downloads one file's bytes, {@code POST /files} writes one
  * file per multipart part) over pyro's file calls, paths mapped by {@link GuestPaths}. A write
- * carries at most pyro's one-write limit (8 MiB) per file.
+ * carries at most pyro's one-write limit (8 MiB) per file. Paths outside /workspace, which the file
+ * calls do not reach, go through {@link GuestFiles}.
  */
 final class EnvdFiles {
     /** A read larger than this is refused rather than held in memory. */
@@ -23,9 +24,11 @@ final class EnvdFiles {
     static final long CHUNK = 4L << 20;
 
     private final Sandboxes sandboxes;
+    private final GuestFiles elsewhere;
 
     EnvdFiles(Sandboxes sandboxes) {
         this.sandboxes = sandboxes;
+        this.elsewhere = new GuestFiles(sandboxes);
     }
 
     int read(HttpExchange ex, String sid) throws IOException {
@@ -35,6 +38,12 @@ final class EnvdFiles {
         }
         String guest = GuestPaths.toGuest(path);
         String ws = sandboxes.running(sid);
+        if (!GuestPaths.inWorkspace(guest)) {
+            byte[] bytes = elsewhere.read(ws, guest, path, MAX_READ_BYTES);
+            ex.getResponseHeaders().set("Content-Disposition", "inline; filename=\"" + name(guest).replace("\"", "") + "\"");
+            Wire.send(ex, 200, "application/octet-stream", bytes);
+            return 200;
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         long offset = 0;
         while (true) {
@@ -79,7 +88,11 @@ final class EnvdFiles {
                 throw E2bError.invalid("a part names no file: give ?path= or the part's filename");
             }
             String guest = GuestPaths.toGuest(target);
-            sandboxes.pyro().writeFile(ws, guest, p.content(), null);
+            if (GuestPaths.inWorkspace(guest)) {
+                sandboxes.pyro().writeFile(ws, guest, p.content(), null);
+            } else {
+                elsewhere.write(ws, guest, target, p.content());
+            }
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("name", name(guest));
             e.put("type", "file");

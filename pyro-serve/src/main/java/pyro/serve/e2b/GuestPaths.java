@@ -6,9 +6,10 @@ import java.util.Deque;
 /**
  * E2B's paths on pyro's guest. An E2B sandbox's user works in {@code /home/user}; a pyro workspace's
  * files live in {@code /workspace}. So {@code /home/user/...} and relative paths (E2B resolves them
- * against the home folder) land in {@code /workspace/...}, {@code /workspace/...} is taken as it is,
- * and any other absolute path is refused: pyro's file calls, diff and export only see /workspace.
- * Answers name paths the way the request did.
+ * against the home folder) land in {@code /workspace/...}, where pyro's file calls, diff, export and
+ * snapshots see them; any other absolute path is the guest's own ({@code /tmp/x}, {@code /etc/hosts}):
+ * commands run as root there, so every path is one the user may reach. {@code ..} is resolved here;
+ * a NUL byte is refused. Answers name paths the way the request did.
  */
 final class GuestPaths {
     static final String HOME = "/home/user";
@@ -24,32 +25,27 @@ final class GuestPaths {
         if (path.indexOf('\0') >= 0) {
             throw E2bError.invalid("path '" + path.replace("\0", "\\0") + "' contains a NUL byte");
         }
-        String rest;
-        if (!path.startsWith("/")) {
-            rest = "/" + path;
-        } else if (under(path, HOME)) {
-            rest = path.substring(HOME.length());
-        } else if (under(path, WORKSPACE)) {
-            rest = path.substring(WORKSPACE.length());
-        } else {
-            throw E2bError.invalid("path '" + path + "' is outside the sandbox's home: pyro serves " + HOME
-                    + " (which is pyro's " + WORKSPACE + ") and " + WORKSPACE + " only");
-        }
+        String abs = path.startsWith("/") ? path : HOME + "/" + path;
         Deque<String> parts = new ArrayDeque<>();
-        for (String seg : rest.split("/")) {
+        for (String seg : abs.split("/")) {
             if (seg.isEmpty() || seg.equals(".")) {
                 continue;
             }
             if (seg.equals("..")) {
-                if (parts.isEmpty()) {
-                    throw E2bError.invalid("path '" + path + "' leads out of " + HOME + " with '..'");
+                if (!parts.isEmpty()) {
+                    parts.removeLast();
                 }
-                parts.removeLast();
             } else {
                 parts.addLast(seg);
             }
         }
-        return parts.isEmpty() ? WORKSPACE : WORKSPACE + "/" + String.join("/", parts);
+        String norm = "/" + String.join("/", parts);
+        return under(norm, HOME) ? WORKSPACE + norm.substring(HOME.length()) : norm;
+    }
+
+    /** Whether pyro's own file calls reach the guest path (they see /workspace only). */
+    static boolean inWorkspace(String guestPath) {
+        return under(guestPath, WORKSPACE);
     }
 
     /** Whether answers about {@code requested} should name /home/user paths (it did, or was relative). */
@@ -65,7 +61,7 @@ final class GuestPaths {
         return guestPath;
     }
 
-    private static boolean under(String path, String root) {
+    static boolean under(String path, String root) {
         return path.equals(root) || path.startsWith(root + "/");
     }
 }

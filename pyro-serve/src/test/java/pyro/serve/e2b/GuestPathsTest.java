@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** E2B's /home/user and relative paths on pyro's /workspace, and the paths refused. */
+/** E2B's /home/user and relative paths on pyro's /workspace, the guest's other paths as they are, and NUL refused. */
 class GuestPathsTest {
     @ParameterizedTest
     @CsvSource({
@@ -26,9 +26,25 @@ class GuestPathsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/etc/passwd", "/home/user2/x", "/home/user/../../etc", "../x", "/workspacex", "/"})
-    void refusesPathsOutsideTheHome(String given) {
-        E2bError e = assertThrows(E2bError.class, () -> GuestPaths.toGuest(given));
+    @CsvSource({
+        "/etc/passwd, /etc/passwd",
+        "/home/user2/x, /home/user2/x",
+        "/home/user/../../etc, /etc",
+        "../x, /home/x",
+        "/workspacex, /workspacex",
+        "/, /",
+        "/../../tmp/./a, /tmp/a",
+        "/tmp/../home/user/b, /workspace/b",
+    })
+    void otherPathsAreTheGuestsOwn(String given, String guest) {
+        assertEquals(guest, GuestPaths.toGuest(given));
+        assertEquals(guest.equals("/workspace") || guest.startsWith("/workspace/"), GuestPaths.inWorkspace(guest));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/tmp/a\0b", "a\0", "\0"})
+    void refusesNulBytes(String given) {
+        E2bError e = assertThrows(E2bError.class, () -> GuestPaths.toGuest(given.replace("\\0", "\0")));
         assertEquals(400, e.status);
         assertEquals("invalid_argument", e.connectCode);
     }
