@@ -49,7 +49,7 @@ final class UnixSocketBridge implements AutoCloseable {
      */
     static UnixSocketBridge open(Path path, InetSocketAddress target, PrintStream log) throws IOException {
         Path p = path.toAbsolutePath();
-        if (p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+        if (tooLong(p)) {
             throw PyroException.invalid("--socket '" + p + "' is longer than the " + MAX_PATH_BYTES
                     + " bytes a unix socket path may have: choose a shorter path.");
         }
@@ -146,10 +146,14 @@ final class UnixSocketBridge implements AutoCloseable {
     /** Why the default socket path cannot be served (too long, or another server holds it), or null. */
     static String unusable(Path path) {
         Path p = path.toAbsolutePath();
-        if (p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+        if (tooLong(p)) {
             return p + " is longer than a unix socket path may be";
         }
         return isSocket(p) && answers(p) ? p + " is served by another pyro serve" : null;
+    }
+
+    private static boolean tooLong(Path p) {
+        return p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PATH_BYTES;
     }
 
     private static boolean isSocket(Path p) {
