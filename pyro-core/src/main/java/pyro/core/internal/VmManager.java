@@ -267,7 +267,11 @@ public final class VmManager {
      * supervisor or VMM died as failed, with the reason, instead of hanging.
      */
     public Instance requireLive(String id, String kind) {
-        Instance inst = refresh(require(id, kind));
+        return requireLive(refresh(require(id, kind)), id, kind);
+    }
+
+    /** The checks of {@link #requireLive(String, String)} on an instance just refreshed. */
+    Instance requireLive(Instance inst, String id, String kind) {
         if (inst.expired()) {
             throw new PyroException(ErrorCode.EXPIRED, label(inst) + " " + id + " expired at " + inst.str("expires_at")
                     + " (ttl " + inst.ttlSeconds() + " s) and its VM was released: delete it and create a new one.");
@@ -276,16 +280,13 @@ public final class VmManager {
         if (VmState.FAILED.wire().equals(state)) {
             throw PyroException.guest(label(inst) + " " + id + " has failed: " + inst.stateReason());
         }
-        if (VmState.STARTED.wire().equals(state) && Instance.KIND_WORKSPACE.equals(kind)) {
-            return renew(inst);
-        }
         if (!VmState.STARTED.wire().equals(state)) {
             throw new PyroException(ErrorCode.CONFLICT, label(inst) + " " + id + " is " + state
                     + ", not started" + (Instance.KIND_VM.equals(kind) ? ": start it first."
                             : VmState.STOPPED.wire().equals(state) ? ": start it first (pyro workspace start " + id + ")."
                             : "."));
         }
-        return inst;
+        return Instance.KIND_WORKSPACE.equals(kind) ? renew(inst) : inst;
     }
 
     /**

@@ -287,7 +287,7 @@ public final class WorkspaceMachines {
     private Instance liveOrFailed(String id) {
         Instance inst = vms.refresh(vms.require(id, Instance.KIND_WORKSPACE));
         if (!VmState.FAILED.wire().equals(inst.state()) || inst.expired()) {
-            return vms.requireLive(id, Instance.KIND_WORKSPACE);
+            return vms.requireLive(inst, id, Instance.KIND_WORKSPACE);
         }
         if (!WorkspaceSecrets.names(inst).isEmpty()) {
             throw new PyroException(ErrorCode.CONFLICT, "workspace " + id + " has failed (" + inst.stateReason()
